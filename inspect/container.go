@@ -1,0 +1,137 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+)
+
+// Container is what every format package is adapted to: a sequence of
+// entries, walked in the order the format stores them so that solid
+// compression (CAB folders, cpio streams) is decoded once, front to back.
+type Container interface {
+	// Walk calls fn once per entry. The reader is valid only until fn
+	// returns; fn need not read it to the end. An error from fn stops the
+	// walk and is returned. Errors from the format itself that affect one
+	// entry only should be reported with Entry.Err so the walk goes on.
+	Walk(fn func(e Entry, r io.Reader) error) error
+}
+
+// Entry is one item inside a container.
+type Entry struct {
+	Name string // path inside the container, '/'-separated, as stored (escaped later)
+	Size int64  // declared size, -1 if unknown
+	Dir  bool   // directories are walked but not reported as files
+	// Package is the ID of the Package (see Describer) this entry belongs to.
+	Package string
+	// InstallPath is where the entry lands on the target system, when the
+	// container knows it.
+	InstallPath string
+	// Err, when set, says the entry's bytes cannot be read; r is nil.
+	Err error
+}
+
+// Describer is implemented by containers that know about sub-installers,
+// signatures or problems beyond single entries.
+type Describer interface {
+	Describe() Description
+}
+
+// Description is container-level metadata.
+type Description struct {
+	Packages   []Package
+	Signatures []Signature
+	Problems   []Problem // Path is relative to the container; Walk prefixes it
+	Identity   *Identity // signature-invariant digest of the container bytes
+}
+
+// Source is what a format's Open receives.
+type Source struct {
+	R    io.ReaderAt
+	Size int64
+	// Name is the nested path of the container being opened.
+	Name string
+	// Sibling opens a file next to the outermost artifact on disk (external
+	// cabinets of an MSI, later parts of a spanned cabinet set). It is nil
+	// for nested containers and when the input came from stdin.
+	Sibling func(name string) (io.ReaderAt, int64, error)
+	Limits  *Limits
+}
+
+// Format is one registered container format.
+type Format struct {
+	Name string
+	// Layer is the name used in problems and errors ("zip", "cab", "msi").
+	Layer string
+	// Match reports whether head (the first bytes of a file, at least 8 KiB
+	// or the whole file if smaller) looks like this format.
+	Match func(head []byte, size int64) bool
+	Open  func(src Source) (Container, error)
+	// Priority orders formats whose magic overlaps (a Burn bundle is also a
+	// PE file); higher goes first.
+	Priority int
+}
+
+var (
+	formatsMu sync.RWMutex
+	formats   []Format
+)
+
+// RegisterFormat adds a container format. Format packages are registered by
+// the adapter files in this package (format_*.go).
+func RegisterFormat(f Format) {
+	formatsMu.Lock()
+	defer formatsMu.Unlock()
+	formats = append(formats, f)
+	sort.SliceStable(formats, func(i, j int) bool { return formats[i].Priority > formats[j].Priority })
+}
+
+// sniff returns the first registered format matching head.
+func sniff(head []byte, size int64) (Format, bool) {
+	formatsMu.RLock()
+	defer formatsMu.RUnlock()
+	for _, f := range formats {
+		if f.Match(head, size) {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Formats lists the registered formats' names in priority order.
+func Formats() []string {
+	formatsMu.RLock()
+	defer formatsMu.RUnlock()
+	var names []string
+	for _, f := range formats {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// OffsetError is implemented by format errors that know where in their
+// container they happened. Every format package's FormatError implements it.
+type OffsetError interface {
+	error
+	Layer() string
+	Offset() int64
+}
+
+// LimitError reports that a configured limit was exceeded.
+type LimitError struct {
+	Limit string // name of the limit, as in the --limit flags
+	Value int64  // the configured limit
+	Layer string
+	What  string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("%s: limit %s=%d exceeded: %s", e.Layer, e.Limit, e.Value, e.What)
+}
+
+// ErrLimit is matched by errors.Is for every *LimitError.
+var ErrLimit = errors.New("limit exceeded")
+
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }

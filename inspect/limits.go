@@ -1,0 +1,128 @@
+package inspect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Limits bound the work and memory one inspection may use. Installers are
+// untrusted input: every size, count and ratio read from a file is checked
+// against these before it is acted on. The zero value is not useful; start
+// from DefaultLimits.
+type Limits struct {
+	// TotalBytes is the most decompressed bytes read over the whole walk.
+	TotalBytes int64
+	// EntryBytes is the largest single entry that is read.
+	EntryBytes int64
+	// Entries is the most entries over the whole walk.
+	Entries int64
+	// Depth is the deepest nesting of containers (the artifact is depth 0).
+	Depth int
+	// Ratio is the largest decompressed/compressed ratio a container may
+	// show before it is treated as a bomb.
+	Ratio int64
+	// NestedBytes is the largest nested container that is held in memory
+	// to be opened (formats such as MSI need random access).
+	NestedBytes int64
+	// TableBytes bounds metadata a format reads whole: a zip directory, an
+	// MSI string pool, a xar TOC, a Burn manifest.
+	TableBytes int64
+}
+
+// DefaultLimits are safe for the largest real installers known (CPython's
+// full Windows bundle unpacks to about 150 MB; Xcode-sized pkgs exceed them on
+// purpose and need raised limits).
+func DefaultLimits() Limits {
+	return Limits{
+		TotalBytes:  8 << 30,
+		EntryBytes:  2 << 30,
+		Entries:     1_000_000,
+		Depth:       8,
+		Ratio:       1000,
+		NestedBytes: 1 << 30,
+		TableBytes:  64 << 20,
+	}
+}
+
+// fields maps the flag spelling of each int64 limit to its field.
+func (l *Limits) fields() map[string]*int64 {
+	return map[string]*int64{
+		"total-bytes":  &l.TotalBytes,
+		"entry-bytes":  &l.EntryBytes,
+		"entries":      &l.Entries,
+		"ratio":        &l.Ratio,
+		"nested-bytes": &l.NestedBytes,
+		"table-bytes":  &l.TableBytes,
+	}
+}
+
+// Set parses "name=value" (value may end in K, M, G) and sets that limit.
+func (l *Limits) Set(s string) error {
+	name, val, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("limit %q: want name=value", s)
+	}
+	n, err := parseSize(val)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("limit %q: bad value", s)
+	}
+	if name == "depth" {
+		l.Depth = int(n)
+		return nil
+	}
+	p, ok := l.fields()[name]
+	if !ok {
+		return fmt.Errorf("limit %q: unknown limit (known: %s)", name, strings.Join(LimitNames(), ", "))
+	}
+	*p = n
+	return nil
+}
+
+// LimitNames lists the names Set accepts.
+func LimitNames() []string {
+	return []string{"total-bytes", "entry-bytes", "entries", "depth", "ratio", "nested-bytes", "table-bytes"}
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("too large")
+	}
+	return n * mult, nil
+}
+
+// budget counts what a walk has used against its Limits. It is shared by
+// every goroutine of one walk.
+type budget struct {
+	limits  Limits
+	bytes   atomic.Int64
+	entries atomic.Int64
+}
+
+func (b *budget) addEntry(layer, path string) error {
+	if n := b.entries.Add(1); n > b.limits.Entries {
+		return &LimitError{Limit: "entries", Value: b.limits.Entries, Layer: layer, What: "too many entries at " + path}
+	}
+	return nil
+}
+
+func (b *budget) addBytes(n int64, layer, path string) error {
+	if t := b.bytes.Add(n); t > b.limits.TotalBytes {
+		return &LimitError{Limit: "total-bytes", Value: b.limits.TotalBytes, Layer: layer, What: "decompressed data exceeds the total at " + path}
+	}
+	return nil
+}
