@@ -1,0 +1,269 @@
+// Package burn reads WiX Burn bundles: the Windows setup executables (such as
+// python.org's python-X.Y.Z-amd64.exe) that carry a `.wixburn` PE section
+// describing cabinet containers appended to the executable. The first (UX)
+// container holds the bootstrapper application and, as its file `0`, the
+// BurnManifest XML; attached containers hold the chain's payloads (MSIs,
+// EXEs) under the names a0, a1, ... that the manifest maps to file paths.
+//
+// Layout, as WiX v3/v4 write it (burn/engine/section.cpp):
+//
+//	[stub PE with .wixburn][UX cab][engine signature?][attached cab 1]...[final signature]
+//
+// The UX container starts at the stub size. Attached containers start after
+// the "engine": at the original signature's offset + size when the engine was
+// signed before the containers were attached, else at the current
+// certificate table's end, else right after the UX container.
+package burn
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// FormatError reports malformed bundle data at a byte offset of the bundle.
+type FormatError struct {
+	Off int64
+	Msg string
+	Err error
+}
+
+func (e *FormatError) Error() string {
+	s := fmt.Sprintf("burn: at offset 0x%x: %s", e.Off, e.Msg)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+func (e *FormatError) Layer() string { return "burn" }
+func (e *FormatError) Offset() int64 { return e.Off }
+
+func errorf(off int64, format string, args ...any) *FormatError {
+	return &FormatError{Off: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+// SectionMagic is the first DWORD of a .wixburn section.
+const SectionMagic = 0x00f14300
+
+// fixedHeaderSize is the .wixburn header up to the container sizes.
+const fixedHeaderSize = 48
+
+// maxContainers bounds the container count: the stub reserves one 512-byte
+// section, so at most (512-48)/4 sizes fit; a larger section is accepted up
+// to this many.
+const maxContainers = 1024
+
+// Header is the .wixburn section.
+type Header struct {
+	// SectionOffset is the file offset of the section data.
+	SectionOffset int64
+	Version       uint32
+	// BundleID is the bundle's GUID as "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}"
+	// (lower case); it equals the manifest's Registration Id.
+	BundleID                string
+	StubSize                uint32
+	OriginalChecksum        uint32
+	OriginalSignatureOffset uint32
+	OriginalSignatureSize   uint32
+	// Format is the container format: 1 = cabinet.
+	Format uint32
+	// ContainerSizes lists each container's size: index 0 is the UX
+	// container, then the attached containers.
+	ContainerSizes []uint32
+}
+
+// Section is one PE section header.
+type Section struct {
+	Name                            string
+	VirtualSize, VirtualAddress     uint32
+	SizeOfRawData, PointerToRawData uint32
+}
+
+// PEInfo is what the bundle needs from the PE headers.
+type PEInfo struct {
+	Sections []Section
+	// CertTableOffset and CertTableSize are the certificate-table data
+	// directory (a file offset, zero when unsigned).
+	CertTableOffset, CertTableSize uint32
+}
+
+// ReadPE reads the section table and the certificate-table directory of a
+// PE file. It reads at most the first 64 KiB plus the section table.
+func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
+	var dos [64]byte
+	if size < 64 {
+		return nil, errorf(0, "file of %d bytes is too small for a PE file", size)
+	}
+	if _, err := r.ReadAt(dos[:], 0); err != nil {
+		return nil, &FormatError{Off: 0, Msg: "reading DOS header", Err: err}
+	}
+	if dos[0] != 'M' || dos[1] != 'Z' {
+		return nil, errorf(0, "no MZ signature")
+	}
+	nt := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
+	if nt < 64 || nt > size-24 {
+		return nil, errorf(0x3c, "NT header offset 0x%x outside the file of %d bytes", nt, size)
+	}
+	var coff [24]byte
+	if _, err := r.ReadAt(coff[:], nt); err != nil {
+		return nil, &FormatError{Off: nt, Msg: "reading COFF header", Err: err}
+	}
+	if string(coff[:4]) != "PE\x00\x00" {
+		return nil, errorf(nt, "no PE signature")
+	}
+	nsec := int64(binary.LittleEndian.Uint16(coff[6:]))
+	optSize := int64(binary.LittleEndian.Uint16(coff[20:]))
+	opt := nt + 24
+	secTable := opt + optSize
+	if secTable+40*nsec > size {
+		return nil, errorf(nt+6, "section table of %d sections at 0x%x extends past the end of the file", nsec, secTable)
+	}
+	info := &PEInfo{}
+	if optSize >= 2 {
+		var o = make([]byte, optSize)
+		if _, err := r.ReadAt(o, opt); err != nil {
+			return nil, &FormatError{Off: opt, Msg: "reading optional header", Err: err}
+		}
+		var dirs int64
+		switch binary.LittleEndian.Uint16(o) {
+		case 0x10b:
+			dirs = 96
+		case 0x20b:
+			dirs = 112
+		default:
+			return nil, errorf(opt, "unknown optional header magic 0x%x", binary.LittleEndian.Uint16(o))
+		}
+		if cnt := dirs - 4; optSize >= dirs && binary.LittleEndian.Uint32(o[cnt:]) > 4 && optSize >= dirs+40 {
+			info.CertTableOffset = binary.LittleEndian.Uint32(o[dirs+32:])
+			info.CertTableSize = binary.LittleEndian.Uint32(o[dirs+36:])
+		}
+	}
+	tab := make([]byte, 40*nsec)
+	if _, err := r.ReadAt(tab, secTable); err != nil {
+		return nil, &FormatError{Off: secTable, Msg: "reading section table", Err: err}
+	}
+	for i := int64(0); i < nsec; i++ {
+		s := tab[40*i:]
+		name := s[:8]
+		for j, c := range name {
+			if c == 0 {
+				name = name[:j]
+				break
+			}
+		}
+		info.Sections = append(info.Sections, Section{
+			Name:             string(name),
+			VirtualSize:      binary.LittleEndian.Uint32(s[8:]),
+			VirtualAddress:   binary.LittleEndian.Uint32(s[12:]),
+			SizeOfRawData:    binary.LittleEndian.Uint32(s[16:]),
+			PointerToRawData: binary.LittleEndian.Uint32(s[20:]),
+		})
+	}
+	return info, nil
+}
+
+// FindSection returns the .wixburn section header, or nil.
+func (p *PEInfo) FindSection(name string) *Section {
+	for i := range p.Sections {
+		if p.Sections[i].Name == name {
+			return &p.Sections[i]
+		}
+	}
+	return nil
+}
+
+// ParseHeader decodes .wixburn section data found at file offset off.
+func ParseHeader(data []byte, off int64) (*Header, error) {
+	if len(data) < fixedHeaderSize {
+		return nil, errorf(off, ".wixburn section of %d bytes is shorter than its %d-byte header", len(data), fixedHeaderSize)
+	}
+	le := binary.LittleEndian
+	if m := le.Uint32(data); m != SectionMagic {
+		return nil, errorf(off, ".wixburn magic 0x%08x, want 0x%08x", m, SectionMagic)
+	}
+	h := &Header{
+		SectionOffset:           off,
+		Version:                 le.Uint32(data[4:]),
+		BundleID:                formatGUID(data[8:24]),
+		StubSize:                le.Uint32(data[24:]),
+		OriginalChecksum:        le.Uint32(data[28:]),
+		OriginalSignatureOffset: le.Uint32(data[32:]),
+		OriginalSignatureSize:   le.Uint32(data[36:]),
+		Format:                  le.Uint32(data[40:]),
+	}
+	// WiX v3 writes version 2, WiX v4+ version 3 with the same layout.
+	if h.Version < 2 || h.Version > 3 {
+		return nil, errorf(off+4, ".wixburn version %d not supported (2 and 3 are)", h.Version)
+	}
+	if h.Format != 1 {
+		return nil, errorf(off+40, "container format %d is not a cabinet (1)", h.Format)
+	}
+	n := int64(le.Uint32(data[44:]))
+	if n == 0 {
+		return nil, errorf(off+44, "bundle declares no containers; the UX container is required")
+	}
+	if n > maxContainers || fixedHeaderSize+4*n > int64(len(data)) {
+		return nil, errorf(off+44, "%d container sizes do not fit the %d-byte section", n, len(data))
+	}
+	h.ContainerSizes = make([]uint32, n)
+	for i := range h.ContainerSizes {
+		h.ContainerSizes[i] = le.Uint32(data[fixedHeaderSize+4*i:])
+	}
+	return h, nil
+}
+
+// formatGUID formats a Windows GUID (first three fields little-endian).
+func formatGUID(b []byte) string {
+	return fmt.Sprintf("{%08x-%04x-%04x-%x-%x}",
+		binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint16(b[4:]), binary.LittleEndian.Uint16(b[6:]), b[8:10], b[10:16])
+}
+
+// ContainerLocation is where one container lies in the bundle file.
+type ContainerLocation struct {
+	Index  int // 0 = UX, 1.. = attached (the manifest's AttachedIndex)
+	Offset int64
+	Size   int64
+	// Available is how many of its bytes the file holds; less than Size
+	// when the bundle is truncated.
+	Available int64
+}
+
+// Truncated reports that the file ends inside (or before) the container.
+func (c ContainerLocation) Truncated() bool { return c.Available < c.Size }
+
+// Locate computes each container's place in a file of fileSize bytes whose
+// PE certificate table is certOff/certSize, following Burn's own rules.
+func (h *Header) Locate(fileSize int64, certOff, certSize uint32) ([]ContainerLocation, error) {
+	var engine int64
+	switch {
+	case h.OriginalSignatureOffset != 0:
+		engine = int64(h.OriginalSignatureOffset) + int64(h.OriginalSignatureSize)
+	case certOff != 0:
+		engine = int64(certOff) + int64(certSize)
+	default:
+		engine = int64(h.StubSize) + int64(h.ContainerSizes[0])
+	}
+	if int64(h.StubSize) < h.SectionOffset {
+		return nil, errorf(h.SectionOffset+24, "stub size %d ends before the .wixburn section at 0x%x", h.StubSize, h.SectionOffset)
+	}
+	locs := make([]ContainerLocation, len(h.ContainerSizes))
+	for i, n := range h.ContainerSizes {
+		l := ContainerLocation{Index: i, Size: int64(n)}
+		switch i {
+		case 0:
+			l.Offset = int64(h.StubSize)
+		case 1:
+			l.Offset = engine
+		default:
+			l.Offset = locs[i-1].Offset + locs[i-1].Size
+		}
+		if i == 1 && l.Offset < locs[0].Offset+locs[0].Size {
+			return nil, errorf(h.SectionOffset+32, "attached containers at %d overlap the UX container ending at %d", l.Offset, locs[0].Offset+locs[0].Size)
+		}
+		l.Available = max(0, min(l.Size, fileSize-l.Offset))
+		locs[i] = l
+	}
+	return locs, nil
+}
