@@ -1,0 +1,280 @@
+package compose
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+)
+
+// Property names used in the CycloneDX output for facts that have no
+// CycloneDX field of their own.
+const (
+	cdxPropAnnotation = "installer-sbom:annotation" // one per SPDX annotation, same text
+	cdxPropIdentity   = "installer-sbom:identity"   // the installer's signature-invariant identity
+	cdxPropSPDXID     = "installer-sbom:spdxid"
+	cdxPropLinkage    = "installer-sbom:linkage"
+	cdxPropContained  = "installer-sbom:contained-by" // packages that CONTAIN a library
+	cdxPropSourceInfo = "installer-sbom:source-info"
+	cdxPropUnverified = "installer-sbom:unverified"
+	cdxPropComment    = "installer-sbom:comment"
+)
+
+// WriteCycloneDX writes the composed result as CycloneDX 1.6 JSON with the
+// same content as the SPDX document: the installer is the metadata
+// component; sub-installers and the files they contain are nested
+// components (CycloneDX expresses containment by nesting); libraries are
+// top-level components with hashes, identifiers, licenses and evidence
+// (occurrences with byte offsets); STATIC_LINK, DYNAMIC_LINK and DEPENDS_ON
+// become the dependency graph. bom-refs are the SPDX identifiers.
+func WriteCycloneDX(w io.Writer, res *Result) error {
+	if res == nil || res.m == nil {
+		return errors.New("compose: WriteCycloneDX needs a Result from Compose")
+	}
+	m := res.m
+	pkgByID := map[string]*pkgNode{}
+	for _, p := range m.packages {
+		pkgByID[p.id] = p
+	}
+	fileByID := map[string]*fileNode{}
+	for _, f := range m.files {
+		fileByID[f.id] = f
+	}
+	children := map[string][]string{} // container -> contained packages and files
+	containedBy := map[string][]string{}
+	deps := map[string][]string{}
+	for _, r := range m.rels {
+		switch r.typ {
+		case "CONTAINS":
+			if p := pkgByID[r.b]; p != nil && (p.role == roleLibrary) {
+				containedBy[r.b] = append(containedBy[r.b], r.a)
+				// A library may be contained by several packages; it is
+				// listed once, at the top level.
+				continue
+			}
+			children[r.a] = append(children[r.a], r.b)
+		case "STATIC_LINK", "DYNAMIC_LINK", "DEPENDS_ON":
+			deps[r.a] = append(deps[r.a], r.b)
+		}
+	}
+
+	var build func(id string) cdx.Component
+	build = func(id string) cdx.Component {
+		var c cdx.Component
+		if p := pkgByID[id]; p != nil {
+			c = cdxPackage(p)
+		} else if f := fileByID[id]; f != nil {
+			c = cdxFile(f)
+		}
+		var kids []cdx.Component
+		for _, k := range children[id] {
+			kids = append(kids, build(k))
+		}
+		if len(kids) > 0 {
+			c.Components = &kids
+		}
+		if cb := containedBy[id]; len(cb) > 0 {
+			props := append(deref(c.Properties), cdx.Property{Name: cdxPropContained, Value: strings.Join(cb, " ")})
+			c.Properties = &props
+		}
+		return c
+	}
+
+	bom := cdx.NewBOM()
+	root := build(RootID)
+	// The installer's own children become the BOM's top-level components.
+	var top []cdx.Component
+	if root.Components != nil {
+		top = *root.Components
+		root.Components = nil
+	}
+	for _, p := range m.packages {
+		if p.role == roleLibrary || p.role == roleUnverified {
+			top = append(top, build(p.id))
+		}
+	}
+	sort.SliceStable(top, func(i, j int) bool { return top[i].BOMRef < top[j].BOMRef })
+
+	h := sha256.Sum256([]byte(m.namespace))
+	h[6] = h[6]&0x0f | 0x50 // name-based UUID (version 5 layout) from the namespace
+	h[8] = h[8]&0x3f | 0x80
+	u := hex.EncodeToString(h[:16])
+	bom.SerialNumber = fmt.Sprintf("urn:uuid:%s-%s-%s-%s-%s", u[0:8], u[8:12], u[12:16], u[16:20], u[20:32])
+	bom.Version = 1
+
+	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: "installer-sbom", Version: strings.TrimPrefix(m.tool, "installer-sbom-")}
+	bom.Metadata = &cdx.Metadata{
+		Timestamp: m.created,
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{tool}},
+		Component: &root,
+	}
+	var authors []cdx.OrganizationalContact
+	for _, c := range m.creators {
+		if typ, name, _ := strings.Cut(c, ": "); typ == "Person" || typ == "Organization" {
+			authors = append(authors, cdx.OrganizationalContact{Name: name})
+		}
+	}
+	if len(authors) > 0 {
+		bom.Metadata.Authors = &authors
+	}
+	if len(top) > 0 {
+		bom.Components = &top
+	}
+
+	var graph []cdx.Dependency
+	var froms []string
+	for a := range deps {
+		froms = append(froms, a)
+	}
+	sort.Strings(froms)
+	for _, a := range froms {
+		on := dedupSorted(sortedCopy(deps[a]))
+		graph = append(graph, cdx.Dependency{Ref: a, Dependencies: &on})
+	}
+	if len(graph) > 0 {
+		bom.Dependencies = &graph
+	}
+	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true)
+	enc.SetEscapeHTML(false)
+	return enc.EncodeVersion(bom, cdx.SpecVersion1_6)
+}
+
+func cdxPackage(p *pkgNode) cdx.Component {
+	c := cdx.Component{BOMRef: p.id, Name: p.name, Version: p.version, PackageURL: p.purl(), CPE: p.cpe()}
+	switch p.role {
+	case roleInstaller, roleSubInstaller:
+		c.Type = cdx.ComponentTypeApplication
+	default:
+		c.Type = cdx.ComponentTypeLibrary
+	}
+	if s := p.supplier; s != "" && s != "NOASSERTION" {
+		_, name, _ := strings.Cut(s, ": ")
+		c.Supplier = &cdx.OrganizationalEntity{Name: name}
+	}
+	if o := p.originator; o != "" && o != "NOASSERTION" {
+		_, name, _ := strings.Cut(o, ": ")
+		c.Authors = &[]cdx.OrganizationalContact{{Name: name}}
+	}
+	var hashes []cdx.Hash
+	for _, h := range p.checksums {
+		if alg, ok := cdxHashAlg(h.alg); ok {
+			hashes = append(hashes, cdx.Hash{Algorithm: alg, Value: h.value})
+		}
+	}
+	if len(hashes) > 0 {
+		c.Hashes = &hashes
+	}
+	if lic := p.licenseConcluded; lic != "" && lic != "NOASSERTION" && lic != "NONE" {
+		c.Licenses = &cdx.Licenses{{Expression: lic}}
+	} else if lic := p.licenseDeclared; lic != "" && lic != "NOASSERTION" && lic != "NONE" {
+		c.Licenses = &cdx.Licenses{{Expression: lic}}
+	}
+	if cp := p.copyright; cp != "" && cp != "NOASSERTION" && cp != "NONE" {
+		c.Copyright = cp
+	}
+	var refs []cdx.ExternalReference
+	if d := p.download; d != "" && d != "NOASSERTION" && d != "NONE" {
+		refs = append(refs, cdx.ExternalReference{Type: cdx.ERTypeDistribution, URL: d})
+	}
+	if p.homepage != "" && p.homepage != "NOASSERTION" && p.homepage != "NONE" {
+		refs = append(refs, cdx.ExternalReference{Type: cdx.ERTypeWebsite, URL: p.homepage})
+	}
+	if len(refs) > 0 {
+		c.ExternalReferences = &refs
+	}
+	props := []cdx.Property{{Name: cdxPropSPDXID, Value: p.id}}
+	for _, r := range p.refs {
+		if r.typ == IdentityRefType {
+			props = append(props, cdx.Property{Name: cdxPropIdentity, Value: r.locator})
+		}
+	}
+	if p.linkage != "" {
+		props = append(props, cdx.Property{Name: cdxPropLinkage, Value: p.linkage})
+	}
+	if p.sourceInfo != "" {
+		props = append(props, cdx.Property{Name: cdxPropSourceInfo, Value: p.sourceInfo})
+	}
+	if p.comment != "" {
+		props = append(props, cdx.Property{Name: cdxPropComment, Value: p.comment})
+	}
+	if p.role == roleUnverified {
+		props = append(props, cdx.Property{Name: cdxPropUnverified, Value: "true"})
+	}
+	for _, n := range p.notes {
+		props = append(props, cdx.Property{Name: cdxPropAnnotation, Value: n})
+	}
+	c.Properties = &props
+	if len(p.evidence) > 0 {
+		var occ []cdx.EvidenceOccurrence
+		for _, ev := range p.evidence {
+			o := cdx.EvidenceOccurrence{Location: ev.File}
+			ctx := "rule " + ev.Rule
+			if ev.Resource != "" {
+				ctx += ", " + ev.Resource
+			}
+			if ev.Match != "" {
+				ctx += fmt.Sprintf(": %q", ev.Match)
+			}
+			o.AdditionalContext = ctx
+			if ev.Offset >= 0 && ev.Offset <= int64(^uint32(0)>>1) {
+				off := int(ev.Offset)
+				o.Offset = &off
+			}
+			occ = append(occ, o)
+		}
+		// Occurrences only: CycloneDX identity methods require a
+		// confidence figure, which the fingerprint rules do not give.
+		c.Evidence = &cdx.Evidence{Occurrences: &occ}
+	}
+	return c
+}
+
+func cdxFile(f *fileNode) cdx.Component {
+	c := cdx.Component{BOMRef: f.id, Type: cdx.ComponentTypeFile, Name: f.path,
+		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.sha1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.sha256}}}
+	if f.comment != "" {
+		c.Properties = &[]cdx.Property{{Name: cdxPropComment, Value: f.comment}}
+	}
+	return c
+}
+
+func cdxHashAlg(a string) (cdx.HashAlgorithm, bool) {
+	switch a {
+	case "SHA1":
+		return cdx.HashAlgoSHA1, true
+	case "SHA256":
+		return cdx.HashAlgoSHA256, true
+	case "SHA384":
+		return cdx.HashAlgoSHA384, true
+	case "SHA512":
+		return cdx.HashAlgoSHA512, true
+	case "MD5":
+		return cdx.HashAlgoMD5, true
+	case "SHA3-256":
+		return cdx.HashAlgoSHA3_256, true
+	case "SHA3-512":
+		return cdx.HashAlgoSHA3_512, true
+	case "BLAKE3":
+		return cdx.HashAlgoBlake3, true
+	}
+	return "", false
+}
+
+func deref(p *[]cdx.Property) []cdx.Property {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}

@@ -1,0 +1,159 @@
+package compose
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	"github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/spdx/tools-golang/tagvalue"
+)
+
+// spdx renders the model as a tools-golang SPDX 2.3 document. Files go into
+// the document's file list and are tied to packages with CONTAINS: filling
+// Package.Files would make tools-golang emit "files" inside a package, which
+// the SPDX 2.3 JSON schema rejects.
+func (m *model) spdx() (*v2_3.Document, error) {
+	doc := &v2_3.Document{
+		SPDXVersion:       v2_3.Version,
+		DataLicense:       v2_3.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      m.name,
+		DocumentNamespace: m.namespace,
+		CreationInfo:      &v2_3.CreationInfo{Created: m.created},
+	}
+	for _, c := range m.creators {
+		typ, name, _ := strings.Cut(c, ": ")
+		doc.CreationInfo.Creators = append(doc.CreationInfo.Creators, common.Creator{CreatorType: typ, Creator: name})
+	}
+	annotator := common.Annotator{AnnotatorType: "Tool", Annotator: m.tool}
+	for _, p := range m.packages {
+		sp := &v2_3.Package{
+			PackageName:               p.name,
+			PackageSPDXIdentifier:     elementID(p.id),
+			PackageVersion:            p.version,
+			PackageFileName:           p.fileName,
+			PackageDownloadLocation:   p.download,
+			FilesAnalyzed:             p.filesAnalyzed,
+			IsFilesAnalyzedTagPresent: true,
+			PackageHomePage:           p.homepage,
+			PackageSourceInfo:         p.sourceInfo,
+			PackageLicenseConcluded:   p.licenseConcluded,
+			PackageLicenseDeclared:    p.licenseDeclared,
+			PackageCopyrightText:      p.copyright,
+			PackageComment:            p.comment,
+			PrimaryPackagePurpose:     p.purpose,
+		}
+		var err error
+		if sp.PackageSupplier, err = supplierOf(p.supplier); err != nil {
+			return nil, fmt.Errorf("compose: package %s: %w", p.id, err)
+		}
+		if p.originator != "" {
+			typ, name, _ := strings.Cut(p.originator, ": ")
+			if p.originator == "NOASSERTION" {
+				typ, name = "", "NOASSERTION"
+			}
+			sp.PackageOriginator = &common.Originator{OriginatorType: typ, Originator: name}
+		}
+		if p.filesAnalyzed {
+			sp.PackageVerificationCode = &common.PackageVerificationCode{Value: p.verificationCode}
+		}
+		for _, c := range p.checksums {
+			sp.PackageChecksums = append(sp.PackageChecksums, common.Checksum{Algorithm: common.ChecksumAlgorithm(c.alg), Value: c.value})
+		}
+		for _, r := range p.refs {
+			sp.PackageExternalReferences = append(sp.PackageExternalReferences, &v2_3.PackageExternalReference{Category: r.category, RefType: r.typ, Locator: r.locator})
+		}
+		for _, n := range p.notes {
+			sp.Annotations = append(sp.Annotations, v2_3.Annotation{
+				Annotator: annotator, AnnotationDate: m.created, AnnotationType: "OTHER",
+				AnnotationSPDXIdentifier: common.DocElementID{ElementRefID: elementID(p.id)},
+				AnnotationComment:        n,
+			})
+		}
+		doc.Packages = append(doc.Packages, sp)
+	}
+	for _, f := range m.files {
+		sf := &v2_3.File{
+			FileName:           "./" + f.path,
+			FileSPDXIdentifier: elementID(f.id),
+			FileTypes:          f.types,
+			Checksums: []common.Checksum{
+				{Algorithm: common.SHA1, Value: f.sha1},
+				{Algorithm: common.SHA256, Value: f.sha256},
+			},
+			LicenseConcluded:  "NOASSERTION",
+			FileCopyrightText: "NOASSERTION",
+			FileComment:       f.comment,
+		}
+		doc.Files = append(doc.Files, sf)
+	}
+	for _, r := range m.rels {
+		doc.Relationships = append(doc.Relationships, &v2_3.Relationship{
+			RefA:                docElementID(r.a),
+			RefB:                docElementID(r.b),
+			Relationship:        r.typ,
+			RelationshipComment: r.comment,
+		})
+	}
+	return doc, nil
+}
+
+func supplierOf(agent string) (*common.Supplier, error) {
+	if agent == "" || agent == "NOASSERTION" {
+		return &common.Supplier{Supplier: "NOASSERTION"}, nil
+	}
+	typ, name, ok := strings.Cut(agent, ": ")
+	if !ok || (typ != "Person" && typ != "Organization") {
+		return nil, fmt.Errorf("supplier %q is not Person: or Organization:", agent)
+	}
+	return &common.Supplier{SupplierType: typ, Supplier: name}, nil
+}
+
+func elementID(id string) common.ElementID {
+	return common.ElementID(strings.TrimPrefix(id, "SPDXRef-"))
+}
+
+func docElementID(id string) common.DocElementID {
+	return common.DocElementID{ElementRefID: elementID(id)}
+}
+
+// WriteSPDXJSON writes the document as indented SPDX 2.3 JSON. The bytes
+// depend only on the document: tools-golang writes struct fields in a fixed
+// order and Compose sorts every list.
+func WriteSPDXJSON(w io.Writer, doc *v2_3.Document) error {
+	if doc == nil {
+		return errors.New("compose: nil document")
+	}
+	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
+}
+
+// WriteSPDXTagValue writes the document in SPDX 2.3 tag-value form. The
+// tools-golang tag-value writer does not write annotations held by packages,
+// so they are written as document-level annotations that name their
+// package (SPDXREF); the caller's document is not modified.
+func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
+	if doc == nil {
+		return errors.New("compose: nil document")
+	}
+	cp := *doc
+	// The writer sorts these slices in place; give it copies.
+	cp.Files = append([]*v2_3.File(nil), doc.Files...)
+	cp.Annotations = append([]*v2_3.Annotation(nil), doc.Annotations...)
+	cp.Packages = nil
+	for _, p := range doc.Packages {
+		pc := *p
+		pc.Files = nil
+		pc.Annotations = nil
+		for i := range p.Annotations {
+			a := p.Annotations[i]
+			a.AnnotationSPDXIdentifier = common.DocElementID{ElementRefID: p.PackageSPDXIdentifier}
+			cp.Annotations = append(cp.Annotations, &a)
+		}
+		cp.Packages = append(cp.Packages, &pc)
+	}
+	return tagvalue.Write(&cp, w)
+}
