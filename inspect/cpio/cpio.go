@@ -224,7 +224,8 @@ func (r *Reader) Next() (*Header, error) {
 
 func (r *Reader) fail(err error) error {
 	var fe *FormatError
-	if !errors.As(err, &fe) {
+	var layered interface{ Layer() string }
+	if !errors.As(err, &fe) && !errors.As(err, &layered) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -265,7 +266,12 @@ func (r *Reader) Read(p []byte) (int, error) {
 		return n, r.err
 	}
 	if err != nil {
-		r.err = errorf(r.off, err, "member %q data", r.cur.RawName)
+		var layered interface{ Layer() string }
+		if errors.As(err, &layered) {
+			r.err = err // the layer below (xar, pbzx) already says where
+		} else {
+			r.err = errorf(r.off, err, "member %q data", r.cur.RawName)
+		}
 		return n, r.err
 	}
 	return n, nil
