@@ -63,10 +63,10 @@ func (o *Options) withDefaults() Options {
 
 // File is one file in a cabinet.
 type File struct {
-	Name         string    // as stored (UTF-8 when the name-is-UTF flag is set, else bytes as Latin-1 mapped to runes); backslashes kept
+	Name         string // as stored (UTF-8 when the name-is-UTF flag is set, else bytes as Latin-1 mapped to runes); backslashes kept
 	Size         int64
-	Folder       int       // index into Cabinet.Folders (continuation indices resolved)
-	FolderOffset int64     // uncompressed offset inside the folder
+	Folder       int   // index into Cabinet.Folders (continuation indices resolved)
+	FolderOffset int64 // uncompressed offset inside the folder
 	Attributes   uint16
 	Modified     time.Time // from the DOS date/time, UTC, zero if invalid
 }
