@@ -1,0 +1,293 @@
+package burn
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/cab"
+)
+
+// Options bound what Open reads.
+type Options struct {
+	Cab      *cab.Options
+	Manifest ManifestOptions
+	// MaxSectionBytes bounds the .wixburn section read; 0 = 64 KiB.
+	MaxSectionBytes int64
+}
+
+// Container is one container of the bundle.
+type Container struct {
+	ContainerLocation
+	// ID is the manifest's Container Id for attached containers ("" for
+	// the UX container or when the manifest names none).
+	ID string
+	// Hash is the SHA-1 the manifest declares for the container bytes.
+	Hash string
+	// Cabinet is the opened cabinet; nil when Err says why it could not be.
+	Cabinet *cab.Cabinet
+	Err     error
+}
+
+// Bundle is an opened Burn bundle.
+type Bundle struct {
+	PE         *PEInfo
+	Header     *Header
+	Containers []*Container // [0] is the UX container
+	Manifest   *Manifest
+	// ManifestBytes is the raw BurnManifest XML (UX file "0").
+	ManifestBytes []byte
+	r             io.ReaderAt
+	size          int64
+	opts          Options
+}
+
+// ManifestEntry is the UX container's file holding the BurnManifest.
+const ManifestEntry = "0"
+
+var errStop = errors.New("stop")
+
+// Open reads the PE headers, the .wixburn section, the UX container and its
+// manifest, and opens each attached container's cabinet directory. A missing,
+// truncated or unreadable attached container is not an error: it is recorded
+// in its Container (Truncated, Err) so that everything readable can still be
+// reported. Without a readable UX container and manifest there is no bundle
+// to describe, and Open fails.
+func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
+	b := &Bundle{r: r, size: size}
+	if opts != nil {
+		b.opts = *opts
+	}
+	maxSection := b.opts.MaxSectionBytes
+	if maxSection <= 0 {
+		maxSection = 64 << 10
+	}
+	pe, err := ReadPE(r, size)
+	if err != nil {
+		return nil, err
+	}
+	b.PE = pe
+	s := pe.FindSection(".wixburn")
+	if s == nil {
+		return nil, errorf(0, "PE file has no .wixburn section: not a Burn bundle")
+	}
+	secOff, secLen := int64(s.PointerToRawData), int64(s.SizeOfRawData)
+	if secLen > maxSection {
+		secLen = maxSection // the header and sizes come first; the rest is reserve
+	}
+	if secOff+secLen > size {
+		return nil, errorf(secOff, ".wixburn section data (%d bytes) extends past the end of the file at %d", secLen, size)
+	}
+	data := make([]byte, secLen)
+	if _, err := r.ReadAt(data, secOff); err != nil {
+		return nil, &FormatError{Off: secOff, Msg: "reading .wixburn section", Err: err}
+	}
+	if b.Header, err = ParseHeader(data, secOff); err != nil {
+		return nil, err
+	}
+	locs, err := b.Header.Locate(size, pe.CertTableOffset, pe.CertTableSize)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range locs {
+		b.Containers = append(b.Containers, &Container{ContainerLocation: l})
+	}
+	ux := b.Containers[0]
+	if ux.Truncated() {
+		return nil, errorf(size, "UX container at offset %d declares %d bytes but the file ends at %d", ux.Offset, ux.Size, size)
+	}
+	if ux.Cabinet, err = cab.Open(io.NewSectionReader(r, ux.Offset, ux.Size), ux.Size, b.opts.Cab); err != nil {
+		return nil, &FormatError{Off: ux.Offset, Msg: "UX container", Err: err}
+	}
+	if err := b.readManifest(); err != nil {
+		return nil, err
+	}
+	for _, c := range b.Containers[1:] {
+		for _, mc := range b.Manifest.Containers {
+			if mc.Attached && mc.AttachedIndex == c.Index {
+				c.ID, c.Hash = mc.ID, strings.ToLower(mc.Hash)
+			}
+		}
+		if c.Available == 0 {
+			c.Err = errorf(c.Offset, "attached container %d is not in the file (it ends at %d)", c.Index, size)
+			continue
+		}
+		// A truncated container is opened over the bytes that exist: its
+		// file table comes first, and folders past the end fail one by one
+		// during Walk.
+		cb, err := cab.Open(io.NewSectionReader(r, c.Offset, c.Available), c.Available, b.opts.Cab)
+		if err != nil {
+			c.Err = &FormatError{Off: c.Offset, Msg: fmt.Sprintf("attached container %d", c.Index), Err: err}
+			continue
+		}
+		c.Cabinet = cb
+	}
+	return b, nil
+}
+
+func (b *Bundle) readManifest() error {
+	ux := b.Containers[0]
+	max := b.opts.Manifest.MaxBytes
+	if max <= 0 {
+		max = 64 << 20
+	}
+	var found bool
+	err := ux.Cabinet.Walk(func(f *cab.File, r io.Reader, err error) error {
+		if f.Name != ManifestEntry {
+			return nil
+		}
+		found = true
+		if err != nil {
+			return err
+		}
+		if f.Size > max {
+			return errorf(ux.Offset, "manifest of %d bytes exceeds the limit of %d", f.Size, max)
+		}
+		b.ManifestBytes, err = io.ReadAll(io.LimitReader(r, f.Size))
+		if err != nil {
+			return err
+		}
+		return errStop
+	})
+	if err != nil && err != errStop {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			return err
+		}
+		return &FormatError{Off: ux.Offset, Msg: "reading the manifest from the UX container", Err: err}
+	}
+	if !found {
+		return errorf(ux.Offset, "UX container has no manifest file %q", ManifestEntry)
+	}
+	m, err := ParseManifest(b.ManifestBytes, &b.opts.Manifest)
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			// Manifest offsets are inside the XML; name the container too.
+			return &FormatError{Off: ux.Offset, Msg: fmt.Sprintf("UX container file %q at XML offset %d", ManifestEntry, fe.Off), Err: err}
+		}
+		return err
+	}
+	b.Manifest = m
+	return nil
+}
+
+// ID is the bundle's id: the manifest's Registration Id, else the .wixburn
+// GUID.
+func (b *Bundle) ID() string {
+	if b.Manifest != nil && b.Manifest.BundleID != "" {
+		return b.Manifest.BundleID
+	}
+	return b.Header.BundleID
+}
+
+// PayloadFile is one file of a container handed to WalkPayloads.
+type PayloadFile struct {
+	Container *Container
+	// Name is the entry name inside the container (a0, u1, ...).
+	Name string
+	Size int64
+	// Payload is the manifest payload stored under Name; nil for a file
+	// the manifest does not name.
+	Payload *Payload
+}
+
+// WalkPayloads walks the UX container (except the manifest itself) and every
+// attached container that could be opened, front to back, calling fn for
+// each file with its manifest payload. r is valid only until fn returns. When
+// a file's bytes cannot be produced (a truncated container, a corrupt folder)
+// fn gets r == nil and err != nil, and the walk goes on; an error returned by
+// fn stops it.
+func (b *Bundle) WalkPayloads(fn func(pf PayloadFile, r io.Reader, err error) error) error {
+	for _, c := range b.Containers {
+		if c.Cabinet == nil {
+			continue
+		}
+		bySource := map[string]*Payload{}
+		for _, p := range b.Manifest.Payloads {
+			if !p.Embedded() {
+				continue
+			}
+			if c.Index == 0 && p.UX || c.Index > 0 && !p.UX && p.Container == c.ID {
+				bySource[p.SourcePath] = p
+			}
+		}
+		err := c.Cabinet.Walk(func(f *cab.File, r io.Reader, err error) error {
+			if c.Index == 0 && f.Name == ManifestEntry {
+				return nil
+			}
+			return fn(PayloadFile{Container: c, Name: f.Name, Size: f.Size, Payload: bySource[f.Name]}, r, err)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MissingPayloads lists embedded payloads whose container was opened but
+// does not hold their SourcePath.
+func (b *Bundle) MissingPayloads() []*Payload {
+	names := map[*Container]map[string]bool{}
+	for _, c := range b.Containers {
+		if c.Cabinet == nil {
+			continue
+		}
+		names[c] = map[string]bool{}
+		for _, f := range c.Cabinet.Files {
+			names[c][f.Name] = true
+		}
+	}
+	var out []*Payload
+	for _, p := range b.Manifest.Payloads {
+		if !p.Embedded() {
+			continue
+		}
+		for _, c := range b.Containers {
+			in := p.UX && c.Index == 0 || !p.UX && c.Index > 0 && c.ID == p.Container
+			if in && names[c] != nil && !names[c][p.SourcePath] {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Hasher returns a hash for a payload's declared algorithm, or nil.
+func Hasher(alg string) hash.Hash {
+	switch alg {
+	case "sha1":
+		return sha1.New()
+	case "sha256":
+		return sha256.New()
+	case "sha512":
+		return sha512.New()
+	}
+	return nil
+}
+
+// VerifyContainerHash hashes a complete attached container's bytes and
+// compares them with the manifest's declared SHA-1. It returns nil when they
+// match or nothing is declared.
+func (b *Bundle) VerifyContainerHash(c *Container) error {
+	if c.Hash == "" || c.Truncated() {
+		return nil
+	}
+	h := sha1.New()
+	if len(c.Hash) != 40 {
+		return nil
+	}
+	if _, err := io.Copy(h, io.NewSectionReader(b.r, c.Offset, c.Size)); err != nil {
+		return &FormatError{Off: c.Offset, Msg: "reading attached container", Err: err}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != c.Hash {
+		return errorf(c.Offset, "attached container %d has SHA-1 %s, the manifest declares %s", c.Index, got, c.Hash)
+	}
+	return nil
+}
