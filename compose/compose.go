@@ -17,6 +17,7 @@
 //	not-embedded:            a sub-installer the bundle downloads on demand
 //	unverified:              a source-SBOM package not found in the installer (--include-unverified)
 //	inspection-problem:      part of the installer that could not be read
+//	version-from-bytes:      the installer's version is that of the CPython found in it
 //
 // The installer's signature-invariant identity (inspect.Artifact.Identity)
 // is recorded as an external reference of the root package with category
@@ -206,10 +207,11 @@ type builder struct {
 	m    *model
 	root *pkgNode
 
-	fileID    map[string]string // path -> SPDXID
-	pkgNodeOf map[string]*pkgNode
-	pkgPaths  []pkgPath // embedded packages by path, for containment
-	unused    [][]*sourceEntry
+	fileID     map[string]string // path -> SPDXID
+	binaryFile map[string]bool   // paths of PE, Mach-O and ELF files
+	pkgNodeOf  map[string]*pkgNode
+	pkgPaths   []pkgPath // embedded packages by path, for containment
+	unused     [][]*sourceEntry
 }
 
 type pkgPath struct {
@@ -480,6 +482,7 @@ func (b *builder) addFiles() error {
 		return err
 	}
 	b.fileID = map[string]string{}
+	b.binaryFile = map[string]bool{}
 	direct := map[string][]string{} // package SPDXID -> SHA-1s of the files it contains
 	for i, f := range files {
 		n := &fileNode{id: ids[i], path: f.Path, sha1: strings.ToLower(f.SHA1), sha256: strings.ToLower(f.SHA256), kind: f.Kind, types: fileTypes(f)}
@@ -488,6 +491,9 @@ func (b *builder) addFiles() error {
 		}
 		if _, ok := b.fileID[f.Path]; !ok {
 			b.fileID[f.Path] = n.id
+		}
+		if f.Kind == inspect.KindPE || f.Kind == inspect.KindMachO || f.Kind == inspect.KindELF {
+			b.binaryFile[f.Path] = true
 		}
 		b.m.files = append(b.m.files, n)
 		c := b.containerOf(f)
@@ -659,9 +665,16 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 		supplier = orDefault(supplier, m.Supplier)
 		linkages[m.Linkage] = true
 		n.evidence = append(n.evidence, m.Evidence...)
-		if m.Linkage != fingerprint.LinkageStatic {
-			for _, f := range m.Files {
+		for _, f := range m.Files {
+			switch {
+			case canonicalName(m.Name) == "pip" && wheelOf(f) != "":
+				// pip is distributed as its wheel.
+				fileNames = append(fileNames, path.Base(wheelOf(f)))
+			case m.Linkage == fingerprint.LinkageDynamic && b.binaryFile[f]:
+				// A separate library is distributed as its own file.
 				fileNames = append(fileNames, path.Base(f))
+			default:
+				fileNames = append(fileNames, "")
 			}
 		}
 	}

@@ -213,9 +213,9 @@ func TestFilesAndContainment(t *testing.T) {
 		byName[p.Name] = p.SPDXID
 	}
 	want := map[string]string{
-		"python-3.13.15-amd64.exe/wixstdba/wixstdba.dll": RootID,
-		"python-3.13.15-amd64.exe/core.msi":              RootID, // the MSI's own bytes are the bundle's
-		"python-3.13.15-amd64.exe/core.msi/python313.dll": byName["core"],
+		"python-3.13.15-amd64.exe/wixstdba/wixstdba.dll":                                                      RootID,
+		"python-3.13.15-amd64.exe/core.msi":                                                                   RootID, // the MSI's own bytes are the bundle's
+		"python-3.13.15-amd64.exe/core.msi/python313.dll":                                                     byName["core"],
 		"python-3.13.15-amd64.exe/lib.msi/Lib/ensurepip/_bundled/pip-26.2.1-py3-none-any.whl/pip/__init__.py": byName["lib"],
 	}
 	for _, f := range inv.Files {

@@ -227,9 +227,9 @@ func spdxJSON(t testing.TB, doc *v2_3.Document) []byte {
 type jsonDoc struct {
 	Packages []struct {
 		SPDXID, Name, VersionInfo, Supplier, DownloadLocation, PackageFileName, PrimaryPackagePurpose string
-		LicenseConcluded, Originator, SourceInfo                                                    string
-		FilesAnalyzed                                                                               bool
-		PackageVerificationCode                                                                     *struct {
+		LicenseConcluded, Originator, SourceInfo                                                      string
+		FilesAnalyzed                                                                                 bool
+		PackageVerificationCode                                                                       *struct {
 			PackageVerificationCodeValue string
 		}
 		Checksums    []struct{ Algorithm, ChecksumValue string }

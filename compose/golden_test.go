@@ -1,0 +1,68 @@
+package compose
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// Golden outputs for three small inventories. They were read through by a
+// person once (see the commit that added them); regenerate with
+// `go test ./compose -run TestGolden -update` and review the diff.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		file   string
+		res    func(t *testing.T) *Result
+		format string
+	}{
+		{"burn.spdx.json", func(t *testing.T) *Result { return mustCompose(t, burnInventory(), cpythonOptions(t)) }, "json"},
+		{"embed-zip.spdx.json", func(t *testing.T) *Result { return mustCompose(t, embedZipInventory(), cpythonOptions(t)) }, "json"},
+		{"pkg.spdx.json", goldenPkg, "json"},
+		{"pkg.spdx", goldenPkg, "tag-value"},
+		{"pkg.cdx.json", goldenPkg, "cyclonedx"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			res := c.res(t)
+			var buf bytes.Buffer
+			var err error
+			switch c.format {
+			case "json":
+				err = WriteSPDXJSON(&buf, res.Document)
+			case "tag-value":
+				err = WriteSPDXTagValue(&buf, res.Document)
+			case "cyclonedx":
+				err = WriteCycloneDX(&buf, res)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", c.file)
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s differs from the golden file; run with -update and review the diff", c.file)
+			}
+		})
+	}
+}
+
+func goldenPkg(t *testing.T) *Result {
+	return mustCompose(t, pkgInventory(), Options{
+		Name: "Nudge LaunchAgent", Version: "1.0.1", Supplier: "Mac Admins Open Source",
+		DownloadLocation: "https://github.com/macadmins/nudge/releases/download/v1.0.1/Nudge_LaunchAgent-1.0.1.pkg",
+		Creators:         []string{"Person: Release Manager (rm@example.org)"}, Created: testCreated, ToolVersion: "0.1.0",
+	})
+}
