@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -290,4 +291,70 @@ func (b *Bundle) VerifyContainerHash(c *Container) error {
 		return errorf(c.Offset, "attached container %d has SHA-1 %s, the manifest declares %s", c.Index, got, c.Hash)
 	}
 	return nil
+}
+
+// Engine returns the bundle's engine (stub and UX container) as it was when
+// it was signed, before the attached containers were appended: the bytes up
+// to the end of the original signature, with the PE CheckSum and certificate
+// table entry restored from the .wixburn section and the section's record of
+// them cleared again. Its Authenticode signature is the publisher's signature
+// over the stub and the UX container, which holds the manifest, so it can be
+// checked even when a download stopped inside the attached containers. ok is
+// false when the bundle records no original signature or the file is too
+// short to hold it.
+func (b *Bundle) Engine() (r io.ReaderAt, size int64, ok bool) {
+	h := b.Header
+	if h.OriginalSignatureOffset == 0 || h.OriginalSignatureSize == 0 || b.PE.ChecksumOffset == 0 || b.PE.CertDirOffset == 0 {
+		return nil, 0, false
+	}
+	size = int64(h.OriginalSignatureOffset) + int64(h.OriginalSignatureSize)
+	if size > b.size || b.PE.CertDirOffset+8 > size || h.SectionOffset+40 > size {
+		return nil, 0, false
+	}
+	p := &patchedReaderAt{r: b.r, size: size}
+	ck := binary.LittleEndian.AppendUint32(nil, h.OriginalChecksum)
+	p.patch(b.PE.ChecksumOffset, ck)
+	dir := binary.LittleEndian.AppendUint32(nil, h.OriginalSignatureOffset)
+	dir = binary.LittleEndian.AppendUint32(dir, h.OriginalSignatureSize)
+	p.patch(b.PE.CertDirOffset, dir)
+	p.patch(h.SectionOffset+28, make([]byte, 12)) // original checksum, signature offset, size
+	return p, size, true
+}
+
+// patchedReaderAt reads r up to size with a few byte ranges replaced.
+type patchedReaderAt struct {
+	r       io.ReaderAt
+	size    int64
+	patches []patch
+}
+
+type patch struct {
+	off  int64
+	data []byte
+}
+
+func (p *patchedReaderAt) patch(off int64, data []byte) {
+	p.patches = append(p.patches, patch{off, data})
+}
+
+func (p *patchedReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	if off >= p.size {
+		return 0, io.EOF
+	}
+	want := len(b)
+	if int64(want) > p.size-off {
+		b = b[:p.size-off]
+	}
+	n, err := p.r.ReadAt(b, off)
+	for _, pt := range p.patches {
+		for i, c := range pt.data {
+			if at := pt.off + int64(i) - off; at >= 0 && at < int64(n) {
+				b[at] = c
+			}
+		}
+	}
+	if err == nil && n < want {
+		err = io.EOF
+	}
+	return n, err
 }

@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/burnbuild"
 	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
 func openBytes(t *testing.T, b []byte) *Bundle {
@@ -174,6 +178,14 @@ func TestSyntheticSignedBundle(t *testing.T) {
 	if err != nil || !res.DigestMatches || !res.SignerVerified || !strings.Contains(res.Signer, "Synthetic Burn Signer") {
 		t.Errorf("authenticode %+v %v", res, err)
 	}
+	e := engineBytes(t, bu)
+	eres, err := authenticode.Inspect(bytes.NewReader(e), int64(len(e)), nil)
+	if err != nil || !eres.DigestMatches || !eres.SignerVerified || eres.Signer != res.Signer {
+		t.Errorf("engine authenticode %+v %v", eres, err)
+	}
+	if cur, calc := osslDigests(t, e); cur != calc {
+		t.Errorf("osslsigncode: engine digest %s, signed %s", calc, cur)
+	}
 }
 
 // Cutting the synthetic bundle inside its attached container gives the same
@@ -210,4 +222,70 @@ func TestSyntheticTruncated(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Errorf("cut UX: %v", err)
 	}
+}
+
+func engineBytes(t *testing.T, bu *Bundle) []byte {
+	t.Helper()
+	r, n, ok := bu.Engine()
+	if !ok {
+		t.Fatal("no engine")
+	}
+	e := make([]byte, n)
+	if _, err := r.ReadAt(e, 0); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// The real bundle's final signature is cut off, but the engine signature the
+// .wixburn section records is complete: rebuilt, the engine verifies as
+// signed by the PSF, and osslsigncode computes the same digests.
+func TestRealEngineSignature(t *testing.T) {
+	b := realBundle(t)
+	bu := openBytes(t, b)
+	e := engineBytes(t, bu)
+	if len(e) != realOrigSigOffset+realOrigSigSize {
+		t.Fatalf("engine of %d bytes", len(e))
+	}
+	res, err := authenticode.Inspect(bytes.NewReader(e), int64(len(e)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.DigestMatches || !res.SignerVerified || !strings.Contains(res.Signer, "CN=Python Software Foundation") || res.TimeSource != "rfc3161" {
+		t.Errorf("engine signature %+v", res)
+	}
+	cur, calc := osslDigests(t, e)
+	if cur != strings.ToUpper(res.SignedDigest) || calc != strings.ToUpper(res.Digest) {
+		t.Errorf("osslsigncode %s / %s, ours %s / %s", cur, calc, res.SignedDigest, res.Digest)
+	}
+	// The patched reader serves the same bytes piecewise.
+	r, n, _ := bu.Engine()
+	var piece bytes.Buffer
+	if _, err := io.Copy(&piece, io.NewSectionReader(r, 0, n)); err != nil || !bytes.Equal(piece.Bytes(), e) {
+		t.Errorf("piecewise engine differs (%v)", err)
+	}
+}
+
+func osslDigests(t *testing.T, b []byte) (current, calculated string) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "e.exe")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command(testenv.Tool(t, "osslsigncode"), "verify", "-ignore-crl", "-ignore-cdp", "-in", p).CombinedOutput()
+	for _, l := range strings.Split(string(out), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), ":")
+		v, _, _ = strings.Cut(strings.TrimSpace(v), " ")
+		switch strings.TrimSpace(k) {
+		case "Current message digest":
+			current = v
+		case "Calculated message digest":
+			calculated = v
+		}
+	}
+	if current == "" {
+		t.Fatalf("osslsigncode printed no digest:\n%s", out)
+	}
+	return
 }

@@ -87,6 +87,10 @@ type PEInfo struct {
 	// CertTableOffset and CertTableSize are the certificate-table data
 	// directory (a file offset, zero when unsigned).
 	CertTableOffset, CertTableSize uint32
+	// ChecksumOffset and CertDirOffset are the file offsets of the
+	// optional-header CheckSum and of the certificate-table directory entry
+	// (0 when the optional header has none).
+	ChecksumOffset, CertDirOffset int64
 }
 
 // ReadPE reads the section table and the certificate-table directory of a
@@ -135,7 +139,11 @@ func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
 		default:
 			return nil, errorf(opt, "unknown optional header magic 0x%x", binary.LittleEndian.Uint16(o))
 		}
+		if optSize >= 68 {
+			info.ChecksumOffset = opt + 64
+		}
 		if cnt := dirs - 4; optSize >= dirs && binary.LittleEndian.Uint32(o[cnt:]) > 4 && optSize >= dirs+40 {
+			info.CertDirOffset = opt + dirs + 32
 			info.CertTableOffset = binary.LittleEndian.Uint32(o[dirs+32:])
 			info.CertTableSize = binary.LittleEndian.Uint32(o[dirs+36:])
 		}
