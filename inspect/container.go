@@ -23,6 +23,10 @@ type Container interface {
 type Entry struct {
 	Name string // path inside the container, '/'-separated, as stored (escaped later)
 	Size int64  // declared size, -1 if unknown
+	// Packed is the entry's compressed size when the format stores entries
+	// compressed one by one (zip); 0 when unknown. The walker uses it to
+	// refuse compression bombs by ratio.
+	Packed int64
 	Dir  bool   // directories are walked but not reported as files
 	// Package is the ID of the Package (see Describer) this entry belongs to.
 	Package string

@@ -1,0 +1,72 @@
+# installer-sbom — see README.md.
+GO        ?= go
+BIN       ?= bin/installer-sbom
+FUZZTIME  ?= 3m
+FIXTURES  ?= .fixtures
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The oracles and tools the tests use, as "command:debian-package".
+TOOLS     := msiinfo:msitools msiextract:msitools wixl:msitools gcab:gcab cabextract:cabextract \
+             7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode
+# Unrelated Windows binaries that the fingerprint tests must not misidentify.
+DATA_PKGS := libz-mingw-w64
+
+.PHONY: all build test deps vet demo bench fuzz corpus clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/installer-sbom
+
+# deps installs, with apt-get, whatever the tests need and the machine lacks,
+# and fetches the Go modules (including the CPython builds the tests read).
+deps:
+	@missing=""; \
+	for t in $(TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	for p in $(DATA_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$(echo $$missing | tr ' ' '\n' | sort -u) >/dev/null; \
+	fi
+	$(GO) mod download
+	$(GO) mod download github.com/kluctl/go-embed-python@v0.0.0-3.11.11-20241219-1 \
+	                   github.com/kluctl/go-embed-python@v0.0.0-3.14.6-20260610-1
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# test: everything that must pass before a commit; under 10 minutes on 2 cores.
+test: deps vet
+	$(GO) test -timeout 9m ./...
+
+# demo: build an embeddable-zip installer from the real CPython 3.11.11
+# Windows build and print its SBOM.
+demo: build
+	@$(GO) run ./fixtures/cmd/mkfixtures -what embed -out $(FIXTURES) >/dev/null
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-1734566400} ./$(BIN) compose $(FIXTURES)/python-3.11.11-embed-amd64.zip \
+	  --name "Python embeddable package" --version 3.11.11 --supplier "Organization: Python Software Foundation"
+
+# bench: throughput and memory next to the reference tools (see README).
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@for s in bench/*.sh; do [ -f "$$s" ] && { echo "== $$s"; bash "$$s"; }; done; true
+
+# fuzz: every Fuzz target for FUZZTIME each (FUZZTIME=10m make fuzz).
+fuzz:
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  pkg=./$$(dirname $$f); \
+	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
+	    echo "== $$pkg $$name ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+# corpus: real installers built from the CPython trees of two releases,
+# inspected and composed end to end (long; not part of make test).
+corpus: deps build
+	bash bench/corpus.sh
+
+clean:
+	rm -rf bin $(FIXTURES) .bench .corpus

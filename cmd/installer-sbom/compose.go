@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/installer-sbom/installer-sbom/compose"
+)
+
+func cmdCompose(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
+	var (
+		sources    stringList
+		creators   stringList
+		out        = fs.String("o", "", "write the document to `FILE` instead of stdout")
+		format     = fs.String("format", "spdx-json", "spdx-json, spdx-tag-value or cyclonedx-json")
+		name       = fs.String("name", "", "name of the installer package (default: the file name)")
+		ver        = fs.String("version", "", "version of the installer package (default: from the installer or source SBOM)")
+		supplier   = fs.String("supplier", "", "supplier, e.g. \"Organization: Python Software Foundation\"")
+		download   = fs.String("download-location", "", "where the installer is published (URL)")
+		nsBase     = fs.String("namespace-base", "", "base URL of the document namespace")
+		strict     = fs.Bool("strict", false, "exit 1 when the installer's bytes and a source SBOM disagree on a version")
+		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
+	)
+	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON; repeatable)")
+	fs.Var(&creators, "creator", "add a creator, e.g. \"Organization: PSF\" (repeatable)")
+	var f inspectFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format spdx-json|spdx-tag-value|cyclonedx-json] [flags]")
+		fs.PrintDefaults()
+	}
+	pos, code := parseFlags(fs, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	switch *format {
+	case "spdx-json", "spdx-tag-value", "cyclonedx-json":
+	default:
+		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q\n", *format)
+		return exitUsage
+	}
+	created, err := creationTime()
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitUsage
+	}
+	opts := compose.Options{
+		Name: *name, Version: *ver, Supplier: *supplier, DownloadLocation: *download,
+		NamespaceBase: *nsBase, Creators: creators, ToolVersion: version, Created: created,
+		IncludeUnverified: *unverified, Strict: *strict,
+	}
+	for _, p := range sources {
+		r, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitUsage
+		}
+		s, err := compose.ReadSourceSBOM(r, p)
+		r.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %s: %v\n", p, err)
+			return exitBadInput
+		}
+		opts.SourceSBOMs = append(opts.SourceSBOMs, *s)
+	}
+
+	inv, code := inspectInstaller(pos[0], &f, stderr)
+	if inv == nil {
+		return code
+	}
+	if len(inv.Problems) > 0 {
+		// An SBOM of an installer that could not be read completely would
+		// claim less than the installer holds: refuse to write one.
+		reportProblems(inv, stderr)
+		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; no SBOM written\n", pos[0])
+		return exitBadInput
+	}
+	res, err := compose.Compose(inv, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: compose: %v\n", err)
+		return exitBadInput
+	}
+	for _, u := range res.Unverified {
+		fmt.Fprintf(stderr, "installer-sbom: source SBOM package not found in the installer: %s\n", u)
+	}
+	for _, c := range res.Conflicts {
+		fmt.Fprintf(stderr, "installer-sbom: version conflict: %s\n", c)
+	}
+
+	var buf bytes.Buffer
+	switch *format {
+	case "spdx-json":
+		err = compose.WriteSPDXJSON(&buf, res.Document)
+	case "spdx-tag-value":
+		err = compose.WriteSPDXTagValue(&buf, res.Document)
+	case "cyclonedx-json":
+		err = compose.WriteCycloneDX(&buf, res)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	if *out == "" {
+		stdout.Write(buf.Bytes())
+	} else if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	if *strict && len(res.Conflicts) > 0 {
+		return exitDiffers
+	}
+	return exitOK
+}
+
+// creationTime honours SOURCE_DATE_EPOCH (reproducible-builds.org) so that
+// the same installer and inputs give a byte-identical document.
+func creationTime() (time.Time, error) {
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
+		}
+		return time.Unix(n, 0).UTC(), nil
+	}
+	return time.Now().UTC().Truncate(time.Second), nil
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: installer-sbom validate DOC.spdx.json") }
+	pos, code := parseFlags(fs, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	b, err := os.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	problems := compose.Validate(b)
+	for _, p := range problems {
+		fmt.Fprintf(stdout, "%s: %s\n", pos[0], p)
+	}
+	if len(problems) > 0 {
+		return exitDiffers
+	}
+	fmt.Fprintf(stdout, "%s: valid SPDX 2.3; NTIA minimum elements present\n", pos[0])
+	return exitOK
+}

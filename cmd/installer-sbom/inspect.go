@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/installer-sbom/installer-sbom/inspect"
+)
+
+func cmdInspect(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the inventory as one JSON object")
+	var f inspectFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: installer-sbom inspect [--json] [--limit name=value]... [--rules FILE]... FILE")
+		fs.PrintDefaults()
+	}
+	pos, code := parseFlags(fs, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	inv, code := inspectInstaller(pos[0], &f, stderr)
+	if inv == nil {
+		return code
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(inv); err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitBadInput
+		}
+	} else {
+		printInventory(stdout, inv)
+	}
+	if len(inv.Problems) > 0 {
+		reportProblems(inv, stderr)
+		return exitBadInput
+	}
+	return exitOK
+}
+
+// printInventory writes the human-readable table.
+func printInventory(w io.Writer, inv *inspect.Inventory) {
+	a := inv.Artifact
+	fmt.Fprintf(w, "%s  %s  %d bytes  sha256:%s\n", a.Name, a.Format, a.Size, a.SHA256)
+	if a.Identity != nil {
+		fmt.Fprintf(w, "identity  %s:%s\n", a.Identity.Algorithm, a.Identity.Digest)
+	}
+	if len(inv.Packages) > 0 {
+		fmt.Fprintf(w, "\nPACKAGES (%d)\n", len(inv.Packages))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tVERSION\tFORMAT\tEMBEDDED\tPATH/URL")
+		for _, p := range inv.Packages {
+			loc := p.Path
+			if !p.Embedded {
+				loc = p.URL
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\n", p.ID, p.Name, orDash(p.Version), p.Format, p.Embedded, loc)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nCOMPONENTS (%d)\n", len(inv.Components))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tLINKAGE\tFILES")
+	for _, c := range inv.Components {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), c.Linkage, shortList(c.Files, 2))
+	}
+	tw.Flush()
+	if len(inv.SystemDependencies) > 0 {
+		names := make([]string, len(inv.SystemDependencies))
+		for i, d := range inv.SystemDependencies {
+			names[i] = d.Name
+		}
+		fmt.Fprintf(w, "\nSYSTEM LIBRARIES (not bundled): %s\n", strings.Join(names, ", "))
+	}
+	for _, s := range inv.Signatures {
+		fmt.Fprintf(w, "\nSIGNATURE %s (%s): signer %q, digest %s matches=%v\n", s.File, s.Kind, s.Signer, s.DigestAlgorithm, s.DigestMatches)
+	}
+	kinds := map[string]int{}
+	var total int64
+	for _, f := range inv.Files {
+		kinds[f.Kind]++
+		total += f.Size
+	}
+	fmt.Fprintf(w, "\nFILES: %d (%d bytes)", len(inv.Files), total)
+	for _, k := range []string{inspect.KindPE, inspect.KindMachO, inspect.KindELF, inspect.KindArchive, inspect.KindText, inspect.KindData} {
+		if kinds[k] > 0 {
+			fmt.Fprintf(w, ", %s %d", k, kinds[k])
+		}
+	}
+	fmt.Fprintln(w)
+	if len(inv.Problems) > 0 {
+		fmt.Fprintf(w, "\nPROBLEMS (%d)\n", len(inv.Problems))
+		for _, p := range inv.Problems {
+			fmt.Fprintf(w, "  %s\n", formatProblem(p))
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func shortList(s []string, n int) string {
+	if len(s) <= n {
+		return strings.Join(s, ", ")
+	}
+	return fmt.Sprintf("%s (+%d more)", strings.Join(s[:n], ", "), len(s)-n)
+}

@@ -1,0 +1,184 @@
+// Command installer-sbom writes an SPDX 2.3 software bill of materials for a
+// binary installer (WiX Burn bundle, MSI, CAB, zip, macOS flat package) from
+// the installer's own bytes.
+//
+// This file holds only flag handling, output selection and exit codes; all
+// format knowledge lives in the inspect and compose packages.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/installer-sbom/installer-sbom/inspect"
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+)
+
+// Exit codes (README.md, "Command-line contract").
+const (
+	exitOK       = 0
+	exitDiffers  = 1 // verification failed, differences found, --strict conflicts
+	exitUsage    = 2
+	exitBadInput = 3 // input unreadable or malformed
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: installer-sbom <command> [flags] [args]
+
+commands:
+  inspect [--json] FILE          list packages, files, components and problems
+  compose FILE [flags]           write the SBOM (SPDX 2.3 JSON by default)
+  validate DOC                   check an SPDX 2.3 JSON document (schema + NTIA minimum elements)
+  rules [--rules FILE]           list the fingerprint rules
+  version                        print the version
+
+Run 'installer-sbom <command> -h' for the flags of a command.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "inspect":
+		return cmdInspect(rest, stdout, stderr)
+	case "compose":
+		return cmdCompose(rest, stdout, stderr)
+	case "validate":
+		return cmdValidate(rest, stdout, stderr)
+	case "rules":
+		return cmdRules(rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "installer-sbom %s\n", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "installer-sbom: unknown command %q\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+// inspectFlags are shared by every command that reads an installer.
+type inspectFlags struct {
+	limits  inspect.Limits
+	rules   stringList
+	workers int
+}
+
+func (f *inspectFlags) register(fs *flag.FlagSet) {
+	f.limits = inspect.DefaultLimits()
+	fs.Func("limit", "set a limit, name=value with optional K/M/G suffix (repeatable; names: "+
+		strings.Join(inspect.LimitNames(), ", ")+")", f.limits.Set)
+	fs.Var(&f.rules, "rules", "add fingerprint rules from `FILE` (repeatable)")
+	fs.IntVar(&f.workers, "workers", 0, "files hashed and fingerprinted at once (0 = one per CPU)")
+}
+
+// options builds inspect.Options, loading user rules.
+func (f *inspectFlags) options(stderr io.Writer) (inspect.Options, error) {
+	opts := inspect.Options{Limits: f.limits, Workers: f.workers}
+	if len(f.rules) > 0 {
+		var extra []fingerprint.Rule
+		for _, p := range f.rules {
+			r, err := os.Open(p)
+			if err != nil {
+				return opts, err
+			}
+			rules, err := fingerprint.LoadRules(r)
+			r.Close()
+			if err != nil {
+				return opts, fmt.Errorf("%s: %w", p, err)
+			}
+			extra = append(extra, rules...)
+		}
+		eng, err := fingerprint.New(extra)
+		if err != nil {
+			return opts, err
+		}
+		opts.Engine = eng
+	}
+	if isTerminal(stderr) {
+		opts.Progress = stderr
+	}
+	return opts, nil
+}
+
+// inspectInstaller runs inspect on a file. It returns exitBadInput with a
+// message when the file cannot be read at all.
+func inspectInstaller(path string, f *inspectFlags, stderr io.Writer) (*inspect.Inventory, int) {
+	opts, err := f.options(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return nil, exitUsage
+	}
+	inv, err := inspect.InspectFile(path, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return nil, exitBadInput
+	}
+	return inv, exitOK
+}
+
+// reportProblems prints each problem on stderr, naming file, layer and offset.
+func reportProblems(inv *inspect.Inventory, stderr io.Writer) {
+	for _, p := range inv.Problems {
+		fmt.Fprintf(stderr, "installer-sbom: %s\n", formatProblem(p))
+	}
+}
+
+func formatProblem(p inspect.Problem) string {
+	where := p.Path + ": " + p.Layer
+	if p.Offset >= 0 {
+		where += fmt.Sprintf(" at offset %d (0x%x)", p.Offset, p.Offset)
+	}
+	return where + ": " + p.Message
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// parseFlags parses a command's flags, allowing flags after positional
+// arguments (installer-sbom inspect FILE --json), as users type them.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int) {
+	fs.SetOutput(stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK
+			}
+			return nil, exitUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, -1
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), -1
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

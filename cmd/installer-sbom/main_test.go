@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/installer-sbom/installer-sbom/fixtures/embedzip"
+	"github.com/installer-sbom/installer-sbom/fixtures/malformed"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return o.String(), e.String(), code
+}
+
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// smallZip is an embeddable-zip-shaped artifact with one real DLL.
+func smallZip(t *testing.T) string {
+	t.Helper()
+	dll := testenv.Gunzip(t, testenv.Shared(t, "fixtures-real", "pbs-cpython-3.11.11-20241219", "windows-amd64__bz2.pyd.gz"))
+	b, err := embedzip.Bytes([]embedzip.Entry{
+		{Name: "_bz2.pyd", Data: dll},
+		{Name: "python311._pth", Data: []byte("python311.zip\n.\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "python-embed.zip", b)
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"inspect"},
+		{"inspect", "--no-such-flag", "x"},
+		{"inspect", "--limit", "bogus=1", "x"},
+		{"compose", "--format", "xml", "x"},
+	} {
+		if _, _, code := runCLI(t, nil, args...); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestInspectJSONContract(t *testing.T) {
+	path := smallZip(t)
+	out, stderr, code := runCLI(t, nil, "inspect", path, "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &top); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v", err)
+	}
+	for _, k := range []string{"artifact", "packages", "files", "components", "problems"} {
+		if _, ok := top[k]; !ok {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	for k := range top {
+		switch k {
+		case "artifact", "packages", "files", "components", "problems", "systemDependencies", "signatures":
+		default:
+			t.Errorf("undocumented key %q", k)
+		}
+	}
+	if !strings.Contains(out, `"name": "bzip2"`) || !strings.Contains(out, `"linkage": "static"`) {
+		t.Errorf("bzip2 not reported statically linked:\n%s", out)
+	}
+	// Human output goes to stdout too, and names the component.
+	out, _, code = runCLI(t, nil, "inspect", path)
+	if code != exitOK || !strings.Contains(out, "bzip2") {
+		t.Errorf("table output (exit %d):\n%s", code, out)
+	}
+}
+
+func TestMalformedExitCode(t *testing.T) {
+	for name, b := range malformed.All() {
+		path := writeFile(t, name, b)
+		_, stderr, code := runCLI(t, nil, "inspect", "--json", path)
+		if code != exitBadInput {
+			t.Errorf("%s: exit %d, want %d", name, code, exitBadInput)
+		}
+		if !strings.Contains(stderr, name) || !strings.Contains(stderr, "zip") || !strings.Contains(stderr, "offset") {
+			t.Errorf("%s: stderr does not name file, layer and offset: %s", name, stderr)
+		}
+		// compose refuses to write an SBOM of a broken installer.
+		out, _, code := runCLI(t, nil, "compose", path)
+		if code != exitBadInput || out != "" {
+			t.Errorf("%s: compose exit %d, stdout %q", name, code, out)
+		}
+	}
+	if _, stderr, code := runCLI(t, nil, "inspect", filepath.Join(t.TempDir(), "missing.exe")); code != exitBadInput || !strings.Contains(stderr, "missing.exe") {
+		t.Errorf("missing file: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,664 @@
+package inspect
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+)
+
+// Options configure one inspection.
+type Options struct {
+	Limits Limits
+	// Engine fingerprints files; nil means fingerprint.Default().
+	Engine *fingerprint.Engine
+	// Progress, when not nil, receives a one-line progress display that is
+	// redrawn in place (the CLI passes stderr when it is a terminal).
+	Progress io.Writer
+	// Sibling opens files next to the artifact (external cabinets).
+	Sibling func(name string) (io.ReaderAt, int64, error)
+	// Workers is how many files are hashed and fingerprinted at once;
+	// 0 means GOMAXPROCS.
+	Workers int
+}
+
+// headSize is how many leading bytes format sniffers see.
+const headSize = 64 << 10
+
+// InspectFile inspects the installer at path. Files next to it can be read
+// as siblings (an MSI's external cabinet).
+func InspectFile(path string, opts Options) (*Inventory, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if opts.Sibling == nil {
+		dir := filepath.Dir(path)
+		opts.Sibling = func(name string) (io.ReaderAt, int64, error) {
+			return openSibling(dir, name)
+		}
+	}
+	return Inspect(f, st.Size(), filepath.Base(path), opts)
+}
+
+// openSibling opens a file named by an installer next to the artifact. The
+// name is untrusted: only a plain file name in the same directory is
+// accepted, matched case-insensitively as Windows would.
+func openSibling(dir, name string) (io.ReaderAt, int64, error) {
+	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
+		return nil, 0, fmt.Errorf("sibling %q: not a plain file name", name)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, e := range ents {
+		if strings.EqualFold(e.Name(), name) && e.Type().IsRegular() {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, 0, err
+			}
+			return bytes.NewReader(b), int64(len(b)), nil
+		}
+	}
+	return nil, 0, fmt.Errorf("sibling %q: %w", name, os.ErrNotExist)
+}
+
+// Inspect walks the installer read from r (size bytes, called name) and
+// returns its inventory. Problems with the input are reported in
+// Inventory.Problems, not as an error; the error is for failures of the
+// reader itself.
+func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits()
+	}
+	if opts.Engine == nil {
+		opts.Engine = fingerprint.Default()
+	}
+	w := newWalker(opts)
+	defer w.stop()
+
+	sum1, sum256 := sha1.New(), sha256.New()
+	if _, err := io.Copy(io.MultiWriter(sum1, sum256), io.NewSectionReader(r, 0, size)); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	inv := &Inventory{Artifact: Artifact{
+		Name:   name,
+		Size:   size,
+		SHA1:   hex.EncodeToString(sum1.Sum(nil)),
+		SHA256: hex.EncodeToString(sum256.Sum(nil)),
+	}}
+	head := make([]byte, min(size, headSize))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	escName := escapeName(name)
+	if f, ok := sniff(head, size); ok {
+		inv.Artifact.Format = f.Name
+		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
+		if err := w.walkContainer(f, src, 0, escName, "", ""); err != nil {
+			w.problem(problemFrom(escName, f.Layer, err))
+		}
+	} else {
+		// Not a container: the artifact is a single file (a bare DLL, a
+		// dylib), inventoried as itself.
+		data, err := readAllLimited(io.NewSectionReader(r, 0, size), size, &w.limits)
+		if err != nil {
+			w.problem(problemFrom(escName, "file", err))
+		} else {
+			w.submit(fileJob{path: escName, data: data, key: ""})
+		}
+	}
+	w.wait()
+	w.finish(inv)
+	if inv.Artifact.Format == "" {
+		inv.Artifact.Format = kindOf(head, nil)
+	}
+	return inv, nil
+}
+
+// walker holds the state of one inspection. Containers are walked by one
+// goroutine, in order; file hashing and fingerprinting run on a pool.
+type walker struct {
+	limits Limits
+	budget budget
+	engine *fingerprint.Engine
+
+	jobs    chan fileJob
+	wg      sync.WaitGroup
+	workers sync.WaitGroup
+	mem     *byteSemaphore
+
+	mu         sync.Mutex
+	files      []fileRec
+	reports    []*fingerprint.FileReport
+	packages   []Package
+	signatures []Signature
+	problems   []Problem
+	identity   *Identity
+	containers map[string]*containerInfo
+
+	progress *progress
+}
+
+// fileRec is a file before its package reference is resolved.
+type fileRec struct {
+	File
+	key    string // nested path of the container that holds it
+	rawPkg string // Entry.Package as the container gave it
+}
+
+// containerInfo links a nested container to the entry that held it, so
+// that files without a package of their own inherit their container's and
+// package IDs merged with an outer description are rewritten.
+type containerInfo struct {
+	parentKey string
+	rawPkg    string            // Entry.Package of the entry holding this container
+	idMap     map[string]string // this container's package IDs → merged IDs
+}
+
+type fileJob struct {
+	path        string
+	data        []byte
+	key, rawPkg string
+	installPath string
+	kind        string // set for containers, which are hashed but not fingerprinted
+}
+
+func newWalker(opts Options) *walker {
+	n := opts.Workers
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	w := &walker{
+		limits:     opts.Limits,
+		engine:     opts.Engine,
+		jobs:       make(chan fileJob, n),
+		mem:        newByteSemaphore(max(256<<20, int64(n)*64<<20)),
+		containers: map[string]*containerInfo{"": {}},
+	}
+	w.budget.limits = opts.Limits
+	if opts.Progress != nil {
+		w.progress = startProgress(opts.Progress, &w.budget)
+	}
+	for range n {
+		w.workers.Add(1)
+		go w.work()
+	}
+	return w
+}
+
+func (w *walker) work() {
+	defer w.workers.Done()
+	for j := range w.jobs {
+		w.process(j)
+		w.mem.release(int64(len(j.data)))
+		w.wg.Done()
+	}
+}
+
+func (w *walker) submit(j fileJob) {
+	w.mem.acquire(int64(len(j.data)))
+	w.wg.Add(1)
+	w.jobs <- j
+}
+
+func (w *walker) wait() { w.wg.Wait() }
+
+func (w *walker) stop() {
+	close(w.jobs)
+	w.workers.Wait()
+	if w.progress != nil {
+		w.progress.stop()
+	}
+}
+
+// process hashes one file and, unless it is a container, fingerprints it.
+func (w *walker) process(j fileJob) {
+	s1, s256 := sha1.Sum(j.data), sha256.Sum256(j.data)
+	f := File{
+		Path:        j.path,
+		Size:        int64(len(j.data)),
+		SHA1:        hex.EncodeToString(s1[:]),
+		SHA256:      hex.EncodeToString(s256[:]),
+		Kind:        j.kind,
+		InstallPath: j.installPath,
+	}
+	var rep *fingerprint.FileReport
+	if f.Kind == "" {
+		rep = w.identify(j.path, j.data)
+		f.Kind = kindOf(j.data, rep)
+	}
+	w.mu.Lock()
+	w.files = append(w.files, fileRec{File: f, key: j.key, rawPkg: j.rawPkg})
+	if rep != nil && (len(rep.Findings) > 0 || len(rep.Imports) > 0 || rep.Kind != "") {
+		w.reports = append(w.reports, rep)
+	}
+	w.mu.Unlock()
+}
+
+// identify runs the fingerprint engine. A panic inside a third-party binary
+// parser must not take the inspection down: it becomes a problem instead.
+func (w *walker) identify(path string, data []byte) (rep *fingerprint.FileReport) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.problem(Problem{Path: path, Layer: "fingerprint", Offset: -1, Message: fmt.Sprintf("fingerprinting failed: %v", r)})
+			rep = nil
+		}
+	}()
+	return w.engine.Identify(path, data)
+}
+
+func (w *walker) problem(p Problem) {
+	w.mu.Lock()
+	w.problems = append(w.problems, p)
+	w.mu.Unlock()
+}
+
+// abortError stops the whole walk (a global limit was exceeded). It passes
+// through format packages' Walk unchanged because they return fn's errors.
+type abortError struct{ err error }
+
+func (e *abortError) Error() string { return e.err.Error() }
+func (e *abortError) Unwrap() error { return e.err }
+
+// walkContainer opens one container and walks it. key is its nested path;
+// parentKey and rawPkg say where it came from.
+func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, rawPkg string) error {
+	w.mu.Lock()
+	info := &containerInfo{parentKey: parentKey, rawPkg: rawPkg}
+	w.containers[key] = info
+	w.mu.Unlock()
+
+	c, err := f.Open(src)
+	if err != nil {
+		return err
+	}
+	walkErr := c.Walk(func(e Entry, r io.Reader) error {
+		if e.Dir {
+			return nil
+		}
+		path := key + "/" + escapeName(e.Name)
+		if err := w.budget.addEntry(f.Layer, path); err != nil {
+			return &abortError{err}
+		}
+		if e.Err != nil {
+			w.problem(problemFrom(path, f.Layer, e.Err))
+			return nil
+		}
+		if r == nil {
+			w.problem(Problem{Path: path, Layer: f.Layer, Offset: -1, Message: "entry has no data"})
+			return nil
+		}
+		if e.Size > w.limits.EntryBytes {
+			w.problem(problemFrom(path, f.Layer, &LimitError{Limit: "entry-bytes", Value: w.limits.EntryBytes, Layer: f.Layer,
+				What: fmt.Sprintf("entry declares %d bytes", e.Size)}))
+			return nil
+		}
+		data, err := w.readEntry(r, e, f.Layer, path)
+		if err != nil {
+			var ab *abortError
+			if errors.As(err, &ab) {
+				return err
+			}
+			w.problem(problemFrom(path, f.Layer, err))
+			return nil
+		}
+		w.progress.file(int64(len(data)))
+		return w.handleData(path, data, depth, key, e)
+	})
+	w.describe(c, key, depth)
+	return walkErr
+}
+
+// handleData decides whether an entry is a nested container or a file.
+func (w *walker) handleData(path string, data []byte, depth int, key string, e Entry) error {
+	head := data[:min(len(data), headSize)]
+	nf, isContainer := sniff(head, int64(len(data)))
+	if isContainer && depth+1 > w.limits.Depth {
+		w.problem(problemFrom(path, nf.Layer, &LimitError{Limit: "depth", Value: int64(w.limits.Depth), Layer: nf.Layer,
+			What: "container nested too deep; inventoried as a plain file"}))
+		isContainer = false
+	}
+	if isContainer && int64(len(data)) > w.limits.NestedBytes {
+		w.problem(problemFrom(path, nf.Layer, &LimitError{Limit: "nested-bytes", Value: w.limits.NestedBytes, Layer: nf.Layer,
+			What: "nested container too large to open; inventoried as a plain file"}))
+		isContainer = false
+	}
+	if !isContainer {
+		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath})
+		return nil
+	}
+	// The container is itself a file of the installer.
+	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath, kind: KindArchive})
+	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits}
+	if err := w.walkContainer(nf, src, depth+1, path, key, e.Package); err != nil {
+		var ab *abortError
+		if errors.As(err, &ab) {
+			return err
+		}
+		w.problem(problemFrom(path, nf.Layer, err))
+	}
+	return nil
+}
+
+// readEntry reads one entry whole, within the entry, total and ratio limits.
+func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) ([]byte, error) {
+	limit := w.limits.EntryBytes
+	var buf bytes.Buffer
+	if e.Size > 0 {
+		buf.Grow(int(min(e.Size, 64<<20)))
+	}
+	chunk := make([]byte, 256<<10)
+	var n int64
+	for {
+		k, err := r.Read(chunk)
+		if k > 0 {
+			n += int64(k)
+			if n > limit {
+				return nil, &LimitError{Limit: "entry-bytes", Value: limit, Layer: layer, What: "entry data exceeds the limit"}
+			}
+			if e.Packed > 0 && n > 1<<20 && n/e.Packed > w.limits.Ratio {
+				return nil, &LimitError{Limit: "ratio", Value: w.limits.Ratio, Layer: layer,
+					What: fmt.Sprintf("entry expands beyond %dx its %d compressed bytes", w.limits.Ratio, e.Packed)}
+			}
+			if err := w.budget.addBytes(int64(k), layer, path); err != nil {
+				return nil, &abortError{err}
+			}
+			buf.Write(chunk[:k])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// readAllLimited reads a whole artifact that is not a container.
+func readAllLimited(r io.Reader, size int64, l *Limits) ([]byte, error) {
+	if size > l.EntryBytes {
+		return nil, &LimitError{Limit: "entry-bytes", Value: l.EntryBytes, Layer: "file", What: fmt.Sprintf("file of %d bytes", size)}
+	}
+	b := make([]byte, size)
+	_, err := io.ReadFull(r, b)
+	return b, err
+}
+
+// describe records a container's own metadata after its walk (formats learn
+// some of it, such as hash mismatches, only while walking).
+func (w *walker) describe(c Container, key string, depth int) {
+	d, ok := c.(Describer)
+	if !ok {
+		return
+	}
+	desc := d.Describe()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	info := w.containers[key]
+	for _, p := range desc.Packages {
+		if p.Path == "" && !p.Embedded && p.URL == "" {
+			// A package that describes the container itself.
+			p.Path, p.Embedded = key, true
+		} else if p.Path != "" {
+			p.Path = key + "/" + escapeName(p.Path)
+		}
+		if i := w.packageAt(p.Path); i >= 0 && p.Path != "" {
+			// An outer container already described these bytes (a Burn
+			// bundle's MSI): merge, keeping the outer ID and what the outer
+			// container declared (URL, hash); the package's own database is
+			// the better source for its name, version and codes.
+			outer := &w.packages[i]
+			mergePackage(outer, p)
+			if info.idMap == nil {
+				info.idMap = map[string]string{}
+			}
+			info.idMap[p.ID] = outer.ID
+			continue
+		}
+		w.packages = append(w.packages, p)
+	}
+	for _, s := range desc.Signatures {
+		s.File = joinRel(key, s.File)
+		w.signatures = append(w.signatures, s)
+	}
+	for _, p := range desc.Problems {
+		p.Path = joinRel(key, p.Path)
+		w.problems = append(w.problems, p)
+	}
+	if depth == 0 && desc.Identity != nil {
+		w.identity = desc.Identity
+	}
+}
+
+func (w *walker) packageAt(path string) int {
+	for i := range w.packages {
+		if w.packages[i].Path == path {
+			return i
+		}
+	}
+	return -1
+}
+
+func mergePackage(outer *Package, inner Package) {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&outer.Name, inner.Name)
+	set(&outer.Version, inner.Version)
+	set(&outer.Manufacturer, inner.Manufacturer)
+	set(&outer.ProductCode, inner.ProductCode)
+	set(&outer.UpgradeCode, inner.UpgradeCode)
+	set(&outer.InstallLocation, inner.InstallLocation)
+	if outer.Format == "" {
+		outer.Format = inner.Format
+	}
+	for k, v := range inner.Properties {
+		if outer.Properties == nil {
+			outer.Properties = map[string]string{}
+		}
+		if _, ok := outer.Properties[k]; !ok {
+			outer.Properties[k] = v
+		}
+	}
+}
+
+func joinRel(key, rel string) string {
+	if rel == "" {
+		return key
+	}
+	return key + "/" + escapeName(rel)
+}
+
+// resolvePackage finds the package a file belongs to: its own entry's
+// package, else the package of the entry that held its container, and so
+// on outwards; IDs merged with an outer description are rewritten.
+func (w *walker) resolvePackage(key, raw string) string {
+	for seen := 0; seen < 64; seen++ {
+		info := w.containers[key]
+		if info == nil {
+			return raw
+		}
+		if raw != "" {
+			if id, ok := info.idMap[raw]; ok {
+				return id
+			}
+			return raw
+		}
+		if key == "" {
+			return ""
+		}
+		key, raw = info.parentKey, info.rawPkg
+	}
+	return raw
+}
+
+// finish moves the walker's results into inv in a deterministic order.
+func (w *walker) finish(inv *Inventory) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	inv.Files = make([]File, 0, len(w.files))
+	for _, fr := range w.files {
+		f := fr.File
+		f.Package = w.resolvePackage(fr.key, fr.rawPkg)
+		inv.Files = append(inv.Files, f)
+	}
+	sort.SliceStable(inv.Files, func(i, j int) bool {
+		a, b := inv.Files[i], inv.Files[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.SHA256 < b.SHA256
+	})
+	sort.Slice(w.reports, func(i, j int) bool { return w.reports[i].Path < w.reports[j].Path })
+	comps, sys := fingerprint.Aggregate(w.reports)
+	inv.Components = comps
+	if inv.Components == nil {
+		inv.Components = []Component{}
+	}
+	for _, s := range sys {
+		inv.SystemDependencies = append(inv.SystemDependencies, SystemDependency{Name: s.Name, ImportedBy: s.ImportedBy})
+	}
+	inv.Packages = append([]Package{}, w.packages...)
+	sort.SliceStable(inv.Packages, func(i, j int) bool {
+		a, b := inv.Packages[i], inv.Packages[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.ID < b.ID
+	})
+	inv.Signatures = append(inv.Signatures, w.signatures...)
+	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })
+	inv.Problems = append([]Problem{}, w.problems...)
+	sort.SliceStable(inv.Problems, func(i, j int) bool {
+		a, b := inv.Problems[i], inv.Problems[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		return a.Message < b.Message
+	})
+	inv.Artifact.Identity = w.identity
+}
+
+// problemFrom turns an error into a Problem, taking the layer and offset
+// from format errors that know them.
+func problemFrom(path, layer string, err error) Problem {
+	p := Problem{Path: path, Layer: layer, Offset: -1, Message: err.Error()}
+	var le *LimitError
+	var oe OffsetError
+	switch {
+	case errors.As(err, &le):
+		p.Layer = le.Layer
+	case errors.As(err, &oe):
+		p.Layer, p.Offset = oe.Layer(), oe.Offset()
+	}
+	return p
+}
+
+// escapeName keeps an archive member name faithfully but safely printable:
+// invalid UTF-8, control characters and backslashes are escaped, so a name is
+// data and never a filesystem path. '/' stays the nesting separator.
+func escapeName(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// kindOf classifies a file from its bytes (and the fingerprint report when
+// there is one).
+func kindOf(data []byte, rep *fingerprint.FileReport) string {
+	if rep != nil && rep.Kind != "" {
+		return rep.Kind
+	}
+	switch {
+	case len(data) >= 2 && data[0] == 'M' && data[1] == 'Z':
+		return KindPE
+	case len(data) >= 4 && bytes.Equal(data[:4], []byte{0x7f, 'E', 'L', 'F'}):
+		return KindELF
+	case isMachO(data):
+		return KindMachO
+	}
+	head := data[:min(len(data), 8192)]
+	if bytes.IndexByte(head, 0) < 0 && utf8.Valid(trimPartialRune(head)) {
+		return KindText
+	}
+	return KindData
+}
+
+func isMachO(b []byte) bool {
+	if len(b) < 8 {
+		return false
+	}
+	switch string(b[:4]) {
+	case "\xfe\xed\xfa\xce", "\xce\xfa\xed\xfe", "\xfe\xed\xfa\xcf", "\xcf\xfa\xed\xfe":
+		return true
+	case "\xca\xfe\xba\xbe":
+		// Also the Java class magic: a fat Mach-O has a small arch count,
+		// a class file has its version there (45 and up).
+		n := uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])
+		return n > 0 && n < 20
+	}
+	return false
+}
+
+// trimPartialRune drops a UTF-8 sequence cut by the end of a head slice.
+func trimPartialRune(b []byte) []byte {
+	for i := 0; i < 3 && len(b) > 0; i++ {
+		r, _ := utf8.DecodeLastRune(b)
+		if r != utf8.RuneError {
+			return b
+		}
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -1,0 +1,165 @@
+// Package zip reads zip-based artifacts (CPython's embeddable zip and its
+// nested python3XY.zip, wheels, .nupkg) entry by entry without extracting
+// them. The zip format itself is decoded by github.com/klauspost/compress/zip
+// (archive/zip with faster deflate); this package adds what an untrusted
+// installer needs on top: errors that name the entry and its byte offset,
+// entry-count limits, and checks that each entry's data matches the size its
+// directory record declares.
+package zip
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	kzip "github.com/klauspost/compress/zip"
+)
+
+// FormatError reports malformed zip data at a byte offset of the archive.
+type FormatError struct {
+	Entry string // entry name, empty for archive-level errors
+	Off   int64
+	Msg   string
+	Err   error
+}
+
+func (e *FormatError) Error() string {
+	s := "zip: "
+	if e.Entry != "" {
+		s += fmt.Sprintf("entry %q ", e.Entry)
+	}
+	if e.Off >= 0 {
+		s += fmt.Sprintf("at offset %d", e.Off)
+	}
+	s += ": " + e.Msg
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+func (e *FormatError) Layer() string { return "zip" }
+func (e *FormatError) Offset() int64 { return e.Off }
+
+// Options bound what Open accepts.
+type Options struct {
+	MaxEntries int // 0 means 1,000,000
+}
+
+// Archive is an opened zip file.
+type Archive struct {
+	zr   *kzip.Reader
+	size int64
+}
+
+// Entry describes one member.
+type Entry struct {
+	Name   string
+	Size   int64 // uncompressed size declared by the central directory
+	Packed int64 // compressed size
+	Dir    bool
+	Offset int64 // offset of the entry's data in the archive (-1 if unknown)
+	Method uint16
+}
+
+// Magic reports whether head starts like a zip archive (local file header,
+// or the end-of-central-directory record of an empty archive).
+func Magic(head []byte) bool {
+	return len(head) >= 4 && head[0] == 'P' && head[1] == 'K' &&
+		((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))
+}
+
+// Open reads the central directory.
+func Open(r io.ReaderAt, size int64, opts *Options) (*Archive, error) {
+	max := 1_000_000
+	if opts != nil && opts.MaxEntries > 0 {
+		max = opts.MaxEntries
+	}
+	zr, err := kzip.NewReader(r, size)
+	if err != nil {
+		// archive/zip does not say where it gave up; the central directory
+		// is located from the end of the file, so that is the offset named.
+		return nil, &FormatError{Off: size, Msg: "cannot read the central directory (truncated or not a zip file)", Err: err}
+	}
+	if len(zr.File) > max {
+		return nil, &FormatError{Off: size, Msg: fmt.Sprintf("%d entries exceed the limit of %d", len(zr.File), max)}
+	}
+	return &Archive{zr: zr, size: size}, nil
+}
+
+// Entries lists the members in directory order.
+func (a *Archive) Entries() []Entry {
+	out := make([]Entry, len(a.zr.File))
+	for i, f := range a.zr.File {
+		off, err := f.DataOffset()
+		if err != nil {
+			off = -1
+		}
+		out[i] = Entry{
+			Name:   f.Name,
+			Size:   int64(f.UncompressedSize64),
+			Packed: int64(f.CompressedSize64),
+			Dir:    f.FileInfo().IsDir(),
+			Offset: off,
+			Method: f.Method,
+		}
+	}
+	return out
+}
+
+// Open returns a reader for entry i that fails with a *FormatError when the
+// data is corrupt, shorter or longer than declared, or fails its CRC.
+func (a *Archive) Open(i int) (io.ReadCloser, error) {
+	f := a.zr.File[i]
+	off, err := f.DataOffset()
+	if err != nil {
+		return nil, &FormatError{Entry: f.Name, Off: -1, Msg: "bad local file header", Err: err}
+	}
+	if off+int64(f.CompressedSize64) > a.size || off+int64(f.CompressedSize64) < off {
+		return nil, &FormatError{Entry: f.Name, Off: off, Msg: fmt.Sprintf("data of %d bytes runs past the end of the archive (%d bytes)", f.CompressedSize64, a.size)}
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, &FormatError{Entry: f.Name, Off: off, Msg: "cannot open entry", Err: err}
+	}
+	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64)}, nil
+}
+
+// entryReader turns the errors of archive/zip into FormatErrors naming the
+// entry, and checks the declared size itself so that an entry which lies
+// about its size is always caught, whatever the compression method.
+type entryReader struct {
+	rc   io.ReadCloser
+	name string
+	off  int64
+	want int64
+	got  int64
+}
+
+func (r *entryReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	r.got += int64(n)
+	if r.got > r.want {
+		return n, &FormatError{Entry: r.name, Off: r.off, Msg: fmt.Sprintf("data is longer than the declared size %d", r.want)}
+	}
+	if err == io.EOF {
+		if r.got != r.want {
+			return n, &FormatError{Entry: r.name, Off: r.off, Msg: fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)}
+		}
+		return n, io.EOF
+	}
+	if err != nil {
+		msg := "corrupt data"
+		switch {
+		case errors.Is(err, kzip.ErrChecksum):
+			msg = "checksum mismatch (data does not match the declared size or CRC)"
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			msg = fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)
+		}
+		return n, &FormatError{Entry: r.name, Off: r.off, Msg: msg, Err: err}
+	}
+	return n, nil
+}
+
+func (r *entryReader) Close() error { return r.rc.Close() }
