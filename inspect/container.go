@@ -27,7 +27,7 @@ type Entry struct {
 	// compressed one by one (zip); 0 when unknown. The walker uses it to
 	// refuse compression bombs by ratio.
 	Packed int64
-	Dir  bool   // directories are walked but not reported as files
+	Dir    bool // directories are walked but not reported as files
 	// Package is the ID of the Package (see Describer) this entry belongs to.
 	Package string
 	// InstallPath is where the entry lands on the target system, when the
