@@ -596,3 +596,28 @@ func CLSIDString(c [16]byte) string {
 	return strings.ToUpper(fmt.Sprintf("{%08x-%04x-%04x-%02x%02x-%x}",
 		le.Uint32(c[0:]), le.Uint16(c[4:]), le.Uint16(c[6:]), c[8], c[9], c[10:16]))
 }
+
+// FileOffset maps an offset inside the stream to the offset in the compound
+// file where that byte is stored, for error messages; -1 when off is outside
+// the stream or its chain is damaged.
+func (s *Stream) FileOffset(off int64) int64 {
+	if s.Storage || off < 0 || off >= s.Size {
+		return -1
+	}
+	ra, err := s.ReaderAt()
+	if err != nil {
+		return -1
+	}
+	return ra.(*chainReader).fileOffset(off)
+}
+
+func (c *chainReader) fileOffset(off int64) int64 {
+	if off < 0 || off >= c.size || c.sectorSize == 0 {
+		return -1
+	}
+	o := c.offset(c.sectors[off/c.sectorSize]) + off%c.sectorSize
+	if parent, ok := c.r.(*chainReader); ok {
+		return parent.fileOffset(o)
+	}
+	return o
+}
