@@ -1,0 +1,360 @@
+package inspect
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
+	"github.com/installer-sbom/installer-sbom/inspect/burn"
+	"github.com/installer-sbom/installer-sbom/inspect/cab"
+)
+
+// A WiX Burn bundle is a PE file, so "burn" must win over any plain PE
+// format: Priority 10.
+func init() {
+	RegisterFormat(Format{
+		Name:     "burn",
+		Layer:    "burn",
+		Priority: 10,
+		Match:    matchBurn,
+		Open:     openBurn,
+	})
+}
+
+// matchBurn looks for "MZ", a PE header and a section named .wixburn in the
+// section table, all inside head.
+func matchBurn(head []byte, _ int64) bool {
+	if len(head) < 64 || head[0] != 'M' || head[1] != 'Z' {
+		return false
+	}
+	nt := int(binary.LittleEndian.Uint32(head[0x3c:]))
+	if nt < 64 || nt > len(head)-24 || string(head[nt:nt+4]) != "PE\x00\x00" {
+		return false
+	}
+	n := int(binary.LittleEndian.Uint16(head[nt+6:]))
+	tab := nt + 24 + int(binary.LittleEndian.Uint16(head[nt+20:]))
+	for i := 0; i < n && tab+40*i+8 <= len(head); i++ {
+		if string(head[tab+40*i:tab+40*i+8]) == ".wixburn" {
+			return true
+		}
+	}
+	return false
+}
+
+func openBurn(src Source) (Container, error) {
+	l := DefaultLimits()
+	if src.Limits != nil {
+		l = *src.Limits
+	}
+	b, err := burn.Open(src.R, src.Size, &burn.Options{
+		Cab: &cab.Options{
+			MaxFiles:       int(min(l.Entries, 65535)),
+			MaxFolderBytes: l.TotalBytes,
+			MaxRatio:       l.Ratio,
+		},
+		Manifest: burn.ManifestOptions{MaxBytes: l.TableBytes},
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &burnContainer{b: b, r: src.R, size: src.Size}
+	c.names = burnEntryNames(b.Manifest)
+	c.packageOf = map[string]string{}
+	for _, p := range b.Manifest.Packages {
+		for _, id := range p.PayloadIDs {
+			if _, ok := c.packageOf[id]; !ok {
+				c.packageOf[id] = p.ID
+			}
+		}
+	}
+	return c, nil
+}
+
+// burnContainer adapts a Burn bundle: its entries are the payloads of the UX
+// container (under "ux/") and of the attached containers, named by the
+// manifest's file paths.
+type burnContainer struct {
+	b    *burn.Bundle
+	r    io.ReaderAt
+	size int64
+	// names maps payload id to entry name.
+	names     map[string]string
+	packageOf map[string]string // payload id -> package id
+	// problems found while walking (hash mismatches), reported by Describe.
+	problems []Problem
+}
+
+// burnEntryNames gives each embedded payload a unique entry name: its file
+// path ('/'-separated), or "<payload id>/<file path>" when several payloads
+// share one file path (CPython's bundle carries core.msi twice, once per
+// install scope). UX payloads live under "ux/".
+func burnEntryNames(m *burn.Manifest) map[string]string {
+	base := func(p *burn.Payload) string {
+		fp := strings.ReplaceAll(p.FilePath, "\\", "/")
+		fp = strings.TrimLeft(fp, "/")
+		if fp == "" {
+			fp = p.SourcePath
+		}
+		if p.UX {
+			fp = "ux/" + fp
+		}
+		return fp
+	}
+	count := map[string]int{}
+	for _, p := range m.Payloads {
+		if p.Embedded() {
+			count[base(p)]++
+		}
+	}
+	names := map[string]string{}
+	for _, p := range m.Payloads {
+		if !p.Embedded() {
+			continue
+		}
+		n := base(p)
+		if count[n] > 1 {
+			if p.UX {
+				n = "ux/" + p.ID + "/" + strings.TrimPrefix(n, "ux/")
+			} else {
+				n = p.ID + "/" + n
+			}
+		}
+		names[p.ID] = n
+	}
+	return names
+}
+
+// FormatName reports the container's format for the artifact.
+func (c *burnContainer) FormatName() string { return "burn" }
+
+func (c *burnContainer) Walk(fn func(Entry, io.Reader) error) error {
+	for _, ct := range c.b.Containers[1:] {
+		if err := c.b.VerifyContainerHash(ct); err != nil {
+			c.problems = append(c.problems, problemFrom("", "burn", err))
+		}
+	}
+	return c.b.WalkPayloads(func(pf burn.PayloadFile, r io.Reader, err error) error {
+		e := Entry{Name: pf.Name, Size: pf.Size}
+		if pf.Container.Index == 0 {
+			e.Name = "ux/" + pf.Name
+		}
+		p := pf.Payload
+		if p != nil {
+			e.Name = c.names[p.ID]
+			e.Package = c.packageOf[p.ID]
+		}
+		if err != nil {
+			e.Err = c.wrapCabError(pf, err)
+			return fn(e, nil)
+		}
+		if p == nil || p.Hash == "" {
+			return fn(e, r)
+		}
+		// Hash the bytes as the walker reads them and compare with the
+		// manifest once it has read them all. A walker that stopped early
+		// (a limit) has reported why; the bytes are not read again.
+		h := burn.Hasher(p.HashAlgorithm)
+		cr := &countingReader{r: io.TeeReader(r, h)}
+		if err := fn(e, cr); err != nil {
+			return err
+		}
+		if cr.eof {
+			c.checkPayload(e.Name, p, h, cr.n)
+		}
+		return nil
+	})
+}
+
+// wrapCabError turns a cab error (offset inside the container) into a burn
+// error at the bundle-file offset, naming the container and entry.
+func (c *burnContainer) wrapCabError(pf burn.PayloadFile, err error) error {
+	off := pf.Container.Offset
+	var oe OffsetError
+	if errors.As(err, &oe) && oe.Offset() >= 0 {
+		off += oe.Offset()
+	}
+	what := "attached container"
+	if pf.Container.Index == 0 {
+		what = "UX container"
+	}
+	msg := fmt.Sprintf("%s %d at offset %d, entry %s", what, pf.Container.Index, pf.Container.Offset, pf.Name)
+	if pf.Container.Truncated() {
+		msg += fmt.Sprintf(" (the file ends at %d, inside the container)", c.size)
+	}
+	return &burn.FormatError{Off: off, Msg: msg, Err: err}
+}
+
+func (c *burnContainer) checkPayload(name string, p *burn.Payload, h hash.Hash, n int64) {
+	got := hex.EncodeToString(h.Sum(nil))
+	switch {
+	case n != p.FileSize:
+		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1,
+			Message: fmt.Sprintf("payload %s is %d bytes, the manifest declares %d", p.ID, n, p.FileSize)})
+	case got != p.Hash:
+		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1,
+			Message: fmt.Sprintf("payload %s has %s %s, the manifest declares %s", p.ID, p.HashAlgorithm, got, p.Hash)})
+	}
+}
+
+// countingReader counts bytes read and notes a clean end of data.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	if err == io.EOF {
+		r.eof = true
+	}
+	return n, err
+}
+
+func (c *burnContainer) Describe() Description {
+	var d Description
+	b, m := c.b, c.b.Manifest
+	bundleID := b.ID()
+	root := Package{
+		ID:           bundleID,
+		Name:         m.Name,
+		Version:      m.Version,
+		Format:       "burn",
+		Manufacturer: m.Publisher,
+		Properties:   map[string]string{"burn.bundleId": b.Header.BundleID},
+	}
+	if len(m.UpgradeCodes) > 0 {
+		root.UpgradeCode = m.UpgradeCodes[0]
+	}
+	if m.ProviderKey != "" {
+		root.Properties["burn.providerKey"] = m.ProviderKey
+	}
+	d.Packages = append(d.Packages, root)
+	for _, p := range m.Packages {
+		pkg := Package{
+			ID:          p.ID,
+			Name:        p.DisplayName,
+			Version:     p.Version,
+			Format:      p.Kind,
+			Parent:      bundleID,
+			ProductCode: p.ProductCode,
+			UpgradeCode: p.UpgradeCode,
+			Size:        p.Size,
+			Properties: map[string]string{
+				"burn.vital":     yesNo(p.Vital),
+				"burn.permanent": yesNo(p.Permanent),
+			},
+		}
+		if len(p.PayloadIDs) > 0 {
+			if pl := m.Payload(p.PayloadIDs[0]); pl != nil {
+				if pkg.Name == "" {
+					pkg.Name = pl.FilePath
+				}
+				pkg.Properties["burn.filePath"] = pl.FilePath
+				pkg.Size = pl.FileSize
+				if pl.Hash != "" {
+					pkg.Hash = pl.HashAlgorithm + ":" + pl.Hash
+				}
+				pkg.URL = pl.DownloadURL
+				if pl.Embedded() {
+					pkg.Embedded = true
+					pkg.Path = c.names[pl.ID]
+				}
+			}
+		}
+		if pkg.Name == "" {
+			pkg.Name = p.ID
+		}
+		d.Packages = append(d.Packages, pkg)
+	}
+	for _, ct := range b.Containers[1:] {
+		if ct.Truncated() {
+			d.Problems = append(d.Problems, Problem{Layer: "burn", Offset: c.size, Message: fmt.Sprintf(
+				"attached container %d at offset %d declares %d bytes but the file ends at %d (%d bytes present)",
+				ct.Index, ct.Offset, ct.Size, c.size, ct.Available)})
+		}
+		if ct.Err != nil {
+			d.Problems = append(d.Problems, problemFrom("", "burn", ct.Err))
+		}
+	}
+	for _, p := range b.MissingPayloads() {
+		d.Problems = append(d.Problems, Problem{Layer: "burn", Offset: -1, Message: fmt.Sprintf(
+			"embedded payload %s (%s) is not in its container as %q", p.ID, p.FilePath, p.SourcePath)})
+	}
+	d.Problems = append(d.Problems, c.problems...)
+	sig, id, probs := authenticodeDescription(c.r, c.size, "")
+	if sig != nil {
+		d.Signatures = append(d.Signatures, *sig)
+	}
+	d.Identity = id
+	d.Problems = append(d.Problems, probs...)
+	// The engine (stub + UX container, which holds the manifest) carries the
+	// publisher's signature from before the containers were attached; it
+	// survives a download cut inside the attached containers.
+	if er, esize, ok := b.Engine(); ok {
+		esig, _, eprobs := authenticodeDescription(er, esize, "")
+		if esig != nil {
+			esig.Kind = "authenticode-engine"
+			d.Signatures = append(d.Signatures, *esig)
+		}
+		for _, p := range eprobs {
+			p.Message = "engine signature: " + p.Message
+			d.Problems = append(d.Problems, p)
+		}
+	}
+	return d
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// authenticodeDescription reads the Authenticode signature of the PE file
+// in r (file is its path relative to the container) and returns the
+// signature, the signature-invariant identity and any problems.
+func authenticodeDescription(r io.ReaderAt, size int64, file string) (*Signature, *Identity, []Problem) {
+	res, err := authenticode.Inspect(r, size, nil)
+	var probs []Problem
+	if err != nil {
+		probs = append(probs, problemFrom(file, "authenticode", err))
+	}
+	if res == nil {
+		return nil, nil, probs
+	}
+	id := &Identity{Algorithm: "authenticode-sha256", Digest: res.SHA256Digest}
+	if !res.Signed {
+		return nil, id, probs
+	}
+	sig := &Signature{
+		File:            file,
+		Kind:            "authenticode",
+		Signer:          res.Signer,
+		Issuer:          res.Issuer,
+		Serial:          res.Serial,
+		DigestAlgorithm: res.Algorithm,
+		DigestMatches:   res.DigestMatches,
+		Chain:           res.Chain,
+	}
+	if !res.Time.IsZero() {
+		sig.Time = res.Time.UTC().Format(time.RFC3339)
+	}
+	switch {
+	case err != nil:
+		sig.Message = "signature unreadable: " + err.Error()
+	case !res.DigestMatches:
+		sig.Message = fmt.Sprintf("file digest %s does not match the signed digest %s", res.Digest, res.SignedDigest)
+	case !res.SignerVerified:
+		sig.Message = "signer signature not verified: " + res.VerifyError
+	}
+	return sig, id, probs
+}

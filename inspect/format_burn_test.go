@@ -1,0 +1,256 @@
+package inspect_test
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/installer-sbom/installer-sbom/fixtures/burnbuild"
+	"github.com/installer-sbom/installer-sbom/inspect"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
+
+func inspectBurn(t *testing.T, b []byte, name string) *inspect.Inventory {
+	t.Helper()
+	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Artifact.Format != "burn" {
+		t.Fatalf("format %q", inv.Artifact.Format)
+	}
+	return inv
+}
+
+func sha1Hex(b []byte) string {
+	s := sha1.Sum(b)
+	return hex.EncodeToString(s[:])
+}
+
+func pkgByID(inv *inspect.Inventory, id string) *inspect.Package {
+	for i := range inv.Packages {
+		if inv.Packages[i].ID == id {
+			return &inv.Packages[i]
+		}
+	}
+	return nil
+}
+
+// The real python.org bundle cut at 1.7 MB: every package of its manifest is
+// listed (the list is checked against a regexp scan of the manifest that
+// cabextract extracts from the UX container), the truncation is a problem
+// naming the attached container and where the file ends, and the engine's
+// PSF signature is reported with a matching digest.
+func TestBurnRealTruncated(t *testing.T) {
+	const name = "python-3.11.0-amd64.exe"
+	b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "burn", "python-3.11.0-amd64.TRUNCATED.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectBurn(t, b, name)
+
+	dir := t.TempDir()
+	ux := filepath.Join(dir, "ux.cab")
+	if err := os.WriteFile(ux, b[542208:542208+323640], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	manifest := testenv.Run(t, dir, testenv.Tool(t, "cabextract"), "-q", "-p", "-F", "0", ux)
+	ids := regexp.MustCompile(`<(?:Msi|Exe)Package Id="([^"]+)"`).FindAllSubmatch(manifest, -1)
+	if len(ids) != 54 {
+		t.Fatalf("oracle found %d packages", len(ids))
+	}
+	for _, m := range ids {
+		id := string(m[1])
+		p := pkgByID(inv, id)
+		if p == nil {
+			t.Errorf("package %s missing", id)
+			continue
+		}
+		if p.Parent != "{7f8381ad-2e42-4432-8de5-c7beebe1009f}" {
+			t.Errorf("%s: parent %q", id, p.Parent)
+		}
+	}
+	root := pkgByID(inv, "{7f8381ad-2e42-4432-8de5-c7beebe1009f}")
+	if root == nil || root.Format != "burn" || root.Version != "3.11.150.0" || root.Name != "Python 3.11.0 (64-bit)" ||
+		root.UpgradeCode != "{767B31EB-0106-5AE3-B46E-77F32D1BABA2}" || root.Path != name {
+		t.Errorf("bundle package %+v", root)
+	}
+	d := pkgByID(inv, "core_AllUsers_d")
+	if d == nil || d.Embedded || d.URL != "https://www.python.org/ftp/python/3.11.0/amd64/core_d.msi" ||
+		d.Hash != "sha1:09ca2587afd296e1a71421e3d740862a45c0da6e" || d.Size != 4747264 || d.Format != "msi" || d.Path != "" {
+		t.Errorf("core_AllUsers_d %+v", d)
+	}
+	core := pkgByID(inv, "core_AllUsers")
+	if core == nil || !core.Embedded || core.Path != name+"/core_AllUsers/core.msi" || core.ProductCode != "{1ED03561-12AC-4A6A-AA85-583281BF0121}" ||
+		core.Hash != "sha1:06715e3c8c81742d6e3acf3521486604ad236b6c" {
+		t.Errorf("core_AllUsers %+v", core)
+	}
+
+	var truncation bool
+	for _, p := range inv.Problems {
+		if p.Layer == "burn" && p.Offset == 1745249 && p.Path == name &&
+			strings.Contains(p.Message, "attached container 1 at offset 876424 declares 24270409 bytes but the file ends at 1745249") {
+			truncation = true
+		}
+	}
+	if !truncation {
+		t.Errorf("no truncation problem in %+v", inv.Problems)
+	}
+	// The UX payloads are complete; PythonBA.dll's SHA-1 is the manifest's.
+	var ba bool
+	for _, f := range inv.Files {
+		if f.Path == name+"/ux/PythonBA.dll" {
+			ba = f.SHA1 == "ce9f68fb9601b9a5b95fc93c88a3a22ed42afa3d" && f.Size == 687616
+		}
+	}
+	if !ba {
+		t.Error("ux/PythonBA.dll missing or with the wrong hash")
+	}
+	var engine, final bool
+	for _, s := range inv.Signatures {
+		switch s.Kind {
+		case "authenticode-engine":
+			engine = s.DigestMatches && strings.Contains(s.Signer, "CN=Python Software Foundation") && s.Time == "2022-10-24T18:43:45Z"
+		case "authenticode":
+			final = !s.DigestMatches && strings.Contains(s.Message, "past the end of the file")
+		}
+	}
+	if !engine || !final {
+		t.Errorf("signatures %+v", inv.Signatures)
+	}
+	if inv.Artifact.Identity == nil || inv.Artifact.Identity.Algorithm != "authenticode-sha256" {
+		t.Errorf("identity %+v", inv.Artifact.Identity)
+	}
+}
+
+// A complete synthetic bundle: every embedded payload is a file of the
+// inventory with the SHA-1 of the bytes it was built from, which is also the
+// manifest's; nothing is reported as a problem; signing it changes neither
+// the files nor the identity.
+func TestBurnSynthetic(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "synthetic.exe")
+	files := map[string]inspect.File{}
+	for _, f := range inv.Files {
+		files[f.Path] = f
+	}
+	for _, p := range spec.Packages {
+		pkg := pkgByID(inv, p.ID)
+		if pkg == nil {
+			t.Errorf("package %s missing", p.ID)
+			continue
+		}
+		if p.Data == nil {
+			if pkg.Embedded || pkg.URL != p.URL || pkg.Hash != "sha1:"+strings.ToLower(p.DeclaredSHA1) {
+				t.Errorf("external %+v", pkg)
+			}
+			continue
+		}
+		path := "synthetic.exe/" + p.FilePath
+		f, ok := files[path]
+		if !ok || f.SHA1 != sha1Hex(p.Data) || pkg.Hash != "sha1:"+f.SHA1 || pkg.Path != path || !pkg.Embedded {
+			t.Errorf("%s: file %+v package %+v", p.ID, f, pkg)
+		}
+	}
+	for _, p := range inv.Problems {
+		t.Errorf("problem %+v", p)
+	}
+	if len(inv.Signatures) != 0 {
+		t.Errorf("unsigned bundle has signatures %+v", inv.Signatures)
+	}
+	// Embedded MSIs are opened by the MSI format when it is registered: then
+	// every file built into them is in the inventory under the MSI's path.
+	if slices.Contains(inspect.Formats(), "msi") {
+		d := filepath.Join(testenv.EmbedPython(t, testenv.Python311), "windows-amd64")
+		for _, want := range []struct{ msi, file, src string }{
+			{"core.msi", "libffi-8.dll", "DLLs/libffi-8.dll.gz"},
+			{"core.msi", "vcruntime140_1.dll", "vcruntime140_1.dll.gz"},
+			{"lib.msi", "this.py", "Lib/this.py"},
+		} {
+			sum := sha1Hex(testenv.ReadMaybeGz(t, filepath.Join(d, want.src)))
+			found := false
+			for _, f := range inv.Files {
+				if strings.HasPrefix(f.Path, "synthetic.exe/"+want.msi+"/") && strings.HasSuffix(f.Path, want.file) && f.SHA1 == sum {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s inside %s not found with SHA-1 %s", want.file, want.msi, sum)
+			}
+		}
+	}
+
+	burnbuild.SignBundle(t, fx, burnbuild.NewCert(t, t.TempDir(), "Synthetic Burn Signer"))
+	signed := inspectBurn(t, fx.Bytes, "synthetic.exe")
+	var kinds []string
+	for _, s := range signed.Signatures {
+		if !s.DigestMatches || !strings.Contains(s.Signer, "Synthetic Burn Signer") {
+			t.Errorf("signature %+v", s)
+		}
+		kinds = append(kinds, s.Kind)
+	}
+	slices.Sort(kinds)
+	if strings.Join(kinds, ",") != "authenticode,authenticode-engine" {
+		t.Errorf("signature kinds %q", kinds)
+	}
+	for _, p := range signed.Problems {
+		t.Errorf("signed: problem %+v", p)
+	}
+	for _, f := range inv.Files {
+		var g *inspect.File
+		for i := range signed.Files {
+			if signed.Files[i].Path == f.Path {
+				g = &signed.Files[i]
+			}
+		}
+		if g == nil || g.SHA256 != f.SHA256 {
+			t.Errorf("%s changed by signing", f.Path)
+		}
+	}
+}
+
+// A payload whose bytes differ from the manifest's hash, and one the
+// manifest names but the container lacks, are problems naming the payload;
+// the mismatching file is still inventoried.
+func TestBurnPayloadProblems(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	for i := range spec.Packages {
+		switch spec.Packages[i].ID {
+		case "lib_AllUsers":
+			spec.Packages[i].DeclaredSHA1 = strings.Repeat("AB", 20)
+		case "stub_exe":
+			spec.Packages[i].NotInContainer = true
+		}
+	}
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "bad.exe")
+	var mismatch, missing bool
+	for _, p := range inv.Problems {
+		switch {
+		case p.Path == "bad.exe/lib.msi" && p.Layer == "burn" && strings.Contains(p.Message, "payload lib_AllUsers has sha1 ") &&
+			strings.Contains(p.Message, "the manifest declares "+strings.Repeat("ab", 20)):
+			mismatch = true
+		case p.Path == "bad.exe" && strings.Contains(p.Message, "embedded payload stub_exe (stub.exe) is not in its container"):
+			missing = true
+		default:
+			t.Errorf("unexpected problem %+v", p)
+		}
+	}
+	if !mismatch || !missing {
+		t.Errorf("mismatch %v missing %v: %+v", mismatch, missing, inv.Problems)
+	}
+	found := false
+	for _, f := range inv.Files {
+		found = found || f.Path == "bad.exe/lib.msi"
+	}
+	if !found {
+		t.Error("lib.msi not inventoried")
+	}
+}
