@@ -47,7 +47,8 @@ test: deps vet
 demo: build
 	@$(GO) run ./fixtures/cmd/mkfixtures -what embed -out $(FIXTURES) >/dev/null
 	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-1734566400} ./$(BIN) compose $(FIXTURES)/python-3.11.11-embed-amd64.zip \
-	  --name "Python embeddable package" --version 3.11.11 --supplier "Organization: Python Software Foundation"
+	  --name "Python embeddable package" --version 3.11.11 --supplier "Organization: Python Software Foundation" \
+	  --creator "Organization: installer-sbom demo"
 
 # bench: throughput and memory next to the reference tools (see README).
 bench: deps build

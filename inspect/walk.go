@@ -16,6 +16,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
 
@@ -126,6 +127,14 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 		if err != nil {
 			w.problem(problemFrom(escName, "file", err))
 		} else {
+			if kindOf(head, nil) == KindPE {
+				// A bare PE file's signature-invariant identity is its
+				// Authenticode digest, so that signing it after composing
+				// does not make it a different installer.
+				if _, id, _ := authenticodeDescription(bytes.NewReader(data), size, ""); id != nil {
+					w.identity = id
+				}
+			}
 			w.submit(fileJob{path: escName, data: data, key: ""})
 		}
 	}
@@ -249,12 +258,43 @@ func (w *walker) process(j fileJob) {
 		rep = w.identify(j.path, j.data)
 		f.Kind = kindOf(j.data, rep)
 	}
+	var sig *Signature
+	if f.Kind == KindPE {
+		sig = peSignature(j.path, j.data)
+	}
 	w.mu.Lock()
+	if sig != nil {
+		w.signatures = append(w.signatures, *sig)
+	}
 	w.files = append(w.files, fileRec{File: f, key: j.key, rawPkg: j.rawPkg})
 	if rep != nil && (len(rep.Findings) > 0 || len(rep.Imports) > 0 || rep.Kind != "") {
 		w.reports = append(w.reports, rep)
 	}
 	w.mu.Unlock()
+}
+
+// peSignature reads the Authenticode signature of a signed PE file inside
+// the installer. A damaged signature on a bundled file is reported in the
+// signature's message: it says something about the file, but the file
+// itself was read completely.
+func peSignature(path string, data []byte) *Signature {
+	r := bytes.NewReader(data)
+	l, err := authenticode.ParseLayout(r, int64(len(data)))
+	if err != nil || !l.Signed() {
+		return nil
+	}
+	sig, _, probs := authenticodeDescription(r, int64(len(data)), "")
+	if sig == nil {
+		sig = &Signature{Kind: "authenticode"}
+	}
+	sig.File = path
+	for _, p := range probs {
+		if sig.Message != "" {
+			sig.Message += "; "
+		}
+		sig.Message += p.Message
+	}
+	return sig
 }
 
 // identify runs the fingerprint engine. A panic inside a third-party binary

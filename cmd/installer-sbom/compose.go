@@ -151,11 +151,15 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
-	problems := compose.Validate(b)
-	for _, p := range problems {
+	errs := 0
+	for _, p := range compose.Validate(b) {
 		fmt.Fprintf(stdout, "%s: %s\n", pos[0], p)
+		if !p.Warning {
+			errs++
+		}
 	}
-	if len(problems) > 0 {
+	if errs > 0 {
+		fmt.Fprintf(stdout, "%s: %d errors\n", pos[0], errs)
 		return exitDiffers
 	}
 	fmt.Fprintf(stdout, "%s: valid SPDX 2.3; NTIA minimum elements present\n", pos[0])
