@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
@@ -47,6 +48,8 @@ type Bundle struct {
 	r             io.ReaderAt
 	size          int64
 	opts          Options
+	// payloads maps each container to its embedded payloads by SourcePath.
+	payloads map[*Container]map[string]*Payload
 }
 
 // ManifestEntry is the UX container's file holding the BurnManifest.
@@ -109,12 +112,33 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 	if err := b.readManifest(); err != nil {
 		return nil, err
 	}
-	for _, c := range b.Containers[1:] {
-		for _, mc := range b.Manifest.Containers {
-			if mc.Attached && mc.AttachedIndex == c.Index {
-				c.ID, c.Hash = mc.ID, strings.ToLower(mc.Hash)
-			}
+	byIndex := map[int]ManifestContainer{}
+	for _, mc := range b.Manifest.Containers {
+		if mc.Attached {
+			byIndex[mc.AttachedIndex] = mc
 		}
+	}
+	// Group embedded payloads by container once: UX payloads under the UX
+	// container, the others under the container their Container id names.
+	b.payloads = map[*Container]map[string]*Payload{}
+	byID := map[string]*Container{}
+	for _, c := range b.Containers {
+		b.payloads[c] = map[string]*Payload{}
+		if mc, ok := byIndex[c.Index]; ok && c.Index > 0 {
+			c.ID, c.Hash = mc.ID, strings.ToLower(mc.Hash)
+			byID[c.ID] = c
+		}
+	}
+	for _, p := range b.Manifest.Payloads {
+		switch {
+		case !p.Embedded():
+		case p.UX:
+			b.payloads[ux][p.SourcePath] = p
+		case byID[p.Container] != nil:
+			b.payloads[byID[p.Container]][p.SourcePath] = p
+		}
+	}
+	for _, c := range b.Containers[1:] {
 		if c.Available == 0 {
 			c.Err = errorf(c.Offset, "attached container %d is not in the file (it ends at %d)", c.Index, size)
 			continue
@@ -210,15 +234,7 @@ func (b *Bundle) WalkPayloads(fn func(pf PayloadFile, r io.Reader, err error) er
 		if c.Cabinet == nil {
 			continue
 		}
-		bySource := map[string]*Payload{}
-		for _, p := range b.Manifest.Payloads {
-			if !p.Embedded() {
-				continue
-			}
-			if c.Index == 0 && p.UX || c.Index > 0 && !p.UX && p.Container == c.ID {
-				bySource[p.SourcePath] = p
-			}
-		}
+		bySource := b.payloads[c]
 		err := c.Cabinet.Walk(func(f *cab.File, r io.Reader, err error) error {
 			if c.Index == 0 && f.Name == ManifestEntry {
 				return nil
@@ -235,28 +251,27 @@ func (b *Bundle) WalkPayloads(fn func(pf PayloadFile, r io.Reader, err error) er
 // MissingPayloads lists embedded payloads whose container was opened but
 // does not hold their SourcePath.
 func (b *Bundle) MissingPayloads() []*Payload {
-	names := map[*Container]map[string]bool{}
+	var out []*Payload
 	for _, c := range b.Containers {
 		if c.Cabinet == nil {
 			continue
 		}
-		names[c] = map[string]bool{}
+		names := map[string]bool{}
 		for _, f := range c.Cabinet.Files {
-			names[c][f.Name] = true
+			names[f.Name] = true
 		}
-	}
-	var out []*Payload
-	for _, p := range b.Manifest.Payloads {
-		if !p.Embedded() {
-			continue
-		}
-		for _, c := range b.Containers {
-			in := p.UX && c.Index == 0 || !p.UX && c.Index > 0 && c.ID == p.Container
-			if in && names[c] != nil && !names[c][p.SourcePath] {
+		for src, p := range b.payloads[c] {
+			if !names[src] {
 				out = append(out, p)
 			}
 		}
 	}
+	// Manifest order, not map order.
+	order := map[*Payload]int{}
+	for i, p := range b.Manifest.Payloads {
+		order[p] = i
+	}
+	sort.Slice(out, func(i, j int) bool { return order[out[i]] < order[out[j]] })
 	return out
 }
 

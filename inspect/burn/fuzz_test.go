@@ -3,6 +3,7 @@ package burn
 import (
 	"bytes"
 	"encoding/binary"
+	"regexp"
 	"testing"
 )
 
@@ -63,6 +64,24 @@ func FuzzWixburnHeader(f *testing.F) {
 func FuzzManifest(f *testing.F) {
 	raw := cabextractFile(f, realBundle(f)[realStub:realStub+realUXSize], "0")
 	f.Add(raw)
+	// A smaller seed from the same manifest: its registration, a few
+	// payloads and a few chain packages, so mutations run fast.
+	small := []byte(`<BurnManifest xmlns="http://schemas.microsoft.com/wix/2008/Burn">`)
+	small = append(small, regexp.MustCompile(`<RelatedBundle [^>]*/>`).Find(raw)...)
+	small = append(small, regexp.MustCompile(`<Container [^>]*/>`).Find(raw)...)
+	for _, m := range regexp.MustCompile(`<Payload [^>]*/>`).FindAll(raw, 8) {
+		small = append(small, m...)
+	}
+	small = append(small, regexp.MustCompile(`<Registration .*?</Registration>`).Find(raw)...)
+	small = append(small, "<Chain>"...)
+	for _, m := range regexp.MustCompile(`<MsiPackage .*?</MsiPackage>`).FindAll(raw, 3) {
+		small = append(small, m...)
+	}
+	small = append(small, "</Chain></BurnManifest>"...)
+	if _, err := ParseManifest(small, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(small)
 	f.Add([]byte(`<BurnManifest><Chain><MsiPackage Id="a" Size="1"><PayloadRef Id="p"/></MsiPackage></Chain><Payload Id="p" Hash="0000000000000000000000000000000000000000"/></BurnManifest>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest(data, &ManifestOptions{MaxElements: 100000})
