@@ -9,23 +9,23 @@ import (
 // SummaryInfo is the "\x05SummaryInformation" property set (MS-OLEPS) with
 // the meanings Windows Installer gives its properties.
 type SummaryInfo struct {
-	Codepage     int
-	Title        string
-	Subject      string
-	Author       string
-	Keywords     string
-	Comments     string
-	Template     string // "platform;language", e.g. "x64;1033"
-	LastSavedBy  string
+	Codepage       int
+	Title          string
+	Subject        string
+	Author         string
+	Keywords       string
+	Comments       string
+	Template       string // "platform;language", e.g. "x64;1033"
+	LastSavedBy    string
 	RevisionNumber string // the PackageCode GUID
-	LastPrinted  time.Time
-	Created      time.Time
-	LastSaved    time.Time
-	PageCount    int32 // minimum installer version, e.g. 200
-	WordCount    int32 // source flags: 1 short names, 2 compressed, 4 admin image
-	CharCount    int32
-	AppName      string
-	Security     int32
+	LastPrinted    time.Time
+	Created        time.Time
+	LastSaved      time.Time
+	PageCount      int32 // minimum installer version, e.g. 200
+	WordCount      int32 // source flags: 1 short names, 2 compressed, 4 admin image
+	CharCount      int32
+	AppName        string
+	Security       int32
 	// Present records which property ids were found.
 	Present map[int]bool
 }

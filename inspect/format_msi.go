@@ -1,0 +1,178 @@
+package inspect
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/cab"
+	"github.com/installer-sbom/installer-sbom/inspect/cfb"
+	"github.com/installer-sbom/installer-sbom/inspect/msi"
+)
+
+func init() {
+	RegisterFormat(Format{
+		Name:  "msi",
+		Layer: "msi",
+		Match: matchMSI,
+		Open:  openMSI,
+	})
+}
+
+// msiRootCLSID is the root storage CLSID of MSI databases (and merge
+// modules), as stored: {000C1084-0000-0000-C000-000000000046}.
+var msiRootCLSID = [16]byte{0x84, 0x10, 0x0C, 0x00, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
+
+// matchMSI accepts a compound file whose root directory entry, when it lies
+// within head, carries the MSI CLSID; other compound files (.doc, .msp,
+// .mst) are not MSIs. Writers such as wixl put the directory at the end of
+// the file, out of head's reach; such compound files are accepted here and
+// openMSI rejects those whose root CLSID is not the MSI one.
+func matchMSI(head []byte, size int64) bool {
+	if !cfb.HasMagic(head) || len(head) < 512 {
+		return false
+	}
+	le := binary.LittleEndian
+	var sectorSize int64
+	switch le.Uint16(head[30:]) {
+	case 9:
+		sectorSize = 512
+	case 12:
+		sectorSize = 4096
+	default:
+		return false
+	}
+	dirOff := (int64(le.Uint32(head[48:])) + 1) * sectorSize
+	if dirOff < 0 || dirOff >= size {
+		return false
+	}
+	if dirOff+128 > int64(len(head)) {
+		return true
+	}
+	root := head[dirOff : dirOff+128]
+	return root[66] == 5 && [16]byte(root[80:96]) == msiRootCLSID
+}
+
+func openMSI(src Source) (Container, error) {
+	f, err := cfb.Open(src.R, src.Size, nil)
+	if err != nil {
+		return nil, err
+	}
+	if f.Root().CLSID != msiRootCLSID {
+		return nil, &msi.FormatError{Off: -1, Msg: fmt.Sprintf("compound file with root CLSID %s is not an MSI database", cfb.CLSIDString(f.Root().CLSID))}
+	}
+	db, err := msi.OpenCFB(f, &msi.Options{MaxTableBytes: src.Limits.TableBytes})
+	if err != nil {
+		return nil, err
+	}
+	c := &msiContainer{db: db, src: src}
+	c.pkg = c.describePackage()
+	return c, nil
+}
+
+type msiContainer struct {
+	db       *msi.Database
+	src      Source
+	pkg      Package
+	walked   bool
+	problems []msi.Problem
+}
+
+func (c *msiContainer) cabOptions() *cab.Options {
+	l := c.src.Limits
+	return &cab.Options{
+		MaxFiles:       int(min(l.Entries, 1<<31-1)),
+		MaxFolderBytes: l.TotalBytes,
+		MaxRatio:       l.Ratio,
+		MaxTotalBytes:  l.TotalBytes,
+	}
+}
+
+// Walk yields every File row with its bytes from its cabinet, named by its
+// install path ("ProgramFiles64Folder/Python 3.11/python311.dll").
+func (c *msiContainer) Walk(fn func(Entry, io.Reader) error) error {
+	problems, err := c.db.Walk(&msi.WalkOptions{Sibling: c.src.Sibling, Cab: c.cabOptions()}, func(f *msi.File, r io.Reader, ferr error) error {
+		e := Entry{Name: f.Path, Size: f.Size, Package: c.pkg.ID, InstallPath: f.Path, Err: ferr}
+		if ferr != nil {
+			return fn(e, nil)
+		}
+		return fn(e, r)
+	})
+	c.problems = append(c.problems, problems...)
+	c.walked = true
+	return err
+}
+
+// describePackage reads the Property table and summary information.
+func (c *msiContainer) describePackage() Package {
+	props, err := c.db.Properties()
+	if err != nil {
+		c.problems = append(c.problems, msiProblem(err))
+	}
+	p := Package{
+		ID:           props["ProductCode"],
+		Name:         props["ProductName"],
+		Version:      props["ProductVersion"],
+		Format:       "msi",
+		Manufacturer: props["Manufacturer"],
+		ProductCode:  props["ProductCode"],
+		UpgradeCode:  props["UpgradeCode"],
+		Properties:   map[string]string{},
+	}
+	if p.ID == "" {
+		p.ID = path.Base(c.src.Name)
+	}
+	if si, err := c.db.SummaryInfo(); err != nil {
+		c.problems = append(c.problems, msiProblem(err))
+	} else {
+		if si.RevisionNumber != "" {
+			p.Properties["PackageCode"] = si.RevisionNumber
+		}
+		if si.Template != "" {
+			p.Properties["Template"] = si.Template
+		}
+	}
+	if d, ok := c.db.Directories(); ok == nil {
+		if dir, ok := d["INSTALLDIR"]; ok {
+			p.InstallLocation = dir.Path
+		}
+	}
+	return p
+}
+
+func msiProblem(err error) msi.Problem {
+	p := msi.Problem{Layer: "msi", Offset: -1, Message: err.Error()}
+	if oe, ok := err.(OffsetError); ok {
+		p.Layer, p.Offset = oe.Layer(), oe.Offset()
+	}
+	return p
+}
+
+// Describe returns the MSI as a package, the problems found while walking
+// (hash mismatches, File rows without cabinet entries, cabinet entries no
+// File row names) and the signature-invariant identity. Called before Walk,
+// it walks the files itself to find those problems.
+func (c *msiContainer) Describe() Description {
+	if !c.walked {
+		_ = c.Walk(func(Entry, io.Reader) error { return nil })
+	}
+	d := Description{Packages: []Package{c.pkg}}
+	if len(d.Packages[0].Properties) == 0 {
+		d.Packages[0].Properties = nil
+	}
+	for _, p := range c.problems {
+		name := p.Path
+		if name == "" {
+			name = p.File
+		}
+		d.Problems = append(d.Problems, Problem{Path: strings.TrimPrefix(name, "/"), Layer: p.Layer, Offset: p.Offset, Message: p.Message})
+	}
+	if id, err := c.db.Identity(); err == nil {
+		d.Identity = &Identity{Algorithm: msi.IdentityAlgorithm, Digest: id}
+	} else {
+		d.Problems = append(d.Problems, problemFrom("", "msi", err))
+	}
+	return d
+}

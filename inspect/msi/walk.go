@@ -1,0 +1,242 @@
+package msi
+
+import (
+	"bytes"
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/cab"
+)
+
+// WalkOptions say where external cabinets come from and bound cabinet
+// decoding.
+type WalkOptions struct {
+	// Sibling opens a file beside the MSI (an external cabinet). Nil when
+	// there is no such place (a nested MSI); external cabinets are then
+	// reported as unreadable.
+	Sibling func(name string) (io.ReaderAt, int64, error)
+	Cab     *cab.Options
+}
+
+// Problem is something wrong with the files of the MSI that does not stop
+// the walk: a hash mismatch, a File row without bytes, cabinet bytes that no
+// File row names.
+type Problem struct {
+	File    string // File key or cabinet entry name; "" when about a cabinet
+	Path    string // install path when known
+	Layer   string // "msi", or the layer of a cabinet error ("cab", "lzx")
+	Offset  int64  // byte offset in the MSI (or the cabinet, for cab errors); -1 when none
+	Message string
+}
+
+// ErrNotCompressed is given for files whose Media row names no cabinet: such
+// files are read from the installation source beside the MSI, which this
+// reader does not do.
+var ErrNotCompressed = errors.New("file is not in a cabinet (uncompressed source files are not read)")
+
+// Walk calls fn for every File row, in cabinet order, with its bytes. When a
+// file's bytes cannot be produced fn gets r == nil and err != nil, and the
+// walk goes on. r is valid until fn returns and need not be read to the end.
+// An error from fn stops the walk. The problems found (hash mismatches,
+// missing or unnamed cabinet entries) are returned.
+//
+// Each File row belongs to the first Media row (by LastSequence) whose
+// LastSequence is at least the file's Sequence; its bytes are the entry of
+// that cabinet named by the File key. For files with an MsiFileHash row that
+// are unversioned, the MD5 of the bytes must equal the stored parts; to
+// check it Walk reads the rest of the file after fn returns.
+func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err error) error) ([]Problem, error) {
+	if opts == nil {
+		opts = &WalkOptions{}
+	}
+	files, err := db.Files()
+	if err != nil {
+		return nil, err
+	}
+	media, err := db.Media()
+	if err != nil {
+		return nil, err
+	}
+	hashes, err := db.FileHashes()
+	if err != nil {
+		return nil, err
+	}
+	hashRow := map[string]int64{}
+	if t, _, _ := db.optionalTable("MsiFileHash", "File_"); t != nil {
+		for r := 0; r < t.Rows(); r++ {
+			hashRow[t.String(r, "File_")] = t.RowOffset(r)
+		}
+	}
+	var problems []Problem
+	byMedia := make([][]*File, len(media))
+	for _, f := range files {
+		i := 0
+		for i < len(media) && media[i].LastSequence < f.Sequence {
+			i++
+		}
+		if i == len(media) {
+			if err := fn(f, nil, errorf(-1, "File row %q: sequence %d is beyond every Media row's LastSequence", f.Key, f.Sequence)); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		byMedia[i] = append(byMedia[i], f)
+	}
+	for mi, m := range media {
+		mf := byMedia[mi]
+		if len(mf) == 0 {
+			continue
+		}
+		fail := func(err error) error {
+			for _, f := range mf {
+				if e := fn(f, nil, err); e != nil {
+					return e
+				}
+			}
+			return nil
+		}
+		if m.Cabinet == "" {
+			if err := fail(ErrNotCompressed); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		c, err := db.openCabinet(m, opts)
+		if err != nil {
+			if err := fail(err); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		byKey := make(map[string]*File, len(mf))
+		for _, f := range mf {
+			byKey[f.Key] = f
+		}
+		seen := make(map[string]bool, len(mf))
+		var stop error
+		werr := c.Walk(func(cf *cab.File, r io.Reader, cerr error) error {
+			f, ok := byKey[cf.Name]
+			if !ok {
+				problems = append(problems, Problem{File: cf.Name, Layer: Layer, Offset: -1,
+					Message: fmt.Sprintf("cabinet %q holds %q (%d bytes), which no File row of its media names", m.Cabinet, cf.Name, cf.Size)})
+				return nil
+			}
+			if seen[f.Key] {
+				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
+					Message: fmt.Sprintf("cabinet %q holds %q more than once; the first copy is used", m.Cabinet, cf.Name)})
+				return nil
+			}
+			seen[f.Key] = true
+			if cerr != nil {
+				stop = fn(f, nil, cerr)
+				return stop
+			}
+			if cf.Size != f.Size {
+				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: db.fileRowOffset(f),
+					Message: fmt.Sprintf("File row %q declares %d bytes, its cabinet entry has %d", f.Key, f.Size, cf.Size)})
+			}
+			h, checked := hashes[f.Key]
+			if !checked || f.Versioned() {
+				stop = fn(f, r, nil)
+				return stop
+			}
+			sum := md5.New()
+			tee := io.TeeReader(r, sum)
+			if stop = fn(f, tee, nil); stop != nil {
+				return stop
+			}
+			if _, err := io.Copy(io.Discard, tee); err != nil {
+				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
+					Message: fmt.Sprintf("reading %q to check its MsiFileHash: %v", f.Key, err)})
+				return nil
+			}
+			if p, ok := checkHash(f, h, sum, hashRow[f.Key]); !ok {
+				problems = append(problems, p)
+			}
+			return nil
+		})
+		if stop != nil {
+			return problems, stop
+		}
+		if werr != nil {
+			// The cabinet failed as a whole (e.g. over a limit): the files
+			// not yet produced get the error.
+			for _, f := range mf {
+				if !seen[f.Key] {
+					seen[f.Key] = true
+					if err := fn(f, nil, werr); err != nil {
+						return problems, err
+					}
+				}
+			}
+		}
+		for _, f := range mf {
+			if !seen[f.Key] {
+				err := errorf(db.fileRowOffset(f), "File row %q (%s): cabinet %q has no entry %q", f.Key, f.Path, m.Cabinet, f.Key)
+				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: err.(*FormatError).Off, Message: err.Error()})
+				if err := fn(f, nil, err); err != nil {
+					return problems, err
+				}
+			}
+		}
+	}
+	return problems, nil
+}
+
+func checkHash(f *File, h FileHash, sum hash.Hash, rowOff int64) (Problem, bool) {
+	want := h.MD5()
+	got := sum.Sum(nil)
+	if bytes.Equal(got, want[:]) {
+		return Problem{}, true
+	}
+	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: rowOff,
+		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, got)}, false
+}
+
+func (db *Database) fileRowOffset(f *File) int64 {
+	t, err := db.Table("File")
+	if err != nil {
+		return -1
+	}
+	return t.RowOffset(f.Row)
+}
+
+// openCabinet opens the cabinet of a Media row: "#name" is a stream of the
+// MSI, anything else a file beside it. Later cabinets of a spanned set are
+// looked up the same way (stream first, then beside the MSI).
+func (db *Database) openCabinet(m Media, opts *WalkOptions) (*cab.Cabinet, error) {
+	open := func(name string, embedded bool) (io.ReaderAt, int64, error) {
+		if embedded {
+			s, ok := db.streams[name]
+			if !ok {
+				return nil, 0, errorf(-1, "Media %d: cabinet stream %q is not in the MSI", m.DiskID, name)
+			}
+			ra, err := s.ReaderAt()
+			return ra, s.Size, err
+		}
+		if opts.Sibling == nil {
+			return nil, 0, errorf(-1, "Media %d: external cabinet %q cannot be read (no directory beside the MSI)", m.DiskID, name)
+		}
+		ra, size, err := opts.Sibling(name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("msi: Media %d: external cabinet %q: %w", m.DiskID, name, err)
+		}
+		return ra, size, nil
+	}
+	name, embedded := strings.CutPrefix(m.Cabinet, "#")
+	ra, size, err := open(name, embedded)
+	if err != nil {
+		return nil, err
+	}
+	next := func(n string) (io.ReaderAt, int64, error) {
+		if _, ok := db.streams[n]; ok {
+			return open(n, true)
+		}
+		return open(n, false)
+	}
+	return cab.OpenSet(ra, size, next, opts.Cab)
+}
