@@ -9,9 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/inspect/cfb"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -119,7 +119,7 @@ func TestRealMSIsAgainst7zz(t *testing.T) {
 
 // testStreams has streams for the mini stream, regular sectors, an empty
 // stream and a sub-storage.
-func testStreams(big int) []testStream {
+func testStreams(big int) []msibuild.CFBStream {
 	pattern := func(n int, seed byte) []byte {
 		b := make([]byte, n)
 		for i := range b {
@@ -127,13 +127,13 @@ func testStreams(big int) []testStream {
 		}
 		return b
 	}
-	return []testStream{
-		{name: "small", data: pattern(100, 1)},
-		{name: "cutoff-1", data: pattern(4095, 2)},
-		{name: "cutoff", data: pattern(4096, 3)},
-		{name: "big", data: pattern(big, 4)},
-		{name: "empty", data: []byte{}},
-		{name: "Sub", storage: []testStream{{name: "inner", data: pattern(777, 5)}, {name: "inner2", data: pattern(9000, 6)}}},
+	return []msibuild.CFBStream{
+		{Name: "small", Data: pattern(100, 1)},
+		{Name: "cutoff-1", Data: pattern(4095, 2)},
+		{Name: "cutoff", Data: pattern(4096, 3)},
+		{Name: "big", Data: pattern(big, 4)},
+		{Name: "empty", Data: []byte{}},
+		{Name: "Sub", Storage: []msibuild.CFBStream{{Name: "inner", Data: pattern(777, 5)}, {Name: "inner2", Data: pattern(9000, 6)}}},
 	}
 }
 
@@ -150,7 +150,7 @@ func TestWriterAgainst7zz(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			streams := testStreams(tc.big)
-			b := writeCFB(tc.major, [16]byte{1, 2, 3}, streams)
+			b := msibuild.WriteCFB(tc.major, [16]byte{1, 2, 3}, streams)
 			p := filepath.Join(t.TempDir(), "x.cfb")
 			if err := os.WriteFile(p, b, 0o644); err != nil {
 				t.Fatal(err)
@@ -165,14 +165,14 @@ func TestWriterAgainst7zz(t *testing.T) {
 			compareSets(t, tc.name, want, got)
 			// And both equal what was written.
 			wrote := map[sizeHash]int{}
-			var add func([]testStream)
-			add = func(l []testStream) {
+			var add func([]msibuild.CFBStream)
+			add = func(l []msibuild.CFBStream) {
 				for _, s := range l {
-					if s.storage != nil {
-						add(s.storage)
+					if s.Storage != nil {
+						add(s.Storage)
 						continue
 					}
-					wrote[sizeHash{int64(len(s.data)), sha256.Sum256(s.data)}]++
+					wrote[sizeHash{int64(len(s.Data)), sha256.Sum256(s.Data)}]++
 				}
 			}
 			add(streams)
@@ -223,8 +223,8 @@ func readAll(r io.ReaderAt, size int64) error {
 
 func TestMalformed(t *testing.T) {
 	le := binary.LittleEndian
-	streams := []testStream{{name: "a", data: bytes.Repeat([]byte("abcdefgh"), 1000)}, {name: "b", data: []byte("tiny")}}
-	good := writeCFB(3, [16]byte{}, streams)
+	streams := []msibuild.CFBStream{{Name: "a", Data: bytes.Repeat([]byte("abcdefgh"), 1000)}, {Name: "b", Data: []byte("tiny")}}
+	good := msibuild.WriteCFB(3, [16]byte{}, streams)
 	if err := readAll(bytes.NewReader(good), int64(len(good))); err != nil {
 		t.Fatal(err)
 	}
@@ -283,10 +283,14 @@ func FuzzCFB(f *testing.F) {
 			f.Add(b)
 			continue
 		}
-		f.Add(repackSmall(f, b, 8192))
+		small, err := msibuild.RepackSmall(b, 8192)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(small)
 	}
-	f.Add(writeCFB(3, [16]byte{}, testStreams(5000)))
-	f.Add(writeCFB(4, [16]byte{}, testStreams(5000)))
+	f.Add(msibuild.WriteCFB(3, [16]byte{}, testStreams(5000)))
+	f.Add(msibuild.WriteCFB(4, [16]byte{}, testStreams(5000)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := cfb.Open(bytes.NewReader(b), int64(len(b)), &cfb.Options{MaxEntries: 4096})
 		if err != nil {
@@ -310,29 +314,4 @@ func FuzzCFB(f *testing.F) {
 			}
 		}
 	})
-}
-
-// repackSmall rewrites the streams of a compound file that are at most max
-// bytes into a new version 3 compound file with the same root CLSID.
-func repackSmall(t testing.TB, b []byte, max int64) []byte {
-	src, err := cfb.Open(bytes.NewReader(b), int64(len(b)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var streams []testStream
-	for _, s := range src.Streams() {
-		if s.Storage || s.Size > max || strings.Contains(s.Path, "/") {
-			continue
-		}
-		r, err := s.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		streams = append(streams, testStream{name: s.Name, data: data})
-	}
-	return writeCFB(3, src.Root().CLSID, streams)
 }
