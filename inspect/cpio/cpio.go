@@ -353,7 +353,7 @@ func (r *Reader) readHeader() (*Header, error) {
 	}
 	name := make([]byte, nameSize)
 	if err := r.readFull(name); err != nil {
-		return nil, errorf(r.off, err, "name of %d bytes overruns the stream", nameSize)
+		return nil, errorf(start, err, "name of %d bytes overruns the stream", nameSize)
 	}
 	if name[nameSize-1] != 0 {
 		return nil, errorf(start, nil, "name not NUL-terminated within its %d bytes", nameSize)
