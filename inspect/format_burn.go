@@ -153,6 +153,9 @@ func (c *burnContainer) Walk(fn func(Entry, io.Reader) error) error {
 			e.Err = c.wrapCabError(pf, err)
 			return fn(e, nil)
 		}
+		// Read errors (data ending inside a truncated container) are
+		// reported at their bundle offset, like errors before the first byte.
+		r = &cabErrorReader{r: r, wrap: func(err error) error { return c.wrapCabError(pf, err) }}
 		if p == nil || p.Hash == "" {
 			return fn(e, r)
 		}
@@ -200,6 +203,20 @@ func (c *burnContainer) checkPayload(name string, p *burn.Payload, h hash.Hash, 
 		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1,
 			Message: fmt.Sprintf("payload %s has %s %s, the manifest declares %s", p.ID, p.HashAlgorithm, got, p.Hash)})
 	}
+}
+
+// cabErrorReader wraps the cab reader's errors other than io.EOF.
+type cabErrorReader struct {
+	r    io.Reader
+	wrap func(error) error
+}
+
+func (r *cabErrorReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = r.wrap(err)
+	}
+	return n, err
 }
 
 // countingReader counts bytes read and notes a clean end of data.

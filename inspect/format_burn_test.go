@@ -102,6 +102,18 @@ func TestBurnRealTruncated(t *testing.T) {
 	if !truncation {
 		t.Errorf("no truncation problem in %+v", inv.Problems)
 	}
+	// Each of the 30 embedded payloads of the attached container is a
+	// problem at a bundle offset inside that container.
+	unreadable := map[string]bool{}
+	for _, p := range inv.Problems {
+		if p.Layer == "burn" && strings.HasPrefix(p.Path, name+"/") && p.Offset >= 876424 && p.Offset < 876424+24270409 &&
+			strings.Contains(p.Message, "attached container 1 at offset 876424, entry a") {
+			unreadable[p.Path] = true
+		}
+	}
+	if len(unreadable) != 30 {
+		t.Errorf("%d unreadable payloads reported: %v", len(unreadable), unreadable)
+	}
 	// The UX payloads are complete; PythonBA.dll's SHA-1 is the manifest's.
 	var ba bool
 	for _, f := range inv.Files {
