@@ -1,0 +1,159 @@
+package fingerprint
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// minAnchor is the shortest anchor the matcher accepts. The skip loop tests
+// a hash of the four bytes at each position, so every anchor must have four.
+const minAnchor = 4
+
+// acMatcher finds every occurrence of a set of literal anchors in one pass.
+// It is an Aho–Corasick automaton compiled to a dense DFA over byte classes
+// (bytes that occur in no anchor share class 0), plus a skip loop: while the
+// automaton is in its root state, positions whose first four bytes are not
+// the prefix of any anchor are skipped with one hash and one bit test, which
+// is what makes the scan fast on binaries where anchors are rare.
+type acMatcher struct {
+	classOf  [256]uint8
+	nclass   int
+	trans    []int32 // state*nclass + class -> next state
+	outStart []int32 // outputs of state s are outs[outStart[s]:outStart[s+1]]
+	outs     []int32 // anchor indices
+	lens     []int   // anchor lengths
+	prefix   [1 << 16 / 64]uint64
+}
+
+func prefixHash(v uint32) uint32 { return (v * 0x9E3779B1) >> 16 }
+
+// newACMatcher compiles anchors. Duplicates are allowed (each index reports).
+func newACMatcher(anchors [][]byte) (*acMatcher, error) {
+	m := &acMatcher{}
+	// Byte classes: one per distinct byte used in any anchor, 0 for the rest.
+	var used [256]bool
+	for i, a := range anchors {
+		if len(a) < minAnchor {
+			return nil, fmt.Errorf("anchor %d %q shorter than %d bytes", i, a, minAnchor)
+		}
+		for _, b := range a {
+			used[b] = true
+		}
+	}
+	n := 1
+	for b := 0; b < 256; b++ {
+		if used[b] {
+			if n > 255 {
+				return nil, errors.New("too many distinct anchor bytes")
+			}
+			m.classOf[b] = uint8(n)
+			n++
+		}
+	}
+	m.nclass = n
+
+	// Trie (goto function) with -1 for missing edges.
+	type node struct {
+		next []int32
+		out  []int32
+		fail int32
+	}
+	newNode := func() node {
+		nx := make([]int32, n)
+		for i := range nx {
+			nx[i] = -1
+		}
+		return node{next: nx}
+	}
+	nodes := []node{newNode()}
+	for i, a := range anchors {
+		s := int32(0)
+		for _, b := range a {
+			c := m.classOf[b]
+			if nodes[s].next[c] < 0 {
+				nodes = append(nodes, newNode())
+				nodes[s].next[c] = int32(len(nodes) - 1)
+			}
+			s = nodes[s].next[c]
+		}
+		nodes[s].out = append(nodes[s].out, int32(i))
+		m.lens = append(m.lens, len(a))
+		v := binary.LittleEndian.Uint32(a)
+		h := prefixHash(v)
+		m.prefix[h>>6] |= 1 << (h & 63)
+	}
+	// Breadth-first: failure links, then complete the DFA.
+	queue := make([]int32, 0, len(nodes))
+	for c := 0; c < n; c++ {
+		if t := nodes[0].next[c]; t >= 0 {
+			nodes[t].fail = 0
+			queue = append(queue, t)
+		} else {
+			nodes[0].next[c] = 0
+		}
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		nodes[s].out = append(nodes[s].out, nodes[nodes[s].fail].out...)
+		for c := 0; c < n; c++ {
+			t := nodes[s].next[c]
+			if t >= 0 {
+				nodes[t].fail = nodes[nodes[s].fail].next[c]
+				queue = append(queue, t)
+			} else {
+				nodes[s].next[c] = nodes[nodes[s].fail].next[c]
+			}
+		}
+	}
+	m.trans = make([]int32, len(nodes)*n)
+	m.outStart = make([]int32, len(nodes)+1)
+	for s := range nodes {
+		copy(m.trans[s*n:], nodes[s].next)
+		m.outStart[s] = int32(len(m.outs))
+		m.outs = append(m.outs, nodes[s].out...)
+	}
+	m.outStart[len(nodes)] = int32(len(m.outs))
+	return m, nil
+}
+
+// scan calls emit(anchor, start) for every occurrence of every anchor in
+// data, in order of end position. emit returning false stops the scan.
+func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
+	n := len(data)
+	trans, nclass, outStart := m.trans, m.nclass, m.outStart
+	i := 0
+	for {
+		// Skip loop: root state, look for a position where an anchor may start.
+		for i+4 <= n {
+			h := prefixHash(binary.LittleEndian.Uint32(data[i:]))
+			if m.prefix[h>>6]&(1<<(h&63)) != 0 {
+				break
+			}
+			i++
+		}
+		if i+4 > n {
+			return // no anchor (>= 4 bytes) can start here
+		}
+		// Automaton from the root until it falls back to the root.
+		s := int32(0)
+		j := i
+		for ; j < n; j++ {
+			s = trans[int(s)*nclass+int(m.classOf[data[j]])]
+			if s == 0 {
+				break
+			}
+			if o, e := outStart[s], outStart[s+1]; o != e {
+				for _, a := range m.outs[o:e] {
+					if !emit(int(a), j+1-m.lens[a]) {
+						return
+					}
+				}
+			}
+		}
+		if j >= n {
+			return
+		}
+		i = j + 1
+	}
+}

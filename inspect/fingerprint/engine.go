@@ -1,0 +1,710 @@
+package fingerprint
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Engine identifies components in files. It is immutable after construction
+// and safe for concurrent use.
+type Engine struct {
+	raw       []Rule
+	rules     []compiledRule
+	pats      []compiledPattern
+	ac        *acMatcher
+	anchorPat []int // anchor index -> pattern index
+	anchorLen []int
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+)
+
+// Default returns the engine with the built-in rules, compiled once.
+func Default() *Engine {
+	defaultOnce.Do(func() {
+		e, err := New(nil)
+		if err != nil {
+			// The built-in data is part of the program; tests compile it.
+			panic("fingerprint: built-in rules: " + err.Error())
+		}
+		defaultEngine = e
+	})
+	return defaultEngine
+}
+
+// BuiltinRules returns the embedded rules.
+func BuiltinRules() []Rule {
+	rules, err := LoadRules(bytes.NewReader(builtinRules))
+	if err != nil {
+		panic("fingerprint: built-in rules: " + err.Error())
+	}
+	for i := range rules {
+		rules[i].Source = "built-in"
+	}
+	return rules
+}
+
+// New returns an engine with the built-in rules plus extra. An extra rule
+// whose name equals a built-in rule's replaces that rule, so a rules file can
+// extend, say, SQLite's version table.
+func New(extra []Rule) (*Engine, error) {
+	rules := BuiltinRules()
+	for _, x := range extra {
+		if x.Source == "" {
+			x.Source = "user"
+		}
+		replaced := false
+		for i := range rules {
+			if rules[i].Name == x.Name {
+				rules[i] = x
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			rules = append(rules, x)
+		}
+	}
+	crs, cps, anchors, anchorPat, err := compileRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := newACMatcher(anchors)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{raw: rules, rules: crs, pats: cps, ac: ac, anchorPat: anchorPat}
+	for _, a := range anchors {
+		e.anchorLen = append(e.anchorLen, len(a))
+	}
+	return e, nil
+}
+
+// Rules returns the engine's rules (built-in first, then user rules).
+func (e *Engine) Rules() []Rule {
+	out := make([]Rule, len(e.raw))
+	copy(out, e.raw)
+	return out
+}
+
+// FileReport is everything the engine learned about one file.
+type FileReport struct {
+	Path     string    `json:"path"`
+	Kind     string    `json:"kind"` // "pe", "macho", "elf", "" (others)
+	Findings []Finding `json:"findings,omitempty"`
+	// Imports are the libraries this binary loads: PE import and delay-import
+	// DLL names as written, Mach-O LC_LOAD_DYLIB/LC_LOAD_WEAK_DYLIB/
+	// LC_REEXPORT_DYLIB paths (union over slices), ELF DT_NEEDED.
+	Imports []string `json:"imports,omitempty"`
+	// Exports is the name the library gives itself: PE export-directory DLL
+	// name, Mach-O LC_ID_DYLIB, ELF DT_SONAME.
+	Exports string `json:"exports,omitempty"`
+	// Slices are the Mach-O architectures, in file order.
+	Slices []string    `json:"slices,omitempty"`
+	PE     *PEFacts    `json:"pe,omitempty"`
+	MachO  []MachOFact `json:"macho,omitempty"`
+	// Errors are problems reading the file's headers; the byte patterns
+	// still ran over the whole file.
+	Errors []*FormatError `json:"errors,omitempty"`
+}
+
+// Finding is one component seen in one file.
+type Finding struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Supplier string `json:"supplier,omitempty"`
+	PURL     string `json:"purl"`
+	CPE      string `json:"cpe,omitempty"`
+	// Own is true when this file is the component's own library
+	// (libcrypto-3-x64.dll for openssl): dynamic linkage. False means the
+	// component is compiled into this file: static linkage.
+	Own bool `json:"own"`
+	// Linkage, when set, overrides what Own implies (metadata-only
+	// components: "unknown" for an installed Python distribution, "static"
+	// for a package vendored inside another).
+	Linkage  string     `json:"linkage,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// FormatError is a problem reading a file's structure.
+type FormatError struct {
+	Path    string `json:"path"`
+	Layer_  string `json:"layer"`
+	Offset_ int64  `json:"offset"`
+	Msg     string `json:"message"`
+}
+
+func (e *FormatError) Error() string {
+	if e.Offset_ >= 0 {
+		return fmt.Sprintf("%s: %s at offset %#x: %s", e.Path, e.Layer_, e.Offset_, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Path, e.Layer_, e.Msg)
+}
+
+// Layer names the format that failed ("pe", "macho", "elf").
+func (e *FormatError) Layer() string { return e.Layer_ }
+
+// Offset is the byte offset in the file, -1 when unknown.
+func (e *FormatError) Offset() int64 { return e.Offset_ }
+
+// region is a byte range evaluated on its own: the whole file, or one slice
+// of a universal Mach-O file.
+type region struct {
+	start, end int
+	label      string // evidence Resource, "" for whole files
+}
+
+// hit is one verified pattern match.
+type hit struct {
+	off     int64
+	version string
+	match   string
+}
+
+// Identify examines one file's whole bytes. path is the file's full nested
+// path ('/'-joined); its last element is used for name hints.
+func (e *Engine) Identify(p string, data []byte) *FileReport {
+	rep := &FileReport{Path: p}
+	base := path.Base(p)
+	kind := sniffKind(data)
+	rep.Kind = kindName(kind)
+
+	// Metadata files describe components in text.
+	if kind == kindOther {
+		e.identifyText(rep, p, data)
+		return rep
+	}
+
+	regions := []region{{0, len(data), ""}}
+	var selfNames []selfName // names the binary gives itself
+	var vinfo map[string]string
+	switch kind {
+	case kindPE:
+		facts, imports, export, err := readPE(data)
+		if err != nil {
+			rep.Errors = append(rep.Errors, &FormatError{Path: p, Layer_: "pe", Offset_: err.off, Msg: err.msg})
+		}
+		if facts != nil {
+			rep.PE = facts
+			vinfo = facts.VersionStrings
+		}
+		rep.Imports = imports
+		rep.Exports = export
+		if export != "" {
+			selfNames = append(selfNames, selfName{export, "PE export name"})
+		}
+	case kindMachO, kindFat:
+		slices, errs := readMachO(data, kind == kindFat)
+		for _, er := range errs {
+			rep.Errors = append(rep.Errors, &FormatError{Path: p, Layer_: "macho", Offset_: er.off, Msg: er.msg})
+		}
+		if len(slices) > 0 {
+			regions = regions[:0]
+		}
+		seen := map[string]bool{}
+		for _, s := range slices {
+			rep.MachO = append(rep.MachO, s.fact)
+			rep.Slices = append(rep.Slices, s.fact.Arch)
+			label := ""
+			if kind == kindFat {
+				label = "slice " + s.fact.Arch
+			}
+			regions = append(regions, region{int(s.fact.Offset), int(s.fact.Offset + s.fact.Size), label})
+			for _, imp := range s.fact.Imports {
+				if !seen[imp] {
+					seen[imp] = true
+					rep.Imports = append(rep.Imports, imp)
+				}
+			}
+			if s.fact.InstallName != "" && rep.Exports == "" {
+				rep.Exports = s.fact.InstallName
+			}
+			if s.fact.InstallName != "" {
+				selfNames = append(selfNames, selfName{path.Base(s.fact.InstallName), "LC_ID_DYLIB"})
+			}
+		}
+		if len(regions) == 0 {
+			regions = []region{{0, len(data), ""}}
+		}
+	case kindELF:
+		imports, soname, err := readELF(data)
+		if err != nil {
+			rep.Errors = append(rep.Errors, &FormatError{Path: p, Layer_: "elf", Offset_: -1, Msg: err.Error()})
+		}
+		rep.Imports = imports
+		rep.Exports = soname
+		if soname != "" {
+			selfNames = append(selfNames, selfName{soname, "DT_SONAME"})
+		}
+	}
+
+	// per rule, per version: evidence
+	type key struct {
+		rule    int
+		version string
+	}
+	found := map[key][]Evidence{}
+	add := func(rule int, version string, ev Evidence) {
+		k := key{rule, version}
+		found[k] = append(found[k], ev)
+	}
+
+	// A binary that loads a component's library gets no static finding for
+	// that component: what its bytes show are the library header's constants
+	// compiled into the caller (OPENSSL_VERSION_TEXT printed by a --version,
+	// SQLITE_SOURCE_ID checked against the library at start-up), not a copy.
+	importsLib := make([]bool, len(e.rules))
+	for ri := range e.rules {
+		for _, imp := range rep.Imports {
+			if matchGlobs(e.rules[ri].libs, path.Base(imp)) {
+				importsLib[ri] = true
+			}
+		}
+	}
+
+	// Byte patterns: one pass over the whole file, evaluated per region.
+	hits := e.scan(data, regions)
+	for ri, rg := range regions {
+		for rule, vs := range e.evaluate(hits[ri]) {
+			if importsLib[rule] {
+				continue
+			}
+			for _, v := range vs {
+				for _, h := range v.hits {
+					add(rule, v.version, Evidence{File: p, Rule: e.pats[h.pat].ID, Offset: h.off, Resource: rg.label, Match: h.match})
+				}
+			}
+		}
+	}
+
+	// PE version resource.
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		for _, vi := range r.vinfo {
+			if v, field, ok := vi.match(vinfo); ok {
+				add(ri, v, Evidence{File: p, Rule: r.Name + ".versioninfo", Offset: -1, Resource: "VERSIONINFO/" + field, Match: shorten(vinfo[field])})
+			}
+		}
+	}
+
+	// Library names: the file is the component's own library.
+	own := make([]bool, len(e.rules))
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		if matchGlobs(r.own, base) {
+			own[ri] = true
+		}
+		for _, sn := range selfNames {
+			if matchGlobs(r.own, path.Base(sn.name)) {
+				own[ri] = true
+			}
+		}
+		if len(r.libs) == 0 {
+			continue
+		}
+		if matchGlobs(r.libs, base) {
+			own[ri] = true
+			add(ri, "", Evidence{File: p, Rule: r.Name + ".library-name", Offset: -1, Resource: "file name", Match: base})
+		}
+		for _, sn := range selfNames {
+			if matchGlobs(r.libs, path.Base(sn.name)) {
+				own[ri] = true
+				add(ri, "", Evidence{File: p, Rule: r.Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
+			}
+		}
+	}
+
+	// Assemble findings: a version-less finding is folded into the versioned
+	// ones of the same rule (its evidence supports each of them).
+	byRule := map[int][]string{}
+	for k := range found {
+		byRule[k.rule] = append(byRule[k.rule], k.version)
+	}
+	for ri, versions := range byRule {
+		r := &e.rules[ri]
+		sort.Strings(versions)
+		bare := found[key{ri, ""}]
+		for _, v := range versions {
+			if v == "" && len(versions) > 1 {
+				continue
+			}
+			ev := append([]Evidence(nil), found[key{ri, v}]...)
+			if v != "" {
+				ev = append(ev, bare...)
+			}
+			rep.Findings = append(rep.Findings, Finding{
+				Name: r.Name, Version: v, Supplier: r.Supplier,
+				PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
+			})
+		}
+	}
+
+	// Go build information (any executable format).
+	e.identifyGo(rep, p, data)
+	sortFindings(rep.Findings)
+	return rep
+}
+
+type selfName struct{ name, where string }
+
+func (vi *compiledVersionInfo) match(strs map[string]string) (version, field string, ok bool) {
+	if len(strs) == 0 {
+		return "", "", false
+	}
+	for _, f := range vi.fields {
+		v, present := strs[f.name]
+		if !present || !f.re.MatchString(v) {
+			return "", "", false
+		}
+	}
+	field = vi.version
+	if field == "" {
+		return "", vi.fields[0].name, true
+	}
+	v := strings.TrimSpace(strs[field])
+	if vi.re != nil {
+		m := vi.re.FindStringSubmatch(v)
+		if m == nil {
+			return "", field, true // the component is there; its version field is not usable
+		}
+		v = m[1]
+	}
+	return v, field, true
+}
+
+// patHit is a verified hit of one pattern.
+type patHit struct {
+	pat int
+	hit
+}
+
+// scan runs the automaton once over data and verifies each anchor hit with
+// its pattern's regexp inside the window, bucketed by region.
+func (e *Engine) scan(data []byte, regions []region) [][]patHit {
+	out := make([][]patHit, len(regions))
+	tries := make([]int, len(e.pats))
+	kept := make([][]int, len(regions))
+	for i := range kept {
+		kept[i] = make([]int, len(e.pats))
+	}
+	e.ac.scan(data, func(a, start int) bool {
+		pi := e.anchorPat[a]
+		if tries[pi] >= maxAnchorTries {
+			return true
+		}
+		tries[pi]++
+		ri := -1
+		for i, rg := range regions {
+			if start >= rg.start && start < rg.end {
+				ri = i
+				break
+			}
+		}
+		if ri < 0 || kept[ri][pi] >= maxPatternHits {
+			return true
+		}
+		rg := regions[ri]
+		cp := &e.pats[pi]
+		end := start + e.anchorLen[a]
+		if end > rg.end {
+			return true // anchor crosses the slice boundary
+		}
+		if cp.re == nil {
+			out[ri] = append(out[ri], patHit{pi, hit{off: int64(start), match: printable(data[start:end])}})
+			kept[ri][pi]++
+			return true
+		}
+		ws, we := start-cp.Before, end+cp.After
+		if ws < rg.start {
+			ws = rg.start
+		}
+		if we > rg.end {
+			we = rg.end
+		}
+		win := data[ws:we]
+		for _, m := range cp.re.FindAllSubmatchIndex(win, 4) {
+			h := hit{off: int64(ws + m[0]), match: printable(win[m[0]:m[1]])}
+			if len(m) >= 4 && m[2] >= 0 {
+				h.version = string(win[m[2]:m[3]])
+			}
+			out[ri] = append(out[ri], patHit{pi, h})
+			kept[ri][pi]++
+		}
+		return true
+	})
+	return out
+}
+
+type versionHits struct {
+	version string
+	hits    []patHit
+}
+
+// evaluate applies requires/unless/unique/fallback/lookup to one region's
+// hits and returns, per rule, the versions found with their hits.
+func (e *Engine) evaluate(hits []patHit) map[int][]versionHits {
+	if len(hits) == 0 {
+		return nil
+	}
+	byPat := map[int][]patHit{}
+	for _, h := range hits {
+		// Several anchors of one pattern may verify the same match.
+		dup := false
+		for _, o := range byPat[h.pat] {
+			if o.off == h.off && o.version == h.version {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			byPat[h.pat] = append(byPat[h.pat], h)
+		}
+	}
+	// unless: cancelled patterns are gone before requires look at them.
+	alive := map[int][]patHit{}
+	for pi, hs := range byPat {
+		cancelled := false
+		for _, u := range e.pats[pi].unless {
+			if len(byPat[u]) > 0 {
+				cancelled = true
+			}
+		}
+		if !cancelled {
+			alive[pi] = hs
+		}
+	}
+	final := map[int][]patHit{}
+	for pi, hs := range alive {
+		cp := &e.pats[pi]
+		if len(cp.requires) == 0 {
+			final[pi] = hs
+			continue
+		}
+		var keep []patHit
+		for _, h := range hs {
+			ok := false
+			for _, r := range cp.requires {
+				for _, o := range alive[r] {
+					if cp.Within == 0 || abs64(o.off-h.off) <= int64(cp.Within) {
+						ok = true
+						break
+					}
+				}
+			}
+			if ok {
+				keep = append(keep, h)
+			}
+		}
+		if len(keep) > 0 {
+			final[pi] = keep
+		}
+	}
+
+	result := map[int][]versionHits{}
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		primary := map[string][]patHit{}
+		fallback := map[string][]patHit{}
+		for _, pi := range r.pats {
+			cp := &e.pats[pi]
+			hs := final[pi]
+			if cp.Trace || len(hs) == 0 {
+				continue
+			}
+			// versions of this pattern
+			for i := range hs {
+				if cp.Lookup && hs[i].version != "" {
+					id := hs[i].version
+					hs[i].version = ""
+					for _, k := range r.tabKeys {
+						if strings.HasPrefix(id, k) {
+							hs[i].version = r.VersionTable[k]
+							break
+						}
+					}
+					if len(id) >= 4 && strings.Contains(id[len(id)-4:], "alt") {
+						hs[i].match += " (altered source id: modified copy)"
+					}
+				}
+			}
+			if cp.Unique {
+				distinct := map[string]bool{}
+				for _, h := range hs {
+					if h.version != "" {
+						distinct[h.version] = true
+					}
+				}
+				if len(distinct) > 1 {
+					for i := range hs {
+						hs[i].match += " (one of several candidate versions: none believed)"
+						hs[i].version = ""
+					}
+				}
+			}
+			dst := primary
+			if cp.Fallback {
+				dst = fallback
+			}
+			for _, h := range hs {
+				dst[h.version] = append(dst[h.version], h)
+			}
+		}
+		hasPrimaryVersion := false
+		for v := range primary {
+			if v != "" {
+				hasPrimaryVersion = true
+			}
+		}
+		merged := primary
+		for v, hs := range fallback {
+			if v != "" && hasPrimaryVersion {
+				// fallback version not needed; keep its hits as presence only
+				for i := range hs {
+					hs[i].version = ""
+				}
+				merged[""] = append(merged[""], hs...)
+				continue
+			}
+			merged[v] = append(merged[v], hs...)
+		}
+		if len(merged) == 0 {
+			continue
+		}
+		var vs []versionHits
+		for v, hs := range merged {
+			vs = append(vs, versionHits{v, hs})
+		}
+		sort.Slice(vs, func(i, j int) bool { return vs[i].version < vs[j].version })
+		result[ri] = vs
+	}
+	return result
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// printable renders matched bytes for people: printable ASCII as is, other
+// bytes as \xNN, at most 96 characters.
+func printable(b []byte) string {
+	var sb strings.Builder
+	for _, c := range b {
+		if sb.Len() >= 96 {
+			sb.WriteString("...")
+			break
+		}
+		if c >= 0x20 && c < 0x7f && c != '\\' {
+			sb.WriteByte(c)
+		} else {
+			fmt.Fprintf(&sb, "\\x%02x", c)
+		}
+	}
+	return sb.String()
+}
+
+func shorten(s string) string {
+	if utf8.RuneCountInString(s) <= 96 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:96]) + "..."
+}
+
+func sortEvidence(ev []Evidence) []Evidence {
+	sort.Slice(ev, func(i, j int) bool {
+		a, b := ev[i], ev[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.Match < b.Match
+	})
+	// drop exact duplicates
+	out := ev[:0]
+	for i, x := range ev {
+		if i > 0 && x == ev[i-1] {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func sortFindings(fs []Finding) {
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].Name != fs[j].Name {
+			return fs[i].Name < fs[j].Name
+		}
+		return fs[i].Version < fs[j].Version
+	})
+}
+
+// file kinds
+const (
+	kindOther = iota
+	kindPE
+	kindMachO
+	kindFat
+	kindELF
+	kindAr
+)
+
+func kindName(k int) string {
+	switch k {
+	case kindPE:
+		return "pe"
+	case kindMachO, kindFat:
+		return "macho"
+	case kindELF:
+		return "elf"
+	}
+	return ""
+}
+
+// sniffKind decides by magic bytes. Byte patterns run only over executable
+// formats (and static-library archives): text files quote library names and
+// versions in prose, which is not evidence that the code is there.
+func sniffKind(b []byte) int {
+	switch {
+	case len(b) >= 0x40 && b[0] == 'M' && b[1] == 'Z':
+		off := int(uint32(b[0x3c]) | uint32(b[0x3d])<<8 | uint32(b[0x3e])<<16 | uint32(b[0x3f])<<24)
+		if off >= 0x40 && off <= len(b)-4 && string(b[off:off+4]) == "PE\x00\x00" {
+			return kindPE
+		}
+	case len(b) >= 4 && isThinMachOMagic(b):
+		return kindMachO
+	case len(b) >= 8 && isFatMachO(b):
+		return kindFat
+	case len(b) >= 4 && string(b[:4]) == "\x7fELF":
+		return kindELF
+	case len(b) >= 8 && string(b[:8]) == "!<arch>\n":
+		return kindAr
+	}
+	return kindOther
+}
+
+func isThinMachOMagic(b []byte) bool {
+	switch string(b[:4]) {
+	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe":
+		return true
+	}
+	return false
+}
