@@ -285,4 +285,3 @@ func TestBurnPayloadProblems(t *testing.T) {
 		t.Error("lib.msi not inventoried")
 	}
 }
-
