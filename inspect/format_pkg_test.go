@@ -1,0 +1,163 @@
+package inspect_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
+	"github.com/installer-sbom/installer-sbom/inspect"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
+
+func inspectPkgBytes(t *testing.T, name string, b []byte) *inspect.Inventory {
+	t.Helper()
+	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func pkgFileByPath(inv *inspect.Inventory, p string) *inspect.File {
+	for i := range inv.Files {
+		if inv.Files[i].Path == p {
+			return &inv.Files[i]
+		}
+	}
+	return nil
+}
+
+func TestPkgRealNudgeSignatures(t *testing.T) {
+	var ids []string
+	for _, name := range []string{"nudge-launchagent-1.0.1.valid.pkg", "nudge-launchagent-1.0.1.bad_signature.pkg"} {
+		b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "xar", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := inspectPkgBytes(t, name, b)
+		if inv.Artifact.Format != "pkg" {
+			t.Errorf("%s: format %q", name, inv.Artifact.Format)
+		}
+		if inv.Artifact.Identity == nil || inv.Artifact.Identity.Algorithm != "xar-toc-unsigned-sha256" {
+			t.Fatalf("%s: identity %+v", name, inv.Artifact.Identity)
+		}
+		ids = append(ids, inv.Artifact.Identity.Digest)
+		if len(inv.Signatures) != 2 {
+			t.Fatalf("%s: %d signatures", name, len(inv.Signatures))
+		}
+		for _, s := range inv.Signatures {
+			if s.Kind != "xar" || s.Signer != "CN=Developer ID Installer: Mac Admins Open Source (T4SK8ZXCXG),OU=T4SK8ZXCXG,O=Mac Admins Open Source,C=US,0.9.2342.19200300.100.1.1=#0c0a5434534b385a58435847" && !strings.Contains(s.Signer, "Developer ID Installer: Mac Admins Open Source") {
+				t.Errorf("%s: signer %q", name, s.Signer)
+			}
+			if !strings.Contains(s.Issuer, "Developer ID Certification Authority") || s.Serial != "1D3EB20CF408732E4B28D3F8AFC47ADF" || len(s.Chain) != 3 || s.DigestAlgorithm != "sha1" {
+				t.Errorf("%s: signature %+v", name, s)
+			}
+		}
+		rsaOK, cmsOK := inv.Signatures[0].DigestMatches, inv.Signatures[1].DigestMatches
+		wantRSA := !strings.Contains(name, "bad")
+		if rsaOK != wantRSA || !cmsOK {
+			t.Errorf("%s: RSA matches %v (want %v), CMS matches %v: %s", name, rsaOK, wantRSA, cmsOK, inv.Signatures[0].Message)
+		}
+		var pk []string
+		for _, p := range inv.Packages {
+			pk = append(pk, p.Format+":"+p.ID+"@"+p.Version)
+		}
+		sort.Strings(pk)
+		if strings.Join(pk, " ") != "pkg-component:com.github.macadmins.Nudge.LaunchAgent@1.0.1 pkg-product:com.github.macadmins.Nudge.LaunchAgent@1.0.1" {
+			t.Errorf("%s: packages %v", name, pk)
+		}
+		f := pkgFileByPath(inv, name+"/Nudge_LaunchAgent-1.0.1.pkg/Payload/com.github.macadmins.Nudge.plist")
+		if f == nil || f.InstallPath != "/Library/LaunchAgents/com.github.macadmins.Nudge.plist" || f.Size != 948 {
+			t.Errorf("%s: plist %+v", name, f)
+		}
+		if f := pkgFileByPath(inv, name+"/Nudge_LaunchAgent-1.0.1.pkg/Scripts/postinstall"); f == nil || f.Size != 2169 {
+			t.Errorf("%s: postinstall %+v", name, f)
+		}
+		if len(inv.Problems) != 0 {
+			t.Errorf("%s: problems %+v", name, inv.Problems)
+		}
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("identity changed with the signature: %v", ids)
+	}
+}
+
+func TestPkgRealMumble(t *testing.T) {
+	const name = "mumble.pkg"
+	b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "xar", "mumble-overlay-1.2.x.payload.xar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectPkgBytes(t, name, b)
+	if inv.Artifact.Format != "pkg" || len(inv.Packages) != 3 {
+		t.Fatalf("format %q packages %+v", inv.Artifact.Format, inv.Packages)
+	}
+	f := pkgFileByPath(inv, name+"/libmumbleoverlay.pkg/Payload/libmumbleoverlay.dylib")
+	if f == nil || f.InstallPath != "/Library/ScriptingAdditions/MumbleOverlay.osax/Contents/MacOS/libmumbleoverlay.dylib" ||
+		f.Package != "net.sourceforge.mumble.mumbleOverlay.libmumbleoverlay.pkg" || f.Size != 138496 {
+		t.Fatalf("dylib %+v", f)
+	}
+	for _, p := range inv.Packages {
+		if p.ID == "net.sourceforge.mumble.mumbleOverlay.libmumbleoverlay.pkg" &&
+			(p.Size != 136*1024 || p.InstallLocation != "/Library/ScriptingAdditions/MumbleOverlay.osax/Contents/MacOS/" || p.Version != "15") {
+			t.Errorf("component %+v", p)
+		}
+	}
+	if len(inv.Signatures) != 1 || !inv.Signatures[0].DigestMatches || !strings.Contains(inv.Signatures[0].Signer, "Mikkel Krautz") {
+		t.Errorf("signatures %+v", inv.Signatures)
+	}
+}
+
+func TestPkgGeneratedUniversal2(t *testing.T) {
+	lipo, err := exec.LookPath("llvm-lipo")
+	if err != nil {
+		m, _ := filepath.Glob("/usr/bin/llvm-lipo-*")
+		if len(m) == 0 {
+			t.Fatal("llvm-lipo not installed; run `make deps`")
+		}
+		lipo = m[0]
+	}
+	fw, err := pkgbuild.PythonFramework(testenv.EmbedPython(t, testenv.Python311), lipo, t.TempDir(), "gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fat []byte
+	for _, e := range fw.Payload {
+		if strings.HasSuffix(e.Name, ".dylib") {
+			fat = e.Data
+		}
+	}
+	var buf bytes.Buffer
+	prod := pkgbuild.Product{Title: "Python 3.11", ID: "org.python.Python.3.11", Version: "3.11.11", Components: []pkgbuild.Component{fw}}
+	if err := pkgbuild.ProductArchive(&buf, prod, pkgbuild.XarOptions{Checksum: "sha256"}); err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectPkgBytes(t, "python.pkg", buf.Bytes())
+	f := pkgFileByPath(inv, "python.pkg/PythonFramework-3.11.pkg/Payload/Versions/3.11/lib/libpython3.11.dylib")
+	sum := sha256.Sum256(fat)
+	if f == nil || f.SHA256 != hex.EncodeToString(sum[:]) || f.InstallPath != "/Library/Frameworks/Python.framework/Versions/3.11/lib/libpython3.11.dylib" ||
+		f.Package != "org.python.Python.PythonFramework-3.11" {
+		t.Fatalf("dylib %+v", f)
+	}
+	if inv.Artifact.Format != "pkg" || len(inv.Packages) != 2 || len(inv.Problems) != 0 {
+		t.Errorf("format %q packages %+v problems %+v", inv.Artifact.Format, inv.Packages, inv.Problems)
+	}
+}
+
+func TestPlainXar(t *testing.T) {
+	var buf bytes.Buffer
+	if err := pkgbuild.WriteXar(&buf, []pkgbuild.XarEntry{{Name: "docs/readme.txt", Data: []byte("hello"), Gzip: true}}, pkgbuild.XarOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectPkgBytes(t, "a.xar", buf.Bytes())
+	if inv.Artifact.Format != "xar" || len(inv.Files) != 1 || inv.Files[0].Path != "a.xar/docs/readme.txt" || inv.Files[0].Size != 5 {
+		t.Errorf("format %q files %+v", inv.Artifact.Format, inv.Files)
+	}
+}
