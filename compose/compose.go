@@ -17,7 +17,9 @@
 //	not-embedded:            a sub-installer the bundle downloads on demand
 //	unverified:              a source-SBOM package not found in the installer (--include-unverified)
 //	inspection-problem:      part of the installer that could not be read
-//	version-from-bytes:      the installer's version is that of the CPython found in it
+//	version-from-bytes:      the installer's version from its own metadata or its CPython
+//	versionless-sighting:    files that carry a component without a version, merged into its only version
+//	version-unknown:         a versionless sighting of a component the bytes show at several versions
 //
 // The installer's signature-invariant identity (inspect.Artifact.Identity)
 // is recorded as an external reference of the root package with category
@@ -54,10 +56,9 @@ const IdentityRefType = "installer-sbom-identity"
 // RootID is the SPDX identifier of the package that stands for the installer.
 const RootID = "SPDXRef-Installer"
 
-// ErrConflicts is returned, wrapped and together with the Result, by
-// Compose under Options.Strict when the installer's bytes and a source SBOM
-// disagree about a component's version.
-var ErrConflicts = errors.New("compose: versions in the installer conflict with the source SBOM")
+// errInvalidOutput means Compose produced a document that fails the SPDX
+// 2.3 schema: a bug in compose, never the input's fault.
+var errInvalidOutput = errors.New("compose: the composed document is not valid SPDX 2.3")
 
 // Options are what the caller knows about the installer beyond its bytes.
 type Options struct {
@@ -86,8 +87,10 @@ type Options struct {
 	// IncludeUnverified keeps source-SBOM packages that are not found in
 	// the installer, annotated as unverified.
 	IncludeUnverified bool
-	// Strict makes Compose return ErrConflicts (with the Result) when
-	// there are version conflicts.
+	// Strict is the caller's --strict: it does not change the document.
+	// Compose never fails on a conflict; under Strict the caller fails
+	// (exit 1) when Result.Conflicts is not empty, after writing the
+	// document and listing the conflicts.
 	Strict bool
 }
 
@@ -191,11 +194,8 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	}
 	for _, p := range Validate([]byte(buf.String())) {
 		if p.Rule == RuleSchema {
-			return nil, fmt.Errorf("compose: the composed document is not valid SPDX 2.3: %s", p)
+			return nil, fmt.Errorf("%w: %s", errInvalidOutput, p)
 		}
-	}
-	if opts.Strict && len(b.res.Conflicts) > 0 {
-		return b.res, fmt.Errorf("%w: %s", ErrConflicts, strings.Join(b.res.Conflicts, "; "))
 	}
 	return b.res, nil
 }
@@ -256,11 +256,28 @@ func (b *builder) build() error {
 	return nil
 }
 
+// selfPackage returns the inventory package that is the artifact itself
+// (a Burn bundle reports its own registration as a package whose path is
+// the artifact), or nil. Its facts describe the root package.
+func (b *builder) selfPackage() *inspect.Package {
+	for i := range b.inv.Packages {
+		p := &b.inv.Packages[i]
+		if p.Embedded && p.Path != "" && !strings.Contains(p.Path, "/") {
+			return p
+		}
+	}
+	return nil
+}
+
 func (b *builder) addRoot() error {
 	a := b.inv.Artifact
 	o := b.opts
+	self := b.selfPackage()
+	if self == nil {
+		self = &inspect.Package{}
+	}
 	root := &pkgNode{
-		id: RootID, role: roleInstaller, name: orDefault(o.Name, a.Name), version: o.Version,
+		id: RootID, role: roleInstaller, name: orDefault(o.Name, orDefault(self.Name, a.Name)), version: o.Version,
 		fileName: a.Name, purpose: "INSTALL", download: orDefault(o.DownloadLocation, "NOASSERTION"),
 		licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyright: "NOASSERTION",
 		checksums: []checksum{{"SHA1", strings.ToLower(a.SHA1)}, {"SHA256", strings.ToLower(a.SHA256)}},
@@ -272,23 +289,47 @@ func (b *builder) addRoot() error {
 	if err != nil {
 		return fmt.Errorf("compose: supplier %q: %w", o.Supplier, err)
 	}
-	root.supplier = sup
-	if a.Format != "" {
-		root.comment = fmt.Sprintf("Installer format %s, %d bytes.", a.Format, a.Size)
+	if o.Supplier == "" && self.Manufacturer != "" {
+		// The installer names its manufacturer in its own metadata.
+		if s, err := parseAgent(self.Manufacturer, false); err == nil {
+			sup = s
+		}
 	}
-	if b.isCPython() {
-		if root.version == "" {
-			for _, c := range b.inv.Components {
-				if canonicalName(c.Name) == "cpython" && c.Version != "" {
-					root.version = c.Version
-					root.notes = append(root.notes, "version-from-bytes: the installer's version "+c.Version+" is the version of the cpython component found in its bytes.")
-					break
-				}
+	root.supplier = sup
+	var facts []string
+	if a.Format != "" {
+		facts = append(facts, fmt.Sprintf("Installer format %s, %d bytes", a.Format, a.Size))
+	}
+	if self.ID != "" {
+		facts = append(facts, "id "+self.ID)
+	}
+	if self.ProductCode != "" {
+		facts = append(facts, "ProductCode "+self.ProductCode)
+	}
+	if self.UpgradeCode != "" {
+		facts = append(facts, "UpgradeCode "+self.UpgradeCode)
+	}
+	if len(facts) > 0 {
+		root.comment = strings.Join(facts, "; ") + "."
+	}
+	if b.isCPython() && root.version == "" {
+		versions := map[string]bool{}
+		for _, c := range b.inv.Components {
+			if canonicalName(c.Name) == "cpython" && c.Version != "" {
+				versions[c.Version] = true
 			}
 		}
-		if o.CPE == "" && root.version != "" && !strings.ContainsAny(root.version, ": ") {
-			root.refs = append(root.refs, extRef{"SECURITY", "cpe23Type", "cpe:2.3:a:python:python:" + root.version + ":*:*:*:*:*:*:*"})
+		if vs := sortedKeys(versions); len(vs) == 1 {
+			root.version = vs[0]
+			root.notes = append(root.notes, "version-from-bytes: the installer's version "+vs[0]+" is the version of the cpython component found in its bytes.")
 		}
+	}
+	if root.version == "" && self.Version != "" {
+		root.version = self.Version
+		root.notes = append(root.notes, "version-from-bytes: the installer's version "+self.Version+" is the version its own metadata declares.")
+	}
+	if b.isCPython() && o.CPE == "" && root.version != "" && !strings.ContainsAny(root.version, ": ") {
+		root.refs = append(root.refs, extRef{"SECURITY", "cpe23Type", "cpe:2.3:a:python:python:" + root.version + ":*:*:*:*:*:*:*"})
 	}
 	if o.CPE != "" {
 		root.refs = append(root.refs, extRef{"SECURITY", "cpe23Type", o.CPE})
@@ -324,7 +365,14 @@ func (b *builder) isCPython() bool {
 var cpythonInstallerName = regexp.MustCompile(`^python-[0-9]+\.[0-9]+`)
 
 func (b *builder) addSubInstallers() error {
-	pkgs := append([]inspect.Package(nil), b.inv.Packages...)
+	var pkgs []inspect.Package
+	self := b.selfPackage()
+	for _, p := range b.inv.Packages {
+		if self != nil && p.ID == self.ID && p.Path == self.Path {
+			continue
+		}
+		pkgs = append(pkgs, p)
+	}
 	sort.SliceStable(pkgs, func(i, j int) bool {
 		return lessStrings([]string{pkgs[i].Path, pkgs[i].ID, pkgs[i].Name, pkgs[i].URL}, []string{pkgs[j].Path, pkgs[j].ID, pkgs[j].Name, pkgs[j].URL})
 	})
@@ -344,6 +392,9 @@ func (b *builder) addSubInstallers() error {
 		return err
 	}
 	b.pkgNodeOf = map[string]*pkgNode{}
+	if self != nil && self.ID != "" {
+		b.pkgNodeOf[self.ID] = b.root
+	}
 	for i, p := range pkgs {
 		n := &pkgNode{
 			id: ids[i], role: roleSubInstaller, name: orDefault(p.Name, path.Base(p.Path)), version: p.Version,
@@ -576,6 +627,17 @@ func fileTypes(f inspect.File) []string {
 type componentGroup struct {
 	name, version string
 	members       []inspect.Component
+	// versionless are sightings without a version merged into this group
+	// because it is the only version of the project the bytes show.
+	versionless []inspect.Component
+	// otherVersions, for a group without a version, are the keys of the
+	// groups of the same project with versions.
+	otherVersions []string
+}
+
+// all returns the members and the merged versionless sightings.
+func (g *componentGroup) all() []inspect.Component {
+	return append(append([]inspect.Component(nil), g.members...), g.versionless...)
 }
 
 func (b *builder) addComponents() {
@@ -592,6 +654,31 @@ func (b *builder) addComponents() {
 		g.members = append(g.members, c)
 	}
 	sort.Strings(keys)
+	// A sighting without a version (an error-message table, a versionless
+	// banner) of a project whose version the bytes show elsewhere is the
+	// same package when there is exactly one such version: listing it
+	// again without a version would show the package twice, and filling
+	// its version from the source SBOM could contradict the bytes.
+	versioned := map[string][]string{} // canonical name -> keys with a version
+	for _, k := range keys {
+		if name, v, _ := strings.Cut(k, "\x00"); v != "" {
+			versioned[name] = append(versioned[name], k)
+		}
+	}
+	kept := keys[:0]
+	for _, k := range keys {
+		name, v, _ := strings.Cut(k, "\x00")
+		if v == "" && len(versioned[name]) == 1 {
+			into := groups[versioned[name][0]]
+			into.versionless = append(into.versionless, groups[k].members...)
+			continue
+		}
+		if v == "" && len(versioned[name]) > 1 {
+			groups[k].otherVersions = versioned[name]
+		}
+		kept = append(kept, k)
+	}
+	keys = kept
 	ix := newSourceIndex(b.opts.SourceSBOMs)
 	var items []idItem
 	for _, k := range keys {
@@ -608,7 +695,7 @@ func (b *builder) addComponents() {
 		b.m.packages = append(b.m.packages, n)
 		b.componentRelations(n, g)
 		var files []string
-		for _, m := range g.members {
+		for _, m := range g.all() {
 			files = append(files, m.Files...)
 		}
 		if strings.HasPrefix(n.purl(), "pkg:pypi/") {
@@ -659,7 +746,7 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	var purl, cpe, supplier string
 	linkages := map[string]bool{}
 	var fileNames []string
-	for _, m := range g.members {
+	for _, m := range g.all() {
 		purl = orDefault(purl, m.PURL)
 		cpe = orDefault(cpe, m.CPE)
 		supplier = orDefault(supplier, m.Supplier)
@@ -727,6 +814,12 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 				cpe = cpeWithVersion(cands[0].pkg.CPE(), g.version)
 			}
 		}
+	case len(g.otherVersions) > 0:
+		// The bytes show this project at several versions elsewhere; which
+		// one this sighting is, neither they nor the source SBOM can say.
+		for _, e := range cands {
+			e.used = true
+		}
 	default:
 		versions := map[string]bool{}
 		for _, e := range cands {
@@ -789,6 +882,23 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	if n.supplier == "" {
 		n.supplier = "NOASSERTION"
 	}
+	if len(g.versionless) > 0 {
+		var files []string
+		for _, m := range g.versionless {
+			files = append(files, m.Files...)
+		}
+		sort.Strings(files)
+		n.notes = append(n.notes, fmt.Sprintf("versionless-sighting: %s is also found without a version string in %s; this is reported under %s, the only version of %s the installer's bytes show.",
+			g.name, strings.Join(dedupSorted(files), ", "), g.version, g.name))
+	}
+	if len(g.otherVersions) > 0 {
+		var vs []string
+		for _, k := range g.otherVersions {
+			_, v, _ := strings.Cut(k, "\x00")
+			vs = append(vs, v)
+		}
+		n.notes = append(n.notes, fmt.Sprintf("version-unknown: these files show no version of %s, and the installer's bytes show several elsewhere (%s); no version is claimed.", g.name, strings.Join(vs, ", ")))
+	}
 	n.notes = append(n.notes, evidenceNote(g, n.linkage))
 	return n
 }
@@ -803,7 +913,7 @@ func sourceInfo(e *sourceEntry) string {
 
 func evidenceNote(g *componentGroup, linkage string) string {
 	var lines []string
-	for _, m := range g.members {
+	for _, m := range g.all() {
 		for _, ev := range m.Evidence {
 			where := ev.Resource
 			if ev.Offset >= 0 {
@@ -833,7 +943,7 @@ func evidenceNote(g *componentGroup, linkage string) string {
 // that library.
 func (b *builder) componentRelations(n *pkgNode, g *componentGroup) {
 	before := len(b.m.rels)
-	for _, m := range g.members {
+	for _, m := range g.all() {
 		for _, f := range m.Files {
 			fid, ok := b.fileID[f]
 			if !ok {
