@@ -478,6 +478,14 @@ func (t *Table) Int(row int, col string) (v int32, ok bool) {
 	return c.Int, !c.Null
 }
 
+// CellOffset is the file offset where the cell's stored value begins.
+func (t *Table) CellOffset(row, col int) int64 {
+	if t.stream == nil || row < 0 || row >= t.rows || col < 0 || col >= len(t.Columns) {
+		return -1
+	}
+	return t.stream.FileOffset(int64(t.offsets[col] + row*t.widths[col]))
+}
+
 // RowOffset is the file offset of the row's first stored value, for errors.
 func (t *Table) RowOffset(row int) int64 {
 	if t.stream == nil || len(t.widths) == 0 {

@@ -82,8 +82,13 @@ func DecodeStreamName(raw []uint16) (name string, table bool) {
 	return b.String(), table
 }
 
-// EncodeStreamName is the inverse of DecodeStreamName.
+// EncodeStreamName is the inverse of DecodeStreamName. Names starting with
+// '\x05' (OLE property sets such as "\x05SummaryInformation") are written
+// by the property-set layer and stay plain.
 func EncodeStreamName(name string, table bool) []uint16 {
+	if !table && strings.HasPrefix(name, "\x05") {
+		return utf16.Encode([]rune(name))
+	}
 	var out []uint16
 	if table {
 		out = append(out, tableMarker)
