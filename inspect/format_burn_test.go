@@ -285,3 +285,29 @@ func TestBurnPayloadProblems(t *testing.T) {
 		t.Error("lib.msi not inventoried")
 	}
 }
+
+// An MSI embedded in a bundle is described twice: by the bundle (package id,
+// declared hash and size, parent) and by the MSI reader (product name,
+// codes). The merged package keeps the bundle's id and declarations, and the
+// MSI's files belong to it.
+func TestBurnNestedPackageMerge(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "synthetic.exe")
+	for _, p := range spec.Packages {
+		if p.Kind != "msi" || p.Data == nil {
+			continue
+		}
+		path := "synthetic.exe/" + p.FilePath
+		pkg := pkgByPath(inv, path)
+		if pkg == nil || pkg.ID != p.ID || pkg.Hash != "sha1:"+sha1Hex(p.Data) || pkg.Parent != spec.BundleID ||
+			pkg.ProductCode != p.ProductCode || pkg.Version != p.Version {
+			t.Errorf("%s: merged package %+v", p.ID, pkg)
+		}
+		for _, f := range inv.Files {
+			if strings.HasPrefix(f.Path, path+"/") && f.Package != p.ID {
+				t.Errorf("%s belongs to %q, want %q", f.Path, f.Package, p.ID)
+			}
+		}
+	}
+}

@@ -162,6 +162,7 @@ type walker struct {
 	files      []fileRec
 	reports    []*fingerprint.FileReport
 	packages   []Package
+	pkgOrigin  []string // key of the container whose description added packages[i]
 	signatures []Signature
 	problems   []Problem
 	identity   *Identity
@@ -457,7 +458,6 @@ func (w *walker) describe(c Container, key string, depth int) {
 	desc := d.Describe()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	info := w.containers[key]
 	for _, p := range desc.Packages {
 		if p.Path == "" && !p.Embedded && p.URL == "" {
 			// A package that describes the container itself.
@@ -466,18 +466,28 @@ func (w *walker) describe(c Container, key string, depth int) {
 			p.Path = key + "/" + escapeName(p.Path)
 		}
 		if i := w.packageAt(p.Path); i >= 0 && p.Path != "" {
-			// An outer container already described these bytes (a Burn
-			// bundle's MSI): merge, keeping the outer ID and what the outer
-			// container declared (URL, hash); the package's own database is
-			// the better source for its name, version and codes.
-			outer := &w.packages[i]
-			mergePackage(outer, p)
-			if info.idMap == nil {
-				info.idMap = map[string]string{}
+			// Two containers describe the same bytes: a Burn bundle its
+			// MSI, and the MSI itself. Nested containers are described
+			// first (their walk ends first), so which one came first says
+			// nothing; the shallower description wins the ID and what it
+			// declared (URL, hash, size, parent), and the package's own
+			// database fills in its name, version and codes.
+			existing := w.packages[i]
+			if w.pkgOrigin[i] == existing.Path && key != existing.Path {
+				// existing is the inner container describing itself; p is
+				// the outer description of it.
+				merged := p
+				mergePackage(&merged, existing)
+				w.packages[i], w.pkgOrigin[i] = merged, key
+				w.mapPackageID(existing.Path, existing.ID, merged.ID)
+			} else {
+				outer := &w.packages[i]
+				mergePackage(outer, p)
+				w.mapPackageID(key, p.ID, outer.ID)
 			}
-			info.idMap[p.ID] = outer.ID
 			continue
 		}
+		w.pkgOrigin = append(w.pkgOrigin, key)
 		w.packages = append(w.packages, p)
 	}
 	for _, s := range desc.Signatures {
@@ -491,6 +501,19 @@ func (w *walker) describe(c Container, key string, depth int) {
 	if depth == 0 && desc.Identity != nil {
 		w.identity = desc.Identity
 	}
+}
+
+// mapPackageID records that files of the container at key which name
+// package from belong to package to.
+func (w *walker) mapPackageID(key, from, to string) {
+	info := w.containers[key]
+	if info == nil || from == to {
+		return
+	}
+	if info.idMap == nil {
+		info.idMap = map[string]string{}
+	}
+	info.idMap[from] = to
 }
 
 func (w *walker) packageAt(path string) int {
