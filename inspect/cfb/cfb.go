@@ -599,9 +599,9 @@ func CLSIDString(c [16]byte) string {
 
 // FileOffset maps an offset inside the stream to the offset in the compound
 // file where that byte is stored, for error messages; -1 when off is outside
-// the stream or its chain is damaged.
+// the stream or its chain is damaged, or s is nil (a missing stream).
 func (s *Stream) FileOffset(off int64) int64 {
-	if s.Storage || off < 0 || off >= s.Size {
+	if s == nil || s.Storage || off < 0 || off >= s.Size {
 		return -1
 	}
 	ra, err := s.ReaderAt()

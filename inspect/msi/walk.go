@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
@@ -74,10 +75,8 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	var problems []Problem
 	byMedia := make([][]*File, len(media))
 	for _, f := range files {
-		i := 0
-		for i < len(media) && media[i].LastSequence < f.Sequence {
-			i++
-		}
+		// media is sorted by LastSequence.
+		i := sort.Search(len(media), func(i int) bool { return media[i].LastSequence >= f.Sequence })
 		if i == len(media) {
 			if err := fn(f, nil, errorf(-1, "File row %q: sequence %d is beyond every Media row's LastSequence", f.Key, f.Sequence)); err != nil {
 				return problems, err

@@ -1,0 +1,96 @@
+package inspect
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
+
+// msiinfoProperties reads the Property table with msiinfo (the oracle).
+func msiinfoProperties(t *testing.T, path string) map[string]string {
+	out := testenv.Run(t, "", testenv.Tool(t, "msiinfo"), "export", path, "Property")
+	props := map[string]string{}
+	for i, l := range strings.Split(strings.ReplaceAll(string(out), "\r\n", "\n"), "\n") {
+		if i < 3 || l == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(l, "\t")
+		props[k] = v
+	}
+	return props
+}
+
+func TestMSIFormat(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		files int // File rows, from `msiinfo export FILE File`
+	}{
+		{"NUnit-2.5.2.9222.msi", 296},
+		{"msi_with_external_cab.msi", 1}, // its cabinet is read from beside it
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			p := testenv.Shared(t, "fixtures-real", "msi", tc.file)
+			inv, err := InspectFile(p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.Artifact.Format != "msi" {
+				t.Errorf("format %q", inv.Artifact.Format)
+			}
+			if id := inv.Artifact.Identity; id == nil || id.Algorithm != "msi-streams-sha256" || len(id.Digest) != 64 {
+				t.Errorf("identity %+v", id)
+			}
+			props := msiinfoProperties(t, p)
+			if len(inv.Packages) != 1 {
+				t.Fatalf("packages %+v", inv.Packages)
+			}
+			pkg := inv.Packages[0]
+			if pkg.Name != props["ProductName"] || pkg.Version != props["ProductVersion"] || pkg.Manufacturer != props["Manufacturer"] ||
+				pkg.ProductCode != props["ProductCode"] || pkg.UpgradeCode != props["UpgradeCode"] || pkg.ID != props["ProductCode"] || pkg.Format != "msi" {
+				t.Errorf("package %+v, Property table %v", pkg, props)
+			}
+			if len(inv.Files) != tc.files {
+				t.Errorf("%d files, want %d", len(inv.Files), tc.files)
+			}
+			for _, f := range inv.Files {
+				if f.Package != pkg.ID || f.InstallPath == "" || f.Path != tc.file+"/"+f.InstallPath ||
+					!strings.HasPrefix(f.InstallPath, "ProgramFilesFolder/") {
+					t.Errorf("file %+v", f)
+					break
+				}
+			}
+			if len(inv.Problems) != 0 {
+				t.Errorf("problems: %+v", inv.Problems)
+			}
+		})
+	}
+}
+
+// matchMSI decides from the head: the MSI CLSID on the root entry when the
+// directory is within head; other compound files are not MSIs.
+func TestMatchMSI(t *testing.T) {
+	var msiCLSID = msiRootCLSID
+	doc := msibuild.WriteCFB(3, [16]byte{0x06, 0x09, 0x02}, []msibuild.CFBStream{{Name: "WordDocument", Data: []byte("x")}})
+	asMSI := msibuild.WriteCFB(3, msiCLSID, []msibuild.CFBStream{{Name: "x", Data: []byte("x")}})
+	if matchMSI(doc, int64(len(doc))) {
+		t.Error("a compound file with another CLSID matched")
+	}
+	if !matchMSI(asMSI, int64(len(asMSI))) {
+		t.Error("a compound file with the MSI CLSID did not match")
+	}
+	for _, name := range []string{"NUnit-2.5.2.9222.msi", "msi_with_external_cab.msi"} {
+		b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "msi", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !matchMSI(b[:min(len(b), 8192)], int64(len(b))) {
+			t.Errorf("%s did not match", name)
+		}
+	}
+	if matchMSI([]byte("PK\x03\x04"), 4) {
+		t.Error("zip matched")
+	}
+}
