@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cpio"
 	"github.com/installer-sbom/installer-sbom/inspect/pbzx"
@@ -124,8 +125,8 @@ func (c *xarContainer) Walk(fn func(Entry, io.Reader) error) error {
 				return err
 			}
 			continue
-		case f.Type != "file" || f.Data == nil:
-			continue // links carry no bytes
+		case f.Data == nil || (f.Type != "file" && f.Type != "hardlink"):
+			continue // symlinks and the data-less names of hardlinks carry no bytes
 		}
 		r, err := c.x.Open(f)
 		e := Entry{Name: f.Name, Size: f.Data.Size, Packed: f.Data.Length, Err: err}
@@ -252,6 +253,10 @@ func asPkgError(err error, target **pkg.FormatError) bool {
 
 func xarSignature(x *xar.Reader, s *xar.Signature) Signature {
 	sig := Signature{Kind: "xar", DigestAlgorithm: x.Header.ChecksumName}
+	if secs, err := strconv.ParseFloat(x.SignatureCreationTime, 64); err == nil && secs > 0 && secs < 1e10 {
+		// Seconds since Apple's reference date, 2001-01-01 UTC.
+		sig.Time = time.Unix(978307200+int64(secs), 0).UTC().Format(time.RFC3339)
+	}
 	certs, certErr := s.ParseCertificates()
 	for _, c := range certs {
 		sig.Chain = append(sig.Chain, c.Subject.String())

@@ -110,7 +110,10 @@ func TestPkgRealMumble(t *testing.T) {
 			t.Errorf("component %+v", p)
 		}
 	}
-	if len(inv.Signatures) != 1 || !inv.Signatures[0].DigestMatches || !strings.Contains(inv.Signatures[0].Signer, "Mikkel Krautz") {
+	// signature-creation-time counts seconds from 2001-01-01; it agrees
+	// with the TOC's creation-time, 2011-03-27T13:14:35.
+	if len(inv.Signatures) != 1 || !inv.Signatures[0].DigestMatches || !strings.Contains(inv.Signatures[0].Signer, "Mikkel Krautz") ||
+		inv.Signatures[0].Time != "2011-03-27T13:14:35Z" {
 		t.Errorf("signatures %+v", inv.Signatures)
 	}
 }

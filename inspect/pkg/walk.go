@@ -61,8 +61,8 @@ func (p *Package) Walk(fn func(e Entry, r io.Reader) error) error {
 				return err
 			}
 			continue
-		case f.Type != "file" || f.Data == nil:
-			continue // symlinks and hardlinks carry no bytes of their own
+		case f.Data == nil || (f.Type != "file" && f.Type != "hardlink"):
+			continue // symlinks and the data-less names of hardlinks carry no bytes
 		}
 		if c != nil && (f == c.Payload || f == c.Scripts) {
 			if err := p.walkArchive(c, f, f == c.Payload, fn); err != nil {

@@ -161,6 +161,9 @@ type Reader struct {
 	// TOC is the uncompressed TOC XML.
 	TOC          []byte
 	CreationTime string
+	// SignatureCreationTime is the signature-creation-time element as
+	// written: seconds since 2001-01-01 UTC (Apple's reference date).
+	SignatureCreationTime string
 	// TOCChecksum is where the TOC checksum lies in the heap (Value holds
 	// the stored bytes once read). Style is "" for unchecked archives.
 	TOCChecksum       Checksum
@@ -260,8 +263,9 @@ func (x *Reader) readHeader() error {
 // XML shapes of the TOC. Numbers are read as strings and parsed with bounds.
 type xmlTOC struct {
 	TOC struct {
-		CreationTime string `xml:"creation-time"`
-		Checksum     *struct {
+		CreationTime    string `xml:"creation-time"`
+		SigCreationTime string `xml:"signature-creation-time"`
+		Checksum        *struct {
 			Style  string `xml:"style,attr"`
 			Offset string `xml:"offset"`
 			Size   string `xml:"size"`
@@ -332,6 +336,7 @@ func (x *Reader) readTOC() error {
 	}
 	t := doc.TOC
 	x.CreationTime = strings.TrimSpace(t.CreationTime)
+	x.SignatureCreationTime = strings.TrimSpace(t.SigCreationTime)
 	tocOff := int64(h.Size)
 	if t.Checksum != nil {
 		off, err1 := parseNum(t.Checksum.Offset)
