@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -116,6 +117,11 @@ type Stream struct {
 	entryOff  int64
 	start     uint32
 	f         *File
+
+	// The sector chain is resolved once; FileOffset and every Open reuse it.
+	once  sync.Once
+	ra    io.ReaderAt
+	raErr error
 }
 
 // Open reads the header, the FAT, the mini FAT and the directory.
@@ -502,6 +508,11 @@ func (s *Stream) Open() (*io.SectionReader, error) {
 
 // ReaderAt returns random access to the stream's bytes (offsets 0..Size).
 func (s *Stream) ReaderAt() (io.ReaderAt, error) {
+	s.once.Do(func() { s.ra, s.raErr = s.resolve() })
+	return s.ra, s.raErr
+}
+
+func (s *Stream) resolve() (io.ReaderAt, error) {
 	f := s.f
 	what := fmt.Sprintf("stream %q", s.Path)
 	if s.Size < miniStreamCutoff {

@@ -66,11 +66,14 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	if err != nil {
 		return nil, err
 	}
-	hashRow := map[string]int64{}
-	if t, _, _ := db.optionalTable("MsiFileHash", "File_"); t != nil {
-		for r := 0; r < t.Rows(); r++ {
-			hashRow[t.String(r, "File_")] = t.RowOffset(r)
+	hashTable, _, _ := db.optionalTable("MsiFileHash", "File_")
+	hashRowOffset := func(key string) int64 {
+		for r := 0; hashTable != nil && r < hashTable.Rows(); r++ {
+			if hashTable.String(r, "File_") == key {
+				return hashTable.RowOffset(r)
+			}
 		}
+		return -1
 	}
 	var problems []Problem
 	byMedia := make([][]*File, len(media))
@@ -153,7 +156,7 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 					Message: fmt.Sprintf("reading %q to check its MsiFileHash: %v", f.Key, err)})
 				return nil
 			}
-			if p, ok := checkHash(f, h, sum, hashRow[f.Key]); !ok {
+			if p, ok := checkHash(f, h, sum, hashRowOffset); !ok {
 				problems = append(problems, p)
 			}
 			return nil
@@ -186,13 +189,13 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	return problems, nil
 }
 
-func checkHash(f *File, h FileHash, sum hash.Hash, rowOff int64) (Problem, bool) {
+func checkHash(f *File, h FileHash, sum hash.Hash, rowOffset func(key string) int64) (Problem, bool) {
 	want := h.MD5()
 	got := sum.Sum(nil)
 	if bytes.Equal(got, want[:]) {
 		return Problem{}, true
 	}
-	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: rowOff,
+	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: rowOffset(f.Key),
 		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, got)}, false
 }
 
