@@ -312,7 +312,7 @@ func FuzzCFB(f *testing.F) {
 			if err == nil && n != s.Size {
 				t.Fatalf("%s: read %d of %d bytes without error", s.Path, n, s.Size)
 			}
-			if s.Size > 0 {
+			if err == nil && s.Size > 0 {
 				if o := s.FileOffset(s.Size - 1); o >= int64(len(b)) {
 					t.Fatalf("%s: last byte at offset %d, beyond the %d-byte file", s.Path, o, len(b))
 				}
