@@ -63,10 +63,12 @@ var errInvalidOutput = errors.New("compose: the composed document is not valid S
 // Options are what the caller knows about the installer beyond its bytes.
 type Options struct {
 	// Name and Version of the product the installer installs. Name
-	// defaults to the installer's file name. When the product is CPython
-	// (Name "Python"/"CPython", or an installer named python-*) and Version
-	// is empty, the version of the cpython component found in the bytes is
-	// used, and the root gets CPython's CPE.
+	// defaults to the name the installer gives itself, else its file name;
+	// Version to the version the installer declares. When the product is
+	// CPython (Name "Python", "CPython", "Python <anything>", or no Name and
+	// an installer file named python-X.Y...), Version defaults to the
+	// version of the cpython component found in the bytes and the root
+	// gets CPython's CPE, cpe:2.3:a:python:python:<version>.
 	Name, Version string
 	// Supplier is "Organization: X", "Person: Y" or a bare organisation
 	// name. Empty means NOASSERTION.
@@ -209,9 +211,11 @@ type builder struct {
 
 	fileID     map[string]string // path -> SPDXID
 	binaryFile map[string]bool   // paths of PE, Mach-O and ELF files
-	pkgNodeOf  map[string]*pkgNode
-	pkgPaths   []pkgPath // embedded packages by path, for containment
-	unused     [][]*sourceEntry
+	// fileContainer is the SPDXID of the package that CONTAINS each file.
+	fileContainer map[string]string
+	pkgNodeOf     map[string]*pkgNode
+	pkgPaths      []pkgPath // embedded packages by path, for containment
+	unused        [][]*sourceEntry
 }
 
 type pkgPath struct {
@@ -357,7 +361,8 @@ func (b *builder) addRoot() error {
 // caller's product name or, without one, the python.org installer naming.
 func (b *builder) isCPython() bool {
 	if b.opts.Name != "" {
-		return canonicalName(b.opts.Name) == "cpython"
+		n := canonicalName(b.opts.Name)
+		return n == "cpython" || strings.HasPrefix(n, "python-") || strings.HasPrefix(n, "cpython-")
 	}
 	return cpythonInstallerName.MatchString(strings.ToLower(b.inv.Artifact.Name))
 }
@@ -534,6 +539,7 @@ func (b *builder) addFiles() error {
 	}
 	b.fileID = map[string]string{}
 	b.binaryFile = map[string]bool{}
+	b.fileContainer = map[string]string{}
 	direct := map[string][]string{} // package SPDXID -> SHA-1s of the files it contains
 	for i, f := range files {
 		n := &fileNode{id: ids[i], path: f.Path, sha1: strings.ToLower(f.SHA1), sha256: strings.ToLower(f.SHA256), kind: f.Kind, types: fileTypes(f)}
@@ -548,6 +554,9 @@ func (b *builder) addFiles() error {
 		}
 		b.m.files = append(b.m.files, n)
 		c := b.containerOf(f)
+		if _, ok := b.fileContainer[f.Path]; !ok {
+			b.fileContainer[f.Path] = c
+		}
 		b.m.rels = append(b.m.rels, relation{a: c, typ: "CONTAINS", b: n.id})
 		direct[c] = append(direct[c], n.sha1)
 	}
@@ -969,10 +978,8 @@ func (b *builder) componentRelations(n *pkgNode, g *componentGroup) {
 }
 
 func (b *builder) containerOfPath(p string) string {
-	for _, f := range b.inv.Files {
-		if f.Path == p {
-			return b.containerOf(f)
-		}
+	if c, ok := b.fileContainer[p]; ok {
+		return c
 	}
 	return RootID
 }

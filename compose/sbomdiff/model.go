@@ -1,0 +1,245 @@
+// Package sbomdiff reads an SBOM back into a small comparable model (SPDX 2.3
+// JSON, SPDX 2.3 tag-value, CycloneDX JSON), builds the same model from an
+// installer's inventory, and compares two models: the `verify` and `diff`
+// commands.
+//
+// The model keeps only what can be checked against an installer's bytes: the
+// installer's checksums and signature-invariant identity, every file (path
+// and hashes) and every component (name and version). Everything else in a
+// document (licenses, suppliers, relationships) is not compared.
+//
+// Files are named by their path inside the installer: the nesting path
+// compose writes ("./<installer file name>/<path>") without the installer's
+// own file name, so that an installer renamed by a signing step (x.msi →
+// x-signed.msi) or another release (python-3.11.msi, python-3.14.msi) keeps
+// its file paths.
+//
+// Components are the SPDX packages (CycloneDX components) other than the
+// installer and its sub-installers, keyed by their name compared
+// case-insensitively with '-', '_', '.' and spaces treated alike. Packages
+// compose kept from a source SBOM without finding them in the bytes
+// ("unverified:" annotation, CycloneDX property installer-sbom:unverified)
+// are not components: the document itself says they are not in the
+// installer.
+package sbomdiff
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Document formats.
+const (
+	FormatSPDXJSON      = "spdx-json"
+	FormatSPDXTagValue  = "spdx-tag-value"
+	FormatCycloneDXJSON = "cyclonedx-json"
+	// FormatInstaller marks a model built from an installer's inventory.
+	FormatInstaller = "installer"
+)
+
+// Model is what an SBOM (or an installer) says can be checked.
+type Model struct {
+	// Source names where the model came from (a file name); Format is one
+	// of the Format* constants.
+	Source string `json:"source"`
+	Format string `json:"format"`
+	// Name, Version and FileName describe the installer (root) package.
+	Name     string `json:"name,omitempty"`
+	Version  string `json:"version,omitempty"`
+	FileName string `json:"fileName,omitempty"`
+	// SHA256 and SHA1 are the installer's checksums (lower-case hex);
+	// empty when the document records none.
+	SHA256 string `json:"sha256,omitempty"`
+	SHA1   string `json:"sha1,omitempty"`
+	// Identity is the installer's signature-invariant digest, when recorded.
+	Identity   *Identity   `json:"identity,omitempty"`
+	Files      []File      `json:"files"`
+	Components []Component `json:"components"`
+}
+
+// Identity is a signature-invariant digest ("authenticode-sha256",
+// "msi-streams-sha256", "xar-toc-unsigned-sha256").
+type Identity struct {
+	Algorithm string `json:"algorithm"`
+	Digest    string `json:"digest"`
+}
+
+func (id *Identity) String() string {
+	if id == nil {
+		return "none"
+	}
+	return id.Algorithm + ":" + id.Digest
+}
+
+// File is one file inside the installer.
+type File struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256,omitempty"`
+	SHA1   string `json:"sha1,omitempty"`
+}
+
+// Component is one component (library, application, ...) the document lists.
+type Component struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	PURL    string `json:"purl,omitempty"`
+	// VersionFromSource says the version was not seen in the bytes but taken
+	// from a source SBOM (compose's "version-from-source-sbom:" annotation),
+	// so an installer cannot confirm it.
+	VersionFromSource bool `json:"versionFromSource,omitempty"`
+}
+
+// Annotation keywords compose writes (see the compose package comment).
+const (
+	noteUnverified        = "unverified:"
+	noteVersionFromSource = "version-from-source-sbom:"
+)
+
+// rootPrefix strips the installer's file name from every file path, when
+// every path starts with the same first segment and either that segment is
+// the installer's file name or the document was written by installer-sbom
+// (which names files by their nesting path under the installer). A file
+// whose whole path is that segment is the installer itself and is dropped:
+// its bytes are the installer checksum, compared on its own.
+func (m *Model) stripRoot(ourTool bool) {
+	if len(m.Files) == 0 {
+		return
+	}
+	first := func(p string) string { s, _, _ := strings.Cut(p, "/"); return s }
+	seg := first(m.Files[0].Path)
+	for _, f := range m.Files {
+		if first(f.Path) != seg {
+			return
+		}
+	}
+	if seg != m.FileName && !ourTool {
+		return
+	}
+	out := m.Files[:0]
+	for _, f := range m.Files {
+		if f.Path == seg {
+			continue
+		}
+		f.Path = strings.TrimPrefix(f.Path, seg+"/")
+		out = append(out, f)
+	}
+	m.Files = out
+}
+
+// normalize sorts files and components and lower-cases hashes, so models
+// compare and print deterministically.
+func (m *Model) normalize() {
+	m.SHA256, m.SHA1 = strings.ToLower(m.SHA256), strings.ToLower(m.SHA1)
+	if m.Identity != nil {
+		m.Identity.Digest = strings.ToLower(m.Identity.Digest)
+	}
+	for i := range m.Files {
+		m.Files[i].SHA256 = strings.ToLower(m.Files[i].SHA256)
+		m.Files[i].SHA1 = strings.ToLower(m.Files[i].SHA1)
+	}
+	sort.SliceStable(m.Files, func(i, j int) bool {
+		a, b := m.Files[i], m.Files[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.SHA256 < b.SHA256
+	})
+	// The same path with the same bytes twice is one file.
+	files := m.Files[:0]
+	for i, f := range m.Files {
+		if i > 0 && f == m.Files[i-1] {
+			continue
+		}
+		files = append(files, f)
+	}
+	m.Files = files
+	if m.Files == nil {
+		m.Files = []File{}
+	}
+	sort.SliceStable(m.Components, func(i, j int) bool {
+		a, b := m.Components[i], m.Components[j]
+		if ka, kb := componentKey(a.Name), componentKey(b.Name); ka != kb {
+			return ka < kb
+		}
+		if c := CompareVersions(a.Version, b.Version); c != 0 {
+			return c < 0
+		}
+		return a.Version < b.Version
+	})
+	comps := m.Components[:0]
+	for i, c := range m.Components {
+		if i > 0 && componentKey(c.Name) == componentKey(m.Components[i-1].Name) && c.Version == m.Components[i-1].Version {
+			continue
+		}
+		comps = append(comps, c)
+	}
+	m.Components = comps
+	if m.Components == nil {
+		m.Components = []Component{}
+	}
+}
+
+var nameSeparators = regexp.MustCompile(`[-_.\s]+`)
+
+// componentKey is how component names are matched: case-insensitive, with
+// runs of '-', '_', '.' and white space alike.
+func componentKey(name string) string {
+	return strings.Trim(nameSeparators.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-"), "-")
+}
+
+// Detect reports whether head (the first bytes of a file) is an SBOM this
+// package reads, and in which format: JSON with a top-level "spdxVersion"
+// (SPDX) or "bomFormat" (CycloneDX) key, or tag-value text whose first tag
+// is SPDXVersion. Anything else is taken to be an installer.
+func Detect(head []byte) (string, bool) {
+	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	t = bytes.TrimPrefix(t, []byte("\xef\xbb\xbf"))
+	t = bytes.TrimLeft(t, " \t\r\n")
+	if len(t) > 0 && t[0] == '{' {
+		switch {
+		case bytes.Contains(head, []byte(`"spdxVersion"`)):
+			return FormatSPDXJSON, true
+		case bytes.Contains(head, []byte(`"bomFormat"`)):
+			return FormatCycloneDXJSON, true
+		}
+		return "", false
+	}
+	// Tag-value: comment lines may precede the first tag.
+	for len(t) > 0 {
+		line, rest, _ := bytes.Cut(t, []byte("\n"))
+		line = bytes.TrimSpace(line)
+		switch {
+		case len(line) == 0 || line[0] == '#':
+			t = rest
+			continue
+		case bytes.HasPrefix(line, []byte("SPDXVersion:")):
+			return FormatSPDXTagValue, true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// FormatError is an SBOM that cannot be read. Offset is the byte offset in
+// the document when the decoder knows it, else -1.
+type FormatError struct {
+	Format string
+	Off    int64
+	Msg    string
+}
+
+func (e *FormatError) Error() string {
+	if e.Off < 0 {
+		return fmt.Sprintf("%s: %s", e.Format, e.Msg)
+	}
+	return fmt.Sprintf("%s: at offset %d: %s", e.Format, e.Off, e.Msg)
+}
+
+// Layer returns the document format.
+func (e *FormatError) Layer() string { return e.Format }
+
+// Offset returns the byte offset in the document, -1 when unknown.
+func (e *FormatError) Offset() int64 { return e.Off }
