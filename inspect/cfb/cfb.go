@@ -528,8 +528,19 @@ func (s *Stream) resolve() (io.ReaderAt, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &chainReader{r: f.miniStream, sectors: secs, sectorSize: miniSectorSize, size: s.Size,
-			offset: func(n uint32) int64 { return int64(n) * miniSectorSize }}, nil
+		// Every mini sector must lie inside the mini stream (the last one
+		// only as far as the stream needs it), so reads cannot run off it.
+		for i, sec := range secs {
+			used := int64(miniSectorSize)
+			if i == len(secs)-1 {
+				used = s.Size - int64(i)*miniSectorSize
+			}
+			if int64(sec)*miniSectorSize+used > f.miniStream.size {
+				return nil, errorf(s.entryOff+116, "%s: mini sector %d lies beyond the %d-byte mini stream", what, sec, f.miniStream.size)
+			}
+		}
+		return &chainReader{r: f.miniStream, sectors: secs, sectorSize: miniSectorSize, size: s.Size, what: what,
+			offset: func(n uint32) int64 { return int64(n) * miniSectorSize }, errOff: s.entryOff + 116}, nil
 	}
 	return f.regularChain(s.start, s.Size, s.entryOff+116, what)
 }
@@ -552,7 +563,8 @@ type chainReader struct {
 	size       int64
 	offset     func(uint32) int64
 	what       string
-	fileSize   int64
+	fileSize   int64 // size of the file, for regular chains; 0 for mini chains
+	errOff     int64 // for mini chains: where errors point (the entry's start field)
 }
 
 func (c *chainReader) ReadAt(p []byte, off int64) (int, error) {
@@ -585,7 +597,7 @@ func (c *chainReader) ReadAt(p []byte, off int64) (int, error) {
 			if c.fileSize > 0 {
 				return n, errorf(base+int64(m), "%s: sector %d: %v", c.what, c.sectors[idx], err)
 			}
-			return n, err
+			return n, errorf(c.errOff, "%s: mini sector %d: %v", c.what, c.sectors[idx], err)
 		}
 		p = p[chunk:]
 		off += chunk
