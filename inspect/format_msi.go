@@ -29,7 +29,9 @@ var msiRootCLSID = [16]byte{0x84, 0x10, 0x0C, 0x00, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0
 // within head, carries the MSI CLSID; other compound files (.doc, .msp,
 // .mst) are not MSIs. Writers such as wixl put the directory at the end of
 // the file, out of head's reach; such compound files are accepted here and
-// openMSI rejects those whose root CLSID is not the MSI one.
+// openMSI rejects those whose root CLSID is not the MSI one. So are compound
+// files whose directory lies past their end (truncated): opening them gives
+// the cfb error that says so.
 func matchMSI(head []byte, size int64) bool {
 	if !cfb.HasMagic(head) || len(head) < 512 {
 		return false
@@ -45,9 +47,6 @@ func matchMSI(head []byte, size int64) bool {
 		return false
 	}
 	dirOff := (int64(le.Uint32(head[48:])) + 1) * sectorSize
-	if dirOff < 0 || dirOff >= size {
-		return false
-	}
 	if dirOff+128 > int64(len(head)) {
 		return true
 	}
