@@ -117,9 +117,23 @@ func TestRealBurnBundle(t *testing.T) {
 			t.Errorf("the bundle appears as root and as %s", p.SPDXID)
 		}
 	}
-	for _, name := range []string{"core_AllUsers", "lib_AllUsers", "core_AllUsers_d", "stub.exe"} {
+	// MSIs are named by their ProductName, the on-demand one (not read) by
+	// its bundle id.
+	for _, name := range []string{"Synthetic Python Core", "Synthetic Python Lib", "core_AllUsers_d", "stub.exe"} {
 		if !d.hasRel(RootID, "CONTAINS", d.Packages[d.pkg(t, name)].SPDXID) {
 			t.Errorf("the bundle does not CONTAIN %s", name)
+		}
+	}
+	core := d.Packages[d.pkg(t, "Synthetic Python Core")].SPDXID
+	for _, f := range inv.Files {
+		want := RootID
+		if strings.HasPrefix(f.Path, "python-3.11.11-amd64.exe/core.msi/") {
+			want = core
+		}
+		if strings.HasPrefix(f.Path, "python-3.11.11-amd64.exe/core.msi") || strings.HasPrefix(f.Path, "python-3.11.11-amd64.exe/ux/") {
+			if !d.hasRel(want, "CONTAINS", d.fileID(t, f.Path)) {
+				t.Errorf("%s is not CONTAINed by %s", f.Path, want)
+			}
 		}
 	}
 	od := d.Packages[d.pkg(t, "core_AllUsers_d")]
