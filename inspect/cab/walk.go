@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab/lzx"
 )
@@ -39,6 +40,7 @@ func (c *Cabinet) Walk(fn func(f *File, r io.Reader, err error) error) error {
 		}
 	}
 	w := &walker{c: c}
+	defer w.release()
 	for i, files := range byFolder {
 		if len(files) == 0 {
 			continue
@@ -59,6 +61,9 @@ func folderNeed(files []*File) int64 {
 	return need
 }
 
+// lzxPool keeps LZX decoders (a 2 MiB window each) between walks.
+var lzxPool sync.Pool
+
 // walker holds decoder state reused across the folders of one Walk.
 type walker struct {
 	c     *Cabinet
@@ -66,6 +71,16 @@ type walker struct {
 	mszip *mszipDecoder
 	buf   []byte
 	join  []byte
+}
+
+// release returns pooled decoders; the LZX decoder drops its reference to
+// the walk's input function first.
+func (w *walker) release() {
+	if w.lzx != nil {
+		w.lzx.Close()
+		lzxPool.Put(w.lzx)
+		w.lzx = nil
+	}
 }
 
 func (w *walker) folder(idx int, files []*File, fn func(*File, io.Reader, error) error) error {
@@ -251,6 +266,9 @@ func (fr *folderReader) start() error {
 	w := fr.w
 	switch fr.f.method {
 	case methodLZX:
+		if w.lzx == nil {
+			w.lzx, _ = lzxPool.Get().(*lzx.Decoder)
+		}
 		var err error
 		if w.lzx == nil {
 			w.lzx, err = lzx.NewDecoder(fr.f.windowBits, fr.lzxNext)

@@ -12,6 +12,7 @@
 package lzx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -182,6 +183,12 @@ func (d *Decoder) Reset(windowBits int, next func() ([]byte, error)) error {
 	return nil
 }
 
+// Close drops the decoder's references to its input so that it can be kept
+// for reuse; Reset makes it usable again.
+func (d *Decoder) Close() {
+	d.next, d.in, d.pos = nil, nil, 0
+}
+
 // InputOffset is the stream offset of the next unread input byte, counting
 // bytes already buffered in the bit reader as unread.
 func (d *Decoder) InputOffset() int64 {
@@ -237,10 +244,11 @@ func (d *Decoder) Frame(n int) ([]byte, error) {
 func translateE8(b []byte, offset int32, size int32) {
 	limit := len(b) - 10
 	for i := 0; i < limit; {
-		if b[i] != 0xE8 {
-			i++
-			continue
+		j := bytes.IndexByte(b[i:limit], 0xE8)
+		if j < 0 {
+			return
 		}
+		i += j
 		cur := offset + int32(i)
 		abs := int32(binary.LittleEndian.Uint32(b[i+1:]))
 		if abs >= -cur && abs < size {
@@ -777,7 +785,11 @@ func (d *Decoder) decodeRun(end int) error {
 			d.buf, d.nbits, d.pos, d.wpos = buf, nbits, pos, wpos
 			return errorf("match offset %d reaches before the start of the data", offset)
 		}
-		copyMatch(window, mask, wpos, int(offset), length)
+		if src := wpos - int(offset); src >= 0 && int(offset) >= length {
+			copy(window[wpos:wpos+length], window[src:src+length])
+		} else {
+			copyMatch(window, mask, wpos, int(offset), length)
+		}
 		wpos += length
 	}
 	d.buf, d.nbits, d.pos, d.wpos = buf, nbits, pos, wpos
