@@ -141,8 +141,8 @@ type File struct {
 	Mode  string
 	Mtime string
 	Data  *Data // nil when the element has no data
-	// TOCOffset is not stored by xar; elements are numbered in TOC
-	// document order, which is also the order of Files.
+	// Index is the element's position in TOC document order (and in
+	// Reader.Files).
 	Index int
 }
 
