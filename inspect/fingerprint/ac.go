@@ -22,6 +22,7 @@ type acMatcher struct {
 	trans    []int32 // state*nclass + class -> next state
 	outStart []int32 // outputs of state s are outs[outStart[s]:outStart[s+1]]
 	outs     []int32 // anchor indices
+	depth    []int32 // trie depth of each state: the length of the partial match
 	lens     []int   // anchor lengths
 	prefix   [1 << 16 / 64]uint64
 }
@@ -55,9 +56,10 @@ func newACMatcher(anchors [][]byte) (*acMatcher, error) {
 
 	// Trie (goto function) with -1 for missing edges.
 	type node struct {
-		next []int32
-		out  []int32
-		fail int32
+		next  []int32
+		out   []int32
+		fail  int32
+		depth int32
 	}
 	newNode := func() node {
 		nx := make([]int32, n)
@@ -72,7 +74,9 @@ func newACMatcher(anchors [][]byte) (*acMatcher, error) {
 		for _, b := range a {
 			c := m.classOf[b]
 			if nodes[s].next[c] < 0 {
-				nodes = append(nodes, newNode())
+				nn := newNode()
+				nn.depth = nodes[s].depth + 1
+				nodes = append(nodes, nn)
 				nodes[s].next[c] = int32(len(nodes) - 1)
 			}
 			s = nodes[s].next[c]
@@ -108,7 +112,9 @@ func newACMatcher(anchors [][]byte) (*acMatcher, error) {
 	}
 	m.trans = make([]int32, len(nodes)*n)
 	m.outStart = make([]int32, len(nodes)+1)
+	m.depth = make([]int32, len(nodes))
 	for s := range nodes {
+		m.depth[s] = nodes[s].depth
 		copy(m.trans[s*n:], nodes[s].next)
 		m.outStart[s] = int32(len(m.outs))
 		m.outs = append(m.outs, nodes[s].out...)
@@ -119,12 +125,19 @@ func newACMatcher(anchors [][]byte) (*acMatcher, error) {
 
 // scan calls emit(anchor, start) for every occurrence of every anchor in
 // data, in order of end position. emit returning false stops the scan.
+//
+// The automaton runs only while it is resolving the candidate the skip loop
+// found: as soon as the partial match it tracks starts after that candidate
+// (for instance a lone NUL, which begins several anchors), the scan returns
+// to the skip loop at the start of that partial match. Without this, runs of
+// zero bytes would keep the automaton out of its root state and the scan
+// would fall back to one table step per byte.
 func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
 	n := len(data)
-	trans, nclass, outStart := m.trans, m.nclass, m.outStart
+	trans, nclass, outStart, depth := m.trans, m.nclass, m.outStart, m.depth
 	i := 0
 	for {
-		// Skip loop: root state, look for a position where an anchor may start.
+		// Skip loop: look for a position where an anchor may start.
 		for i+4 <= n {
 			h := prefixHash(binary.LittleEndian.Uint32(data[i:]))
 			if m.prefix[h>>6]&(1<<(h&63)) != 0 {
@@ -135,14 +148,11 @@ func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
 		if i+4 > n {
 			return // no anchor (>= 4 bytes) can start here
 		}
-		// Automaton from the root until it falls back to the root.
+		p := i
 		s := int32(0)
 		j := i
 		for ; j < n; j++ {
 			s = trans[int(s)*nclass+int(m.classOf[data[j]])]
-			if s == 0 {
-				break
-			}
 			if o, e := outStart[s], outStart[s+1]; o != e {
 				for _, a := range m.outs[o:e] {
 					if !emit(int(a), j+1-m.lens[a]) {
@@ -150,10 +160,13 @@ func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
 					}
 				}
 			}
+			if start := j + 1 - int(depth[s]); start > p {
+				i = start
+				break
+			}
 		}
 		if j >= n {
 			return
 		}
-		i = j + 1
 	}
 }
