@@ -22,7 +22,7 @@ build:
 deps:
 	@missing=""; \
 	for t in $(TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
-	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	  command -v $$cmd >/dev/null 2>&1 || ls /usr/bin/$$cmd-[0-9]* >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	for p in $(DATA_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \

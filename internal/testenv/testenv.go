@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 )
@@ -121,14 +122,19 @@ func ReadMaybeGz(t testing.TB, path string) []byte {
 }
 
 // Tool returns the path of an external oracle tool, failing the test when
-// it is not installed (run `make deps`).
+// it is not installed (run `make deps`). Debian installs some LLVM tools
+// only under versioned names (llvm-lipo-14), which are found too.
 func Tool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("testenv: %s not installed; run `make deps`", name)
+	if p, err := exec.LookPath(name); err == nil {
+		return p
 	}
-	return p
+	if m, _ := filepath.Glob("/usr/bin/" + name + "-[0-9]*"); len(m) > 0 {
+		sort.Strings(m)
+		return m[len(m)-1]
+	}
+	t.Fatalf("testenv: %s not installed; run `make deps`", name)
+	return ""
 }
 
 // Run runs a command and returns its stdout, failing the test on error.
