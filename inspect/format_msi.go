@@ -168,6 +168,9 @@ func (c *msiContainer) Describe() Description {
 		}
 		d.Problems = append(d.Problems, Problem{Path: strings.TrimPrefix(name, "/"), Layer: p.Layer, Offset: p.Offset, Message: p.Message})
 	}
+	if sig := msiSignature(c.db); sig != nil {
+		d.Signatures = append(d.Signatures, *sig)
+	}
 	if id, err := c.db.Identity(); err == nil {
 		d.Identity = &Identity{Algorithm: msi.IdentityAlgorithm, Digest: id}
 	} else {

@@ -41,6 +41,8 @@ commands:
   inspect [--json] FILE          list packages, files, components and problems
   compose FILE [flags]           write the SBOM (SPDX 2.3 JSON by default)
   validate DOC                   check an SPDX 2.3 JSON document (schema + NTIA minimum elements)
+  verify FILE --sbom DOC         check an installer against its SBOM (exit 1 on differences)
+  diff OLD NEW                   compare two installers or SBOMs (components, files)
   rules [--rules FILE]           list the fingerprint rules
   version                        print the version
 
@@ -60,6 +62,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCompose(rest, stdout, stderr)
 	case "validate":
 		return cmdValidate(rest, stdout, stderr)
+	case "verify":
+		return cmdVerify(rest, stdout, stderr)
+	case "diff":
+		return cmdDiff(rest, stdout, stderr)
 	case "rules":
 		return cmdRules(rest, stdout, stderr)
 	case "version", "--version":

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
+)
+
+// cmdVerify checks an installer against its SBOM: exit 0 when they match
+// (or only the code signature differs), 1 with the list of differences.
+func cmdVerify(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	doc := fs.String("sbom", "", "the SBOM `DOC` to check against (SPDX 2.3 JSON or tag-value, CycloneDX JSON)")
+	asJSON := fs.Bool("json", false, "write the result as JSON")
+	var f inspectFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: installer-sbom verify INSTALLER --sbom DOC [--json] [flags]")
+		fs.PrintDefaults()
+	}
+	pos, code := parseFlags(fs, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) != 1 || *doc == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	sbom, code := readSBOMFile(*doc, stderr)
+	if sbom == nil {
+		return code
+	}
+	if _, isDoc := sniffSBOM(pos[0]); isDoc {
+		fmt.Fprintf(stderr, "installer-sbom: %s is an SBOM, not an installer; use diff to compare two SBOMs\n", pos[0])
+		return exitUsage
+	}
+	inst, code := installerModel(pos[0], &f, stderr)
+	if inst == nil {
+		return code
+	}
+	v := sbomdiff.Verify(sbom, inst)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitBadInput
+		}
+	} else if err := sbomdiff.WriteVerification(stdout, pos[0], *doc, v); err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	if !v.OK {
+		return exitDiffers
+	}
+	return exitOK
+}
+
+// sniffSBOM reads the head of a file and reports whether it is an SBOM.
+func sniffSBOM(path string) (string, bool) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer fh.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(fh, head)
+	return sbomdiff.Detect(head[:n])
+}
+
+// readSBOMFile reads an SBOM document into the comparison model.
+func readSBOMFile(path string, stderr io.Writer) (*sbomdiff.Model, int) {
+	fh, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return nil, exitBadInput
+	}
+	defer fh.Close()
+	m, err := sbomdiff.Read(fh, path, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return nil, exitBadInput
+	}
+	return m, exitOK
+}
+
+// installerModel inspects an installer and builds its comparison model.
+// Problems reading parts of it are reported on stderr; what could not be
+// read shows up as missing files.
+func installerModel(path string, f *inspectFlags, stderr io.Writer) (*sbomdiff.Model, int) {
+	inv, code := inspectInstaller(path, f, stderr)
+	if inv == nil {
+		return nil, code
+	}
+	reportProblems(inv, stderr)
+	m, err := sbomdiff.FromInventory(inv)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %s: %v\n", path, err)
+		return nil, exitBadInput
+	}
+	m.Source = path
+	return m, exitOK
+}
