@@ -21,6 +21,16 @@
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions
 //
+// Layout, for readers such as verify and diff: the installer is the package
+// RootID, DESCRIBED by the document; each sub-installer is a package with
+// purpose INSTALL that the installer (or its enclosing sub-installer)
+// CONTAINS; every file of the inventory is in the document's file list,
+// named "./" + its nested inventory path, with SHA-1 and SHA-256, and is
+// CONTAINed by exactly one package; every fingerprinted component is a
+// LIBRARY package. Identifiers are "SPDXRef-<kind>-<name>-<12 hex digits of
+// a SHA-256 over the element's identity>", so they stay the same when
+// unrelated elements change.
+//
 // The installer's signature-invariant identity (inspect.Artifact.Identity)
 // is recorded as an external reference of the root package with category
 // OTHER, type "installer-sbom-identity" and locator "<algorithm>:<hex digest>",

@@ -529,3 +529,32 @@ func TestTagValueKeepsAnnotations(t *testing.T) {
 		}
 	}
 }
+
+// Every package is backed by the installer's bytes or marked unverified:
+// the installer itself, sub-installers from its metadata, libraries with
+// an evidence annotation, source-only packages with an unverified one.
+func TestEveryPackageBackedByEvidence(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			inv := v.inv()
+			d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, v.opts(t)).Document))
+			subs := map[string]bool{}
+			for _, p := range inv.Packages {
+				subs[orDefault(p.Name, p.ID)] = true
+			}
+			for _, p := range d.Packages {
+				switch {
+				case p.SPDXID == RootID:
+				case p.PrimaryPackagePurpose == "INSTALL":
+					if !subs[p.Name] {
+						t.Errorf("sub-installer %s is not in the inventory", p.Name)
+					}
+				case hasNote(p.Annotations, "evidence:", p.Name+" found in the installer's bytes"):
+				case hasNote(p.Annotations, "unverified:"):
+				default:
+					t.Errorf("%s %s has neither evidence nor an unverified mark", p.Name, p.VersionInfo)
+				}
+			}
+		})
+	}
+}

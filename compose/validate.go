@@ -307,6 +307,17 @@ func checkDocument(root map[string]any) []Problem {
 			contains[a] = append(contains[a], b)
 		}
 	}
+	// hasFiles (deprecated in 2.3.1) is CONTAINS written inside the package.
+	for _, p := range pkgs {
+		id, _ := str(p, "SPDXID")
+		hf, _ := p["hasFiles"].([]any)
+		for _, v := range hf {
+			if s, ok := v.(string); ok {
+				contains[id] = append(contains[id], s)
+				related[id], related[s] = true, true
+			}
+		}
+	}
 	if dd, ok := root["documentDescribes"].([]any); ok {
 		describes += len(dd)
 		for _, v := range dd {
