@@ -35,6 +35,12 @@ type Options struct {
 	Workers int
 }
 
+// inFlightBytes bounds the file data read but not yet hashed and
+// fingerprinted. With nested containers held while they are walked, it is
+// what keeps peak memory near the largest container rather than the size of
+// the installer.
+const inFlightBytes = 96 << 20
+
 // headSize is how many leading bytes format sniffers see.
 const headSize = 64 << 10
 
@@ -204,7 +210,7 @@ func newWalker(opts Options) *walker {
 		limits:     opts.Limits,
 		engine:     opts.Engine,
 		jobs:       make(chan fileJob, n),
-		mem:        newByteSemaphore(max(256<<20, int64(n)*64<<20)),
+		mem:        newByteSemaphore(inFlightBytes),
 		containers: map[string]*containerInfo{"": {}},
 	}
 	w.budget.limits = opts.Limits
@@ -404,16 +410,23 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 }
 
 // readEntry reads one entry whole, within the entry, total and ratio limits.
+// The buffer is sized from the declared size when there is one, so that a
+// large entry is not copied while it grows; a declared size is not trusted
+// beyond that (reading stops at the limits, not at the declaration).
 func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) ([]byte, error) {
 	limit := w.limits.EntryBytes
-	var buf bytes.Buffer
+	var buf []byte
 	if e.Size > 0 {
-		buf.Grow(int(min(e.Size, 64<<20)))
+		buf = make([]byte, 0, min(e.Size, limit, 256<<20)+1)
+	} else {
+		buf = make([]byte, 0, 64<<10)
 	}
-	chunk := make([]byte, 256<<10)
 	var n int64
 	for {
-		k, err := r.Read(chunk)
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
 		if k > 0 {
 			n += int64(k)
 			if n > limit {
@@ -426,16 +439,15 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) ([]byte, er
 			if err := w.budget.addBytes(int64(k), layer, path); err != nil {
 				return nil, &abortError{err}
 			}
-			buf.Write(chunk[:k])
+			buf = buf[:len(buf)+k]
 		}
 		if err == io.EOF {
-			break
+			return buf, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return buf.Bytes(), nil
 }
 
 // readAllLimited reads a whole artifact that is not a container.
