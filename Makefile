@@ -5,7 +5,7 @@ FUZZTIME  ?= 3m
 FIXTURES  ?= .fixtures
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The oracles and tools the tests use, as "command:debian-package".
-TOOLS     := msiinfo:msitools msiextract:msitools wixl:msitools gcab:gcab cabextract:cabextract \
+TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
              7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode
 # Unrelated Windows binaries that the fingerprint tests must not misidentify.
 DATA_PKGS := libz-mingw-w64
@@ -61,7 +61,7 @@ fuzz:
 	  pkg=./$$(dirname $$f); \
 	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | sed 's/^func //'); do \
 	    echo "== $$pkg $$name ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x $$pkg || exit 1; \
 	  done; done
 
 # corpus: real installers built from the CPython trees of two releases,
