@@ -388,19 +388,35 @@ func (b *builder) addSubInstallers() error {
 		}
 		pkgs = append(pkgs, p)
 	}
+	pkgKey := func(p inspect.Package) string {
+		return strings.Join([]string{p.Path, p.ID, p.Name, p.Version, p.URL}, "\x00")
+	}
 	sort.SliceStable(pkgs, func(i, j int) bool {
-		return lessStrings([]string{pkgs[i].Path, pkgs[i].ID, pkgs[i].Name, pkgs[i].URL}, []string{pkgs[j].Path, pkgs[j].ID, pkgs[j].Name, pkgs[j].URL})
+		ki, kj := pkgKey(pkgs[i]), pkgKey(pkgs[j])
+		if ki != kj {
+			return ki < kj
+		}
+		return lessStrings([]string{pkgs[i].Format, pkgs[i].Manufacturer, pkgs[i].Hash}, []string{pkgs[j].Format, pkgs[j].Manufacturer, pkgs[j].Hash})
 	})
+	// A package listed twice with the same identity is one package.
+	uniq := pkgs[:0]
+	for i, p := range pkgs {
+		if i > 0 && pkgKey(p) == pkgKey(pkgs[i-1]) {
+			continue
+		}
+		uniq = append(uniq, p)
+	}
+	pkgs = uniq
 	fileByPath := map[string]*inspect.File{}
 	for i := range b.inv.Files {
 		f := &b.inv.Files[i]
-		if _, ok := fileByPath[f.Path]; !ok {
+		if g, ok := fileByPath[f.Path]; !ok || f.SHA256 < g.SHA256 {
 			fileByPath[f.Path] = f
 		}
 	}
 	var items []idItem
 	for _, p := range pkgs {
-		items = append(items, idItem{prefix: "Package", name: orDefault(p.Name, path.Base(p.Path)), key: strings.Join([]string{p.ID, p.Path, p.Name, p.Version, p.URL}, "\x00")})
+		items = append(items, idItem{prefix: "Package", name: orDefault(p.Name, path.Base(p.Path)), key: pkgKey(p)})
 	}
 	ids, err := assignIDs(items)
 	if err != nil {
@@ -654,6 +670,10 @@ type componentGroup struct {
 	otherVersions []string
 }
 
+func memberKey(c inspect.Component) []string {
+	return []string{c.Name, c.Version, c.PURL, c.CPE, c.Supplier, c.Linkage, strings.Join(c.Files, "\x00"), strings.Join(c.ImportedBy, "\x00")}
+}
+
 // all returns the members and the merged versionless sightings.
 func (g *componentGroup) all() []inspect.Component {
 	return append(append([]inspect.Component(nil), g.members...), g.versionless...)
@@ -673,6 +693,21 @@ func (b *builder) addComponents() {
 		g.members = append(g.members, c)
 	}
 	sort.Strings(keys)
+	// Members in a fixed order, so that the name, identifiers and supplier
+	// taken from the first one do not depend on the inventory's order.
+	for _, g := range groups {
+		sort.SliceStable(g.members, func(i, j int) bool {
+			return lessStrings(memberKey(g.members[i]), memberKey(g.members[j]))
+		})
+		g.name, g.version = g.members[0].Name, g.members[0].Version
+		// Prefer the plain lower-case spelling the fingerprint rules use.
+		for _, m := range g.members {
+			if m.Name == strings.ToLower(m.Name) {
+				g.name = m.Name
+				break
+			}
+		}
+	}
 	// A sighting without a version (an error-message table, a versionless
 	// banner) of a project whose version the bytes show elsewhere is the
 	// same package when there is exactly one such version: listing it

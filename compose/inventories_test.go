@@ -74,6 +74,7 @@ func burnInventory() *inspect.Inventory {
 			file(core+"/LICENSE.txt", inspect.KindText, "core_AllUsers"),
 			file(lib, inspect.KindArchive, ""),
 			file(lib+"/DLLs/libcrypto-3.dll", inspect.KindPE, "lib_AllUsers"),
+			file(lib+"/DLLs/libssl-3.dll", inspect.KindPE, "lib_AllUsers"),
 			file(lib+"/DLLs/_ssl.pyd", inspect.KindPE, "lib_AllUsers"),
 			file(lib+"/DLLs/_hashlib.pyd", inspect.KindPE, "lib_AllUsers"),
 			file(lib+"/DLLs/sqlite3.dll", inspect.KindPE, "lib_AllUsers"),
@@ -95,6 +96,9 @@ func burnInventory() *inspect.Inventory {
 			{Name: "openssl", Version: "3.0.21", CPE: "cpe:2.3:a:openssl:openssl:3.0.21:*:*:*:*:*:*:*", Linkage: "dynamic",
 				Files: []string{lib + "/DLLs/libcrypto-3.dll"}, ImportedBy: []string{lib + "/DLLs/_hashlib.pyd", lib + "/DLLs/_ssl.pyd"},
 				Evidence: []inspect.Evidence{ev(lib+"/DLLs/libcrypto-3.dll", "openssl-version", 0x1c2f40, "OpenSSL 3.0.21 1 Jul 2026")}},
+			// A second sighting of OpenSSL, spelt differently: the same package.
+			{Name: "OpenSSL", Version: "3.0.21", Linkage: "dynamic", Files: []string{lib + "/DLLs/libssl-3.dll"}, ImportedBy: []string{lib + "/DLLs/_ssl.pyd"},
+				Evidence: []inspect.Evidence{ev(lib+"/DLLs/libssl-3.dll", "openssl-version", 0x6a210, "OpenSSL 3.0.21 1 Jul 2026")}},
 			{Name: "sqlite", Version: "3.50.4", Linkage: "dynamic", Files: []string{lib + "/DLLs/sqlite3.dll"}, ImportedBy: []string{lib + "/DLLs/_sqlite3.pyd"},
 				Evidence: []inspect.Evidence{ev(lib+"/DLLs/sqlite3.dll", "sqlite-source-id", 0xe1a00, "3.50.4")}},
 			{Name: "mpdecimal", Version: "4.0.0", Linkage: "static", Files: []string{lib + "/DLLs/_decimal.pyd"},

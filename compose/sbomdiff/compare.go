@@ -1,6 +1,7 @@
 package sbomdiff
 
 import (
+	"regexp"
 	"slices"
 	"sort"
 )
@@ -57,9 +58,13 @@ type ComponentChange struct {
 // are the SHA-256 values (SHA-1 when a side records no SHA-256); a path may
 // hold several files (the same name in two sub-installers).
 type FileChange struct {
-	Path string   `json:"path"`
-	Old  []string `json:"old"`
-	New  []string `json:"new"`
+	Path string `json:"path"`
+	// OldPath is the path on the old side when it differs only in its
+	// numbers (diff pairs "Python 3.11/python311.dll" with
+	// "Python 3.14/python314.dll"); empty when the paths are equal.
+	OldPath string   `json:"oldPath,omitempty"`
+	Old     []string `json:"old"`
+	New     []string `json:"new"`
 }
 
 // Differs reports whether anything other than the installer checksum changed.
@@ -77,11 +82,20 @@ type compareOptions struct {
 	// bytesVersions compares a component whose old version came from a
 	// source SBOM as if it had none: the bytes cannot show it.
 	bytesVersions bool
+	// exactPaths turns off the pairing of paths that differ only in their
+	// numbers: verify wants every path exactly as the SBOM has it.
+	exactPaths bool
 }
 
 // Compare lists what changed from old to new: components added, removed and
 // at other versions, and files added, removed and with other contents,
-// matched by path. The installers' own checksums are reported in Old and New
+// matched by path. A path found on one side only is then paired with a path
+// found on the other side only when the two are equal after replacing every
+// run of digits with '#' and no other unmatched path on either side gives
+// the same pattern ("Python 3.11/python311.dll" and
+// "Python 3.14/python314.dll"): releases name their install directory and
+// DLLs by version. A pair with other contents is a change (with OldPath);
+// a pair with the same contents counts as unchanged. The installers' own checksums are reported in Old and New
 // but are not a difference here (two releases always differ); Verify
 // checks them.
 func Compare(old, new *Model) *Diff { return compare(old, new, compareOptions{}) }
@@ -91,7 +105,7 @@ func compare(old, new *Model, opts compareOptions) *Diff {
 		ComponentsAdded: []Component{}, ComponentsRemoved: []Component{}, ComponentsChanged: []ComponentChange{},
 		FilesAdded: []File{}, FilesRemoved: []File{}, FilesChanged: []FileChange{}}
 	compareComponents(d, old, new, opts)
-	compareFiles(d, old, new)
+	compareFiles(d, old, new, opts)
 	d.Summary.ComponentsAdded = len(d.ComponentsAdded)
 	d.Summary.ComponentsRemoved = len(d.ComponentsRemoved)
 	d.Summary.ComponentsChanged = len(d.ComponentsChanged)
@@ -210,7 +224,9 @@ func digestsOf(fs []File, useSHA1 bool) []string {
 	return slices.Compact(out)
 }
 
-func compareFiles(d *Diff, old, new *Model) {
+var digitRuns = regexp.MustCompile(`[0-9]+`)
+
+func compareFiles(d *Diff, old, new *Model, opts compareOptions) {
 	byPath := func(m *Model) (map[string][]File, []string) {
 		out := map[string][]File{}
 		var paths []string
@@ -227,12 +243,37 @@ func compareFiles(d *Diff, old, new *Model) {
 	paths := append(opaths, npaths...)
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
+	// Unmatched paths by their digit pattern, for pairing.
+	pairOld, pairNew := map[string]string{}, map[string]string{}
+	if !opts.exactPaths {
+		oldBy, newBy := map[string][]string{}, map[string][]string{}
+		for _, p := range paths {
+			k := digitRuns.ReplaceAllString(p, "#")
+			switch {
+			case nf[p] == nil:
+				oldBy[k] = append(oldBy[k], p)
+			case of[p] == nil:
+				newBy[k] = append(newBy[k], p)
+			}
+		}
+		for k, ops := range oldBy {
+			if nps := newBy[k]; len(ops) == 1 && len(nps) == 1 {
+				pairOld[ops[0]], pairNew[nps[0]] = nps[0], ops[0]
+			}
+		}
+	}
 	for _, p := range paths {
 		o, n := of[p], nf[p]
+		oldPath := ""
 		switch {
+		case o == nil && pairNew[p] != "":
+			oldPath = pairNew[p]
+			o = of[oldPath]
 		case o == nil:
 			d.FilesAdded = append(d.FilesAdded, n...)
 			continue
+		case n == nil && pairOld[p] != "":
+			continue // reported with its new path
 		case n == nil:
 			d.FilesRemoved = append(d.FilesRemoved, o...)
 			continue
@@ -248,6 +289,6 @@ func compareFiles(d *Diff, old, new *Model) {
 			d.Summary.FilesUnchanged++
 			continue
 		}
-		d.FilesChanged = append(d.FilesChanged, FileChange{Path: p, Old: od, New: nd})
+		d.FilesChanged = append(d.FilesChanged, FileChange{Path: p, OldPath: oldPath, Old: od, New: nd})
 	}
 }

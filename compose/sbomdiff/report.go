@@ -54,7 +54,11 @@ func WriteDiff(w io.Writer, d *Diff) error {
 	if len(d.FilesChanged) > 0 {
 		b.WriteString("\nfiles changed:\n")
 		for _, f := range d.FilesChanged {
-			fmt.Fprintf(&b, "  %s  %s → %s\n", f.Path, shortList(f.Old), shortList(f.New))
+			p := f.Path
+			if f.OldPath != "" {
+				p = f.OldPath + " → " + f.Path
+			}
+			fmt.Fprintf(&b, "  %s  %s → %s\n", p, shortList(f.Old), shortList(f.New))
 		}
 	}
 	listFiles(&b, "files added", d.FilesAdded)

@@ -44,7 +44,7 @@ type Verification struct {
 // "only the code signature differs: ". Without an identity in the SBOM, or
 // with different identities, a checksum difference is a failure.
 func Verify(sbom, installer *Model) *Verification {
-	v := &Verification{Diff: compare(sbom, installer, compareOptions{bytesVersions: true}),
+	v := &Verification{Diff: compare(sbom, installer, compareOptions{bytesVersions: true, exactPaths: true}),
 		FilesChecked: len(sbom.Files), ComponentsChecked: len(sbom.Components), Differences: []string{}}
 	d := v.Diff
 
