@@ -186,6 +186,9 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	if opts.Created.IsZero() {
 		return nil, errors.New("compose: Options.Created is not set (pass SOURCE_DATE_EPOCH or the current time)")
 	}
+	if y := opts.Created.UTC().Year(); y < 1970 || y > 9999 {
+		return nil, fmt.Errorf("compose: creation time %v is outside the years 1970-9999", opts.Created)
+	}
 	a := inv.Artifact
 	if a.Name == "" || !isHex(a.SHA256, 64) || !isHex(a.SHA1, 40) {
 		return nil, fmt.Errorf("compose: artifact %q lacks a name, SHA-256 or SHA-1", a.Name)

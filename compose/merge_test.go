@@ -55,6 +55,17 @@ func TestReadSourceSBOMCompleteDocument(t *testing.T) {
 	}
 }
 
+// The name recorded is the base name, so documents do not depend on the
+// directory the source SBOM was read from.
+func TestReadSourceSBOMName(t *testing.T) {
+	for _, n := range []string{"/home/rm/cpython/Misc/sbom.spdx.json", `C:\src\cpython\Misc\sbom.spdx.json`, "sbom.spdx.json"} {
+		s, err := ReadSourceSBOM(strings.NewReader(`{"spdxVersion":"SPDX-2.3"}`), n)
+		if err != nil || s.Name != "sbom.spdx.json" {
+			t.Errorf("%s: name %q, err %v", n, s.Name, err)
+		}
+	}
+}
+
 func TestReadSourceSBOMRejects(t *testing.T) {
 	for name, in := range map[string]string{
 		"not json":     `{"spdxVersion": "SPDX-2.3", "packages": [`,

@@ -20,8 +20,9 @@ const maxSourceSBOMBytes = 64 << 20
 // for the package facts the installer's bytes cannot show: license, download
 // location, originator, and the version when the bytes carry none.
 type SourceSBOM struct {
-	// Name is what the caller called the file (its base name), used in
-	// annotations and reports.
+	// Name is the base name of what the caller called the file, used in
+	// annotations and reports; directories are dropped so that the document
+	// does not depend on where the source SBOM was read from.
 	Name string
 	// DocumentName and Namespace are empty for CPython's partial files.
 	DocumentName string
@@ -107,7 +108,7 @@ func ReadSourceSBOM(r io.Reader, name string) (*SourceSBOM, error) {
 	if !strings.HasPrefix(raw.SPDXVersion, "SPDX-2.") {
 		return nil, fmt.Errorf("source SBOM %s: spdxVersion %q, want SPDX-2.x", name, raw.SPDXVersion)
 	}
-	s := &SourceSBOM{Name: name, DocumentName: raw.Name, Namespace: raw.DocumentNamespace}
+	s := &SourceSBOM{Name: baseName(name), DocumentName: raw.Name, Namespace: raw.DocumentNamespace}
 	for i, p := range raw.Packages {
 		if strings.TrimSpace(p.Name) == "" {
 			return nil, fmt.Errorf("source SBOM %s: package %d (%s) has no name", name, i, p.SPDXID)
@@ -134,6 +135,14 @@ func ReadSourceSBOM(r io.Reader, name string) (*SourceSBOM, error) {
 		s.Packages = append(s.Packages, sp)
 	}
 	return s, nil
+}
+
+// baseName drops directories written with either separator.
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 && i < len(p)-1 {
+		return p[i+1:]
+	}
+	return p
 }
 
 func jsonErrorWithOffset(err error) error {
