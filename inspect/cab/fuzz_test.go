@@ -121,6 +121,11 @@ func FuzzLZX(f *testing.F) {
 		}
 		f.Add(uint8(windows[i]-15), uint16(0), uint16(len(s)/3), s)
 	}
+	// A hand-built stream of odd-sized uncompressed blocks with E8
+	// translation on (see TestLZXUncompressedBlocks).
+	plain := bytes.Repeat([]byte("\xe8\x10\x00\x00\x00call\xe8\xf0\xff\xff\xffback"), 300)
+	stored, _ := lzxStored(plain, []int{101, 2001, 7}, 1<<20)
+	f.Add(uint8(21-15), uint16(len(plain)%lzx.FrameSize<<5), uint16(333), stored)
 	f.Fuzz(func(t *testing.T, window uint8, outFrames uint16, chunk uint16, data []byte) {
 		// The input is fed in chunks of a fuzzed size, to reach the block
 		// boundary paths of the bit reader.
