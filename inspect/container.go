@@ -129,6 +129,9 @@ type LimitError struct {
 	Value int64  // the configured limit
 	Layer string
 	What  string
+	// Path is the nested path where the limit was crossed, when the walker
+	// knows it (it may be deeper than the container that reports it).
+	Path string
 }
 
 func (e *LimitError) Error() string {

@@ -21,7 +21,11 @@ type Limits struct {
 	// Depth is the deepest nesting of containers (the artifact is depth 0).
 	Depth int
 	// Ratio is the largest decompressed/compressed ratio a container may
-	// show before it is treated as a bomb.
+	// show before it is treated as a bomb. It also bounds the whole walk:
+	// all the bytes decompressed at every nesting level may not exceed
+	// Ratio times the artifact's size (or ratioFloor, whichever is larger),
+	// which is what stops a bomb nested inside a bomb that each stay under
+	// the ratio on their own.
 	Ratio int64
 	// NestedBytes is the largest nested container that is held in memory
 	// to be opened (formats such as MSI need random access).
@@ -105,24 +109,50 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// ratioFloor is the decompressed size always allowed, however small the
+// artifact: tiny legitimate archives of text reach ratios that no installer
+// of real size does.
+const ratioFloor = 64 << 20
+
 // budget counts what a walk has used against its Limits. It is shared by
 // every goroutine of one walk.
 type budget struct {
 	limits  Limits
 	bytes   atomic.Int64
 	entries atomic.Int64
+	// ratioBytes is Ratio × the artifact's size (at least ratioFloor); 0
+	// until the artifact's size is known.
+	ratioBytes int64
+}
+
+func (b *budget) setArtifactSize(size int64) {
+	b.ratioBytes = max(ratioFloor, min(size, (1<<62)/max(b.limits.Ratio, 1))*b.limits.Ratio)
+}
+
+// remaining is how many more bytes the walk may decompress.
+func (b *budget) remaining() int64 {
+	limit := b.limits.TotalBytes
+	if b.ratioBytes > 0 {
+		limit = min(limit, b.ratioBytes)
+	}
+	return max(0, limit-b.bytes.Load())
 }
 
 func (b *budget) addEntry(layer, path string) error {
 	if n := b.entries.Add(1); n > b.limits.Entries {
-		return &LimitError{Limit: "entries", Value: b.limits.Entries, Layer: layer, What: "too many entries at " + path}
+		return &LimitError{Limit: "entries", Value: b.limits.Entries, Layer: layer, What: "too many entries", Path: path}
 	}
 	return nil
 }
 
 func (b *budget) addBytes(n int64, layer, path string) error {
-	if t := b.bytes.Add(n); t > b.limits.TotalBytes {
-		return &LimitError{Limit: "total-bytes", Value: b.limits.TotalBytes, Layer: layer, What: "decompressed data exceeds the total at " + path}
+	t := b.bytes.Add(n)
+	if t > b.limits.TotalBytes {
+		return &LimitError{Limit: "total-bytes", Value: b.limits.TotalBytes, Layer: layer, What: "decompressed data exceeds the total", Path: path}
+	}
+	if b.ratioBytes > 0 && t > b.ratioBytes {
+		return &LimitError{Limit: "ratio", Value: b.limits.Ratio, Layer: layer,
+			What: fmt.Sprintf("the installer expands to more than %d bytes (%dx its size, counted over every nesting level)", b.ratioBytes, b.limits.Ratio), Path: path}
 	}
 	return nil
 }

@@ -104,6 +104,7 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	}
 	w := newWalker(opts)
 	defer w.stop()
+	w.budget.setArtifactSize(size)
 
 	sum1, sum256 := sha1.New(), sha256.New()
 	if _, err := io.Copy(io.MultiWriter(sum1, sum256), io.NewSectionReader(r, 0, size)); err != nil {
@@ -417,7 +418,9 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) ([]byte, er
 	limit := w.limits.EntryBytes
 	var buf []byte
 	if e.Size > 0 {
-		buf = make([]byte, 0, min(e.Size, limit, 256<<20)+1)
+		// A declared size is a claim of the input: preallocate no more
+		// than the walk may still read.
+		buf = make([]byte, 0, min(e.Size, limit, w.budget.remaining(), 256<<20)+1)
 	} else {
 		buf = make([]byte, 0, 64<<10)
 	}
@@ -651,6 +654,9 @@ func problemFrom(path, layer string, err error) Problem {
 	switch {
 	case errors.As(err, &le):
 		p.Layer = le.Layer
+		if le.Path != "" {
+			p.Path = le.Path
+		}
 	case errors.As(err, &oe):
 		p.Layer, p.Offset = oe.Layer(), oe.Offset()
 	}

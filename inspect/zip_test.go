@@ -47,6 +47,8 @@ func sharedEmbedZip(t testing.TB) []byte {
 	return b
 }
 
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
 func inspectBytes(t testing.TB, name string, b []byte) *inspect.Inventory {
 	t.Helper()
 	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{Limits: inspect.DefaultLimits()})
