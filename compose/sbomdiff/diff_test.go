@@ -145,7 +145,7 @@ func TestDiffCPythonMSIs(t *testing.T) {
 	// Files pair across the versioned install directories.
 	wantPair := map[string]string{
 		"ProgramFiles64Folder/Python 3.14/DLLs/sqlite3.dll": "ProgramFiles64Folder/Python 3.11/DLLs/sqlite3.dll",
-		"ProgramFiles64Folder/Python 3.14/python314.dll":    "ProgramFiles64Folder/Python 3.11/python311.dll",
+		"ProgramFiles64Folder/Python 3.14/python.exe":       "ProgramFiles64Folder/Python 3.11/python.exe",
 	}
 	for _, f := range d.FilesChanged {
 		if want, ok := wantPair[f.Path]; ok {

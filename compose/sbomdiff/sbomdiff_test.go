@@ -261,9 +261,9 @@ func TestVerifyEmbeddableZip(t *testing.T) {
 			}
 			return d
 		})
-		p := writeFile(t, t.TempDir(), name, b)
+		m := installerModel(t, writeFile(t, t.TempDir(), name, b))
 		for format, doc := range docs {
-			v := sbomdiff.Verify(doc, installerModel(t, p))
+			v := sbomdiff.Verify(doc, m)
 			wantDifferences(t, v, []string{
 				"installer checksum differs: the SBOM records sha256 " + sha256Hex(orig) + ", the installer's is " + sha256Hex(b) + "; the SBOM records no signature-invariant identity",
 				"file changed: sqlite3.dll: the SBOM records " + sha256Hex(old) + ", the installer has " + sha256Hex(repl),

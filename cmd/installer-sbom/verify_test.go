@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
+	"github.com/installer-sbom/installer-sbom/fixtures/embedzip"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
+
+var fixedEpoch = map[string]string{"SOURCE_DATE_EPOCH": "1767225600"}
+
+// sqliteZip is a zip of one CPython tree's sqlite3.dll and _sqlite3.pyd.
+func sqliteZip(t *testing.T, version, name string) string {
+	t.Helper()
+	dlls := filepath.Join(testenv.EmbedPython(t, version), "windows-amd64", "DLLs")
+	b, err := embedzip.Bytes([]embedzip.Entry{
+		{Name: "sqlite3.dll", Data: testenv.Gunzip(t, filepath.Join(dlls, "sqlite3.dll.gz"))},
+		{Name: "_sqlite3.pyd", Data: testenv.Gunzip(t, filepath.Join(dlls, "_sqlite3.pyd.gz"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, name, b)
+}
+
+func composeTo(t *testing.T, installer, format string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "doc."+format)
+	if _, stderr, code := runCLI(t, fixedEpoch, "compose", installer, "--format", format, "-o", out); code != exitOK {
+		t.Fatalf("compose %s: exit %d: %s", format, code, stderr)
+	}
+	return out
+}
+
+func TestVerifyCommand(t *testing.T) {
+	old := sqliteZip(t, testenv.Python311, "sqlite.zip")
+	other := sqliteZip(t, testenv.Python314, "sqlite.zip")
+	for _, format := range []string{"spdx-json", "spdx-tag-value", "cyclonedx-json"} {
+		doc := composeTo(t, old, format)
+		stdout, stderr, code := runCLI(t, nil, "verify", old, "--sbom", doc)
+		if code != exitOK || !strings.HasPrefix(stdout, "OK: ") || !strings.Contains(stdout, "all 2 files and ") {
+			t.Errorf("%s: verify own SBOM: exit %d\n%s%s", format, code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, nil, "verify", other, "--sbom", doc)
+		if code != exitDiffers || !strings.HasPrefix(stdout, "FAIL: ") ||
+			!strings.Contains(stdout, "\n  file changed: sqlite3.dll: the SBOM records ") ||
+			!strings.Contains(stdout, "\n  component other version: sqlite: the SBOM lists 3.47.1, the installer has 3.53.1\n") {
+			t.Errorf("%s: verify the other sqlite3.dll: exit %d\n%s%s", format, code, stdout, stderr)
+		}
+		stdout, _, code = runCLI(t, nil, "verify", "--json", other, "--sbom", doc)
+		var v sbomdiff.Verification
+		if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+			t.Fatalf("%s: --json output: %v\n%s", format, err, stdout)
+		}
+		if code != exitDiffers || v.OK || v.ChecksumOK || len(v.Diff.FilesChanged) != 2 || len(v.Diff.ComponentsChanged) != 2 {
+			t.Errorf("%s: --json: exit %d, %+v", format, code, v)
+		}
+	}
+}
+
+func TestVerifyCommandErrors(t *testing.T) {
+	z := sqliteZip(t, testenv.Python311, "sqlite.zip")
+	doc := composeTo(t, z, "spdx-json")
+	garbage := writeFile(t, "bad.spdx.json", []byte(`{"spdxVersion": "SPDX-2.3", "packages": [`))
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"verify", z}, exitUsage, "usage: installer-sbom verify"},
+		{[]string{"verify", "--sbom", doc}, exitUsage, "usage: installer-sbom verify"},
+		{[]string{"verify", z, "--sbom", filepath.Join(t.TempDir(), "none.json")}, exitBadInput, "no such file"},
+		{[]string{"verify", z, "--sbom", garbage}, exitBadInput, "bad.spdx.json"},
+		{[]string{"verify", z, "--sbom", z}, exitBadInput, "not an SPDX 2.3"},
+		{[]string{"verify", doc, "--sbom", doc}, exitUsage, "is an SBOM, not an installer"},
+		{[]string{"diff", z}, exitUsage, "usage: installer-sbom diff"},
+		{[]string{"diff", z, z, "--fail-on", "upgrade"}, exitUsage, "unknown --fail-on"},
+		{[]string{"diff", z, garbage}, exitBadInput, "bad.spdx.json"},
+	} {
+		_, stderr, code := runCLI(t, nil, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%q: exit %d (want %d), stderr %q (want %q)", c.args, code, c.code, stderr, c.msg)
+		}
+	}
+}
+
+func TestDiffCommand(t *testing.T) {
+	old := sqliteZip(t, testenv.Python311, "python-3.11.zip")
+	new := sqliteZip(t, testenv.Python314, "python-3.14.zip")
+	stdout, stderr, code := runCLI(t, nil, "diff", old, new, "--fail-on", "downgrade")
+	if code != exitOK {
+		t.Fatalf("diff old new: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	if len(lines) < 5 || !strings.HasPrefix(lines[2], "components: 2 changed, ") || !strings.HasPrefix(lines[3], "files: 2 changed, 0 added, 0 removed") {
+		t.Errorf("summary lines:\n%s", stdout)
+	}
+	// _sqlite3.pyd imports python311.dll / python314.dll: CPython is a
+	// component of both.
+	if !strings.Contains(stdout, "components changed:\n  cpython 3.11.11 → 3.14.6\n  sqlite 3.47.1 → 3.53.1\n") {
+		t.Errorf("diff lacks the sqlite change:\n%s", stdout)
+	}
+	stdout, stderr, code = runCLI(t, nil, "diff", new, old, "--fail-on", "downgrade")
+	if code != exitDiffers || !strings.Contains(stdout, "sqlite 3.53.1 → 3.47.1  (downgrade)") || !strings.Contains(stderr, "downgrade: sqlite") {
+		t.Errorf("diff new old --fail-on downgrade: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Without --fail-on a downgrade is reported, not a failure.
+	if _, _, code := runCLI(t, nil, "diff", new, old); code != exitOK {
+		t.Errorf("diff new old: exit %d", code)
+	}
+	// An SBOM on one side, an installer on the other, as JSON.
+	doc := composeTo(t, old, "cyclonedx-json")
+	stdout, stderr, code = runCLI(t, nil, "diff", "--json", doc, new)
+	var d sbomdiff.Diff
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != exitOK {
+		t.Fatalf("diff --json SBOM installer: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	if d.Old.Format != sbomdiff.FormatCycloneDXJSON || d.New.Format != sbomdiff.FormatInstaller ||
+		len(d.ComponentsChanged) != 2 || d.ComponentsChanged[1].Name != "sqlite" || d.Summary.FilesChanged != 2 {
+		t.Errorf("diff --json: %+v", d)
+	}
+}
