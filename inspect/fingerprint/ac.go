@@ -136,6 +136,7 @@ func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
 	n := len(data)
 	trans, nclass, outStart, depth := m.trans, m.nclass, m.outStart, m.depth
 	i := 0
+	done := -1 // last position whose matches were emitted
 	for {
 		// Skip loop: look for a position where an anchor may start.
 		for i+4 <= n {
@@ -153,12 +154,17 @@ func (m *acMatcher) scan(data []byte, emit func(anchor int, start int) bool) {
 		j := i
 		for ; j < n; j++ {
 			s = trans[int(s)*nclass+int(m.classOf[data[j]])]
-			if o, e := outStart[s], outStart[s+1]; o != e {
+			// Bytes up to done were already seen by an earlier run; the
+			// matches ending there were emitted then.
+			if o, e := outStart[s], outStart[s+1]; o != e && j > done {
 				for _, a := range m.outs[o:e] {
 					if !emit(int(a), j+1-m.lens[a]) {
 						return
 					}
 				}
+			}
+			if j > done {
+				done = j
 			}
 			if start := j + 1 - int(depth[s]); start > p {
 				i = start
