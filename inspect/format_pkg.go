@@ -172,8 +172,17 @@ func (c *xarContainer) Describe() Description {
 		if prod.ID == "" {
 			prod.ID = "pkg-product:" + prod.Name
 		}
+
 		if prod.Name == "" {
 			prod.Name = prod.ID
+		}
+		for _, comp := range p.Components {
+			if comp.ID() == prod.ID {
+				// Product and component often share an identifier
+				// (com.example.App); package IDs must be unique.
+				prod.ID = "pkg-product:" + prod.ID
+				break
+			}
 		}
 		if len(prod.Properties) == 0 {
 			prod.Properties = nil

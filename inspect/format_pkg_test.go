@@ -70,7 +70,9 @@ func TestPkgRealNudgeSignatures(t *testing.T) {
 			pk = append(pk, p.Format+":"+p.ID+"@"+p.Version)
 		}
 		sort.Strings(pk)
-		if strings.Join(pk, " ") != "pkg-component:com.github.macadmins.Nudge.LaunchAgent@1.0.1 pkg-product:com.github.macadmins.Nudge.LaunchAgent@1.0.1" {
+		// Product and component share the identifier in the Distribution;
+		// package IDs are unique, so the product's is prefixed.
+		if strings.Join(pk, " ") != "pkg-component:com.github.macadmins.Nudge.LaunchAgent@1.0.1 pkg-product:pkg-product:com.github.macadmins.Nudge.LaunchAgent@1.0.1" {
 			t.Errorf("%s: packages %v", name, pk)
 		}
 		f := pkgFileByPath(inv, name+"/Nudge_LaunchAgent-1.0.1.pkg/Payload/com.github.macadmins.Nudge.plist")
@@ -162,5 +164,28 @@ func TestPlainXar(t *testing.T) {
 	inv := inspectPkgBytes(t, "a.xar", buf.Bytes())
 	if inv.Artifact.Format != "xar" || len(inv.Files) != 1 || inv.Files[0].Path != "a.xar/docs/readme.txt" || inv.Files[0].Size != 5 {
 		t.Errorf("format %q files %+v", inv.Artifact.Format, inv.Files)
+	}
+}
+
+// TestPackageIDsUnique: every real fixture's packages have distinct IDs, so
+// files, relationships and SPDX identifiers can refer to them.
+func TestPackageIDsUnique(t *testing.T) {
+	for _, rel := range [][]string{
+		{"xar", "nudge-launchagent-1.0.1.valid.pkg"},
+		{"xar", "mumble-overlay-1.2.x.payload.xar"},
+		{"burn", "python-3.11.0-amd64.TRUNCATED.exe"},
+		{"msi", "NUnit-2.5.2.9222.msi"},
+	} {
+		inv, err := inspect.InspectFile(testenv.Shared(t, append([]string{"fixtures-real"}, rel...)...), inspect.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, p := range inv.Packages {
+			if seen[p.ID] {
+				t.Errorf("%s: package ID %q twice", rel[1], p.ID)
+			}
+			seen[p.ID] = true
+		}
 	}
 }
