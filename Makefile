@@ -8,7 +8,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
              7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode
 # Unrelated Windows binaries that the fingerprint tests must not misidentify.
-DATA_PKGS := libz-mingw-w64
+DATA_PKGS := libz-mingw-w64 libwine
 
 .PHONY: all build test deps vet demo bench fuzz corpus clean
 

@@ -97,11 +97,9 @@ type Component = fingerprint.Component
 // Evidence is why a component was reported.
 type Evidence = fingerprint.Evidence
 
-// SystemDependency is an operating-system library imported by bundled code.
-type SystemDependency struct {
-	Name       string   `json:"name"`
-	ImportedBy []string `json:"importedBy"`
-}
+// SystemDependency is a library imported by bundled code that the
+// installer does not ship (an operating-system library).
+type SystemDependency = fingerprint.SystemDependency
 
 // Signature is a code signature found on the artifact or a file inside it.
 // It records integrity only; inspect makes no trust decision.

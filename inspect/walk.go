@@ -618,9 +618,7 @@ func (w *walker) finish(inv *Inventory) {
 	if inv.Components == nil {
 		inv.Components = []Component{}
 	}
-	for _, s := range sys {
-		inv.SystemDependencies = append(inv.SystemDependencies, SystemDependency{Name: s.Name, ImportedBy: s.ImportedBy})
-	}
+	inv.SystemDependencies = sys
 	inv.Packages = append([]Package{}, w.packages...)
 	sort.SliceStable(inv.Packages, func(i, j int) bool {
 		a, b := inv.Packages[i], inv.Packages[j]
