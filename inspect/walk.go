@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
@@ -124,9 +125,7 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	if f, ok := sniff(head, size); ok {
 		inv.Artifact.Format = f.Name
 		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
-		if err := w.walkContainer(f, src, 0, escName, "", ""); err != nil {
-			w.problem(problemFrom(escName, f.Layer, err))
-		}
+		w.walkReport(f, src, 0, escName, "", "")
 	} else {
 		// Not a container: the artifact is a single file (a bare DLL, a
 		// dylib), inventoried as itself.
@@ -145,6 +144,7 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 			w.submit(fileJob{path: escName, data: data, key: ""})
 		}
 	}
+	w.nested.Wait()
 	w.wait()
 	w.finish(inv)
 	if inv.Artifact.Format == "" {
@@ -176,6 +176,14 @@ type walker struct {
 	containers map[string]*containerInfo
 
 	progress *progress
+
+	// Nested containers are walked on their own goroutines when a slot is
+	// free (independent MSIs of a bundle decode in parallel), inline when
+	// not, so that a walk never waits for a slot held by its own parent.
+	nestedSlots chan struct{}
+	nested      sync.WaitGroup
+	aborted     atomic.Bool
+	abortOnce   sync.Once
 }
 
 // fileRec is a file before its package reference is resolved.
@@ -208,11 +216,12 @@ func newWalker(opts Options) *walker {
 		n = runtime.GOMAXPROCS(0)
 	}
 	w := &walker{
-		limits:     opts.Limits,
-		engine:     opts.Engine,
-		jobs:       make(chan fileJob, n),
-		mem:        newByteSemaphore(inFlightBytes),
-		containers: map[string]*containerInfo{"": {}},
+		limits:      opts.Limits,
+		engine:      opts.Engine,
+		jobs:        make(chan fileJob, n),
+		mem:         newByteSemaphore(inFlightBytes),
+		containers:  map[string]*containerInfo{"": {}},
+		nestedSlots: make(chan struct{}, n),
 	}
 	w.budget.limits = opts.Limits
 	if opts.Progress != nil {
@@ -346,6 +355,9 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 		if e.Dir {
 			return nil
 		}
+		if w.aborted.Load() {
+			return &abortError{errStopped}
+		}
 		path := key + "/" + escapeName(e.Name)
 		if err := w.budget.addEntry(f.Layer, path); err != nil {
 			return &abortError{err}
@@ -400,6 +412,17 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	// The container is itself a file of the installer.
 	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath, kind: KindArchive})
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits}
+	select {
+	case w.nestedSlots <- struct{}{}:
+		w.nested.Add(1)
+		go func() {
+			defer w.nested.Done()
+			defer func() { <-w.nestedSlots }()
+			w.walkReport(nf, src, depth+1, path, key, e.Package)
+		}()
+		return nil
+	default:
+	}
 	if err := w.walkContainer(nf, src, depth+1, path, key, e.Package); err != nil {
 		var ab *abortError
 		if errors.As(err, &ab) {
@@ -408,6 +431,28 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		w.problem(problemFrom(path, nf.Layer, err))
 	}
 	return nil
+}
+
+// errStopped ends walks after another one crossed a walk-wide limit; that
+// one reports the problem.
+var errStopped = errors.New("walk stopped")
+
+// walkReport walks a container and reports its error as a problem; a
+// walk-wide limit stops every walk and is reported once.
+func (w *walker) walkReport(f Format, src Source, depth int, key, parentKey, rawPkg string) {
+	err := w.walkContainer(f, src, depth, key, parentKey, rawPkg)
+	if err == nil {
+		return
+	}
+	var ab *abortError
+	if !errors.As(err, &ab) {
+		w.problem(problemFrom(key, f.Layer, err))
+		return
+	}
+	w.aborted.Store(true)
+	if ab.err != errStopped {
+		w.abortOnce.Do(func() { w.problem(problemFrom(key, f.Layer, ab.err)) })
+	}
 }
 
 // readEntry reads one entry whole, within the entry, total and ratio limits.
