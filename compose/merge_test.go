@@ -140,9 +140,9 @@ func TestMergeVersionFromSource(t *testing.T) {
 	if !hasNote(p.Annotations, "version-from-source-sbom:", "2.8.2", "sbom.spdx.json", "SPDXRef-PACKAGE-expat") {
 		t.Errorf("expat annotations %+v", p.Annotations)
 	}
-	// Without the source, no version is claimed.
+	// Without the source, no version is claimed: it is a known unknown.
 	d = parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), Options{Created: testCreated}).Document))
-	if v := d.Packages[d.pkg(t, "expat")].VersionInfo; v != "" {
+	if v := d.Packages[d.pkg(t, "expat")].VersionInfo; v != "NOASSERTION" {
 		t.Errorf("expat version %q without a source SBOM", v)
 	}
 }
@@ -274,7 +274,7 @@ func TestMergeMpdecimalInBothSources(t *testing.T) {
 	res := mustCompose(t, mpdec(""), cpythonOptions(t))
 	d := parseDoc(t, spdxJSON(t, res.Document))
 	p := d.Packages[d.pkg(t, "mpdecimal")]
-	if p.VersionInfo != "" || !hasNote(p.Annotations, "version-ambiguous:", "2.5.1", "4.0.0") {
+	if p.VersionInfo != "NOASSERTION" || !hasNote(p.Annotations, "version-ambiguous:", "2.5.1", "4.0.0") {
 		t.Errorf("no version in bytes: version %q annotations %+v", p.VersionInfo, p.Annotations)
 	}
 	found := false

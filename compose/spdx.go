@@ -31,10 +31,17 @@ func (m *model) spdx() (*v2_3.Document, error) {
 	}
 	annotator := common.Annotator{AnnotatorType: "Tool", Annotator: m.tool}
 	for _, p := range m.packages {
+		version := p.version
+		if version == "" {
+			// A version neither the bytes nor a source SBOM show is a
+			// known unknown: said as NOASSERTION (which validate reports
+			// as a warning), never guessed and never silently left out.
+			version = "NOASSERTION"
+		}
 		sp := &v2_3.Package{
 			PackageName:               p.name,
 			PackageSPDXIdentifier:     elementID(p.id),
-			PackageVersion:            p.version,
+			PackageVersion:            version,
 			PackageFileName:           p.fileName,
 			PackageDownloadLocation:   p.download,
 			FilesAnalyzed:             p.filesAnalyzed,

@@ -142,7 +142,7 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 			continue
 		}
 		if p == root {
-			m.Name, m.Version, m.FileName = p.PackageName, p.PackageVersion, p.PackageFileName
+			m.Name, m.Version, m.FileName = p.PackageName, spdxVersion(p.PackageVersion), p.PackageFileName
 			for _, c := range p.PackageChecksums {
 				switch c.Algorithm {
 				case common.SHA256:
@@ -161,7 +161,7 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 		if p.PrimaryPackagePurpose == "INSTALL" {
 			continue // a sub-installer: its files are compared, not it
 		}
-		c := Component{Name: p.PackageName, Version: p.PackageVersion}
+		c := Component{Name: p.PackageName, Version: spdxVersion(p.PackageVersion)}
 		unverified := false
 		for _, n := range notes[p.PackageSPDXIdentifier] {
 			switch {
@@ -360,4 +360,13 @@ func props(c *cdx.Component) []cdx.Property {
 		return nil
 	}
 	return *c.Properties
+}
+
+// spdxVersion reads versionInfo: NOASSERTION and NONE (a version nobody
+// could show) are no version, as in the inventory.
+func spdxVersion(v string) string {
+	if v == "NOASSERTION" || v == "NONE" {
+		return ""
+	}
+	return v
 }
