@@ -113,3 +113,33 @@ func TestMalformedExitCode(t *testing.T) {
 		t.Errorf("missing file: exit %d, %s", code, stderr)
 	}
 }
+
+// TestDemoDocumentValidates runs what `make demo` runs: compose on the
+// embeddable zip built from the real CPython 3.11.11 Windows tree, then
+// validate on the result, twice, to check the bytes are identical.
+func TestDemoDocumentValidates(t *testing.T) {
+	b, err := embedzip.Tree{Dir: filepath.Join(testenv.EmbedPython(t, testenv.Python311), "windows-amd64"), Version: "311"}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := writeFile(t, "python-3.11.11-embed-amd64.zip", b)
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1734566400"}
+	args := []string{"compose", zip, "--name", "Python embeddable package", "--version", "3.11.11",
+		"--supplier", "Organization: Python Software Foundation", "--creator", "Organization: installer-sbom demo"}
+	first, stderr, code := runCLI(t, env, args...)
+	if code != exitOK {
+		t.Fatalf("compose exit %d: %s", code, stderr)
+	}
+	second, _, _ := runCLI(t, env, args...)
+	if first != second {
+		t.Error("two runs with the same SOURCE_DATE_EPOCH differ")
+	}
+	if !strings.Contains(first, `"created": "2024-12-19T00:00:00Z"`) {
+		t.Error("created does not follow SOURCE_DATE_EPOCH")
+	}
+	doc := writeFile(t, "demo.spdx.json", []byte(first))
+	out, _, code := runCLI(t, nil, "validate", doc)
+	if code != exitOK {
+		t.Errorf("validate exit %d:\n%s", code, out)
+	}
+}
