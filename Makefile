@@ -44,9 +44,10 @@ test: deps vet
 
 # demo: build an embeddable-zip installer from the real CPython 3.11.11
 # Windows build and print its SBOM.
-demo: build
+demo:
+	@$(MAKE) -s --no-print-directory build >&2
 	@$(GO) run ./fixtures/cmd/mkfixtures -what embed -out $(FIXTURES) >/dev/null
-	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-1734566400} ./$(BIN) compose $(FIXTURES)/python-3.11.11-embed-amd64.zip \
+	@SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-1734566400} ./$(BIN) compose $(FIXTURES)/python-3.11.11-embed-amd64.zip \
 	  --name "Python embeddable package" --version 3.11.11 --supplier "Organization: Python Software Foundation" \
 	  --creator "Organization: installer-sbom demo"
 
