@@ -154,6 +154,43 @@ func TestPkgGeneratedUniversal2(t *testing.T) {
 	if inv.Artifact.Format != "pkg" || len(inv.Packages) != 2 || len(inv.Problems) != 0 {
 		t.Errorf("format %q packages %+v problems %+v", inv.Artifact.Format, inv.Packages, inv.Problems)
 	}
+
+	// The whole chain: xar → gzip cpio payload → universal2 Mach-O →
+	// components found in both slices, reported once. OpenSSL is compiled
+	// into libpython ("OpenSSL 3.0.15 3 Sep 2024" in both slices); zlib is
+	// imported from the system and so is not a component.
+	var openssl *inspect.Component
+	for i, c := range inv.Components {
+		if c.Name == "zlib" {
+			t.Errorf("zlib reported as bundled: %+v", c)
+		}
+		if c.Name == "openssl" {
+			if openssl != nil {
+				t.Errorf("openssl reported twice")
+			}
+			openssl = &inv.Components[i]
+		}
+	}
+	if openssl == nil || openssl.Version != "3.0.15" || openssl.Linkage != "static" {
+		t.Fatalf("openssl = %+v", openssl)
+	}
+	var slices []string
+	for _, e := range openssl.Evidence {
+		if e.File != f.Path {
+			t.Errorf("evidence names %s", e.File)
+		}
+		slices = append(slices, e.Resource)
+	}
+	if all := strings.Join(slices, " "); !strings.Contains(all, "arm64") || !strings.Contains(all, "x86_64") {
+		t.Errorf("openssl evidence does not name both slices: %q", all)
+	}
+	var libz bool
+	for _, d := range inv.SystemDependencies {
+		libz = libz || d.Name == "/usr/lib/libz.1.dylib"
+	}
+	if !libz {
+		t.Errorf("system dependencies %+v lack /usr/lib/libz.1.dylib", inv.SystemDependencies)
+	}
 }
 
 func TestPlainXar(t *testing.T) {
