@@ -143,3 +143,101 @@ func TestDemoDocumentValidates(t *testing.T) {
 		t.Errorf("validate exit %d:\n%s", code, out)
 	}
 }
+
+// TestPipWheelComposed: the real pip 24.3.1 (as go-embed-python installs it)
+// packed as the wheel CPython bundles under Lib/ensurepip/_bundled becomes
+// the pip package plus one package per pin of its pip/_vendor/vendor.txt,
+// each with a pkg:pypi PURL and a DEPENDS_ON from pip. The expected pins are
+// read from vendor.txt itself, not from our output.
+func TestPipWheelComposed(t *testing.T) {
+	data := filepath.Join(filepath.Dir(testenv.EmbedPython(t, testenv.Python311)), "..", "..", "pip", "internal", "data")
+	var wheel []embedzip.Entry
+	err := filepath.WalkDir(data, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(data, p)
+		rel = filepath.ToSlash(rel)
+		if !strings.HasPrefix(rel, "pip/") && !strings.HasPrefix(rel, "pip-24.3.1.dist-info/") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		wheel = append(wheel, embedzip.Entry{Name: rel, Data: b})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whl, err := embedzip.Bytes(wheel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer, err := embedzip.Bytes([]embedzip.Entry{{Name: "Lib/ensurepip/_bundled/pip-24.3.1-py3-none-any.whl", Data: whl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "python-lib.zip", outer)
+	out, stderr, code := runCLI(t, map[string]string{"SOURCE_DATE_EPOCH": "1"}, "compose", path, "--supplier", "Organization: PSF", "--version", "3.11.11")
+	if code != exitOK {
+		t.Fatalf("compose exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Packages []struct {
+			SPDXID, Name, VersionInfo string
+			ExternalRefs              []struct{ ReferenceType, ReferenceLocator string }
+		}
+		Relationships []struct{ SpdxElementId, RelationshipType, RelatedSpdxElement string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	idOf := map[string]string{}
+	purlOf := map[string]string{}
+	for _, p := range doc.Packages {
+		key := strings.ToLower(p.Name) + "==" + p.VersionInfo
+		idOf[key] = p.SPDXID
+		for _, r := range p.ExternalRefs {
+			if r.ReferenceType == "purl" {
+				purlOf[key] = r.ReferenceLocator
+			}
+		}
+	}
+	pip := idOf["pip==24.3.1"]
+	if pip == "" || purlOf["pip==24.3.1"] != "pkg:pypi/pip@24.3.1" {
+		t.Fatalf("no pip 24.3.1 package with a pypi purl in %v", idOf)
+	}
+	deps := map[string]bool{}
+	for _, r := range doc.Relationships {
+		if r.SpdxElementId == pip && r.RelationshipType == "DEPENDS_ON" {
+			deps[r.RelatedSpdxElement] = true
+		}
+	}
+	vendor, err := os.ReadFile(filepath.Join(data, "pip", "_vendor", "vendor.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := 0
+	for _, line := range strings.Split(string(vendor), "\n") {
+		name, ver, ok := strings.Cut(strings.TrimSpace(line), "==")
+		if !ok {
+			continue
+		}
+		pins++
+		key := strings.ToLower(name) + "==" + ver
+		id := idOf[key]
+		if id == "" {
+			// PyPI names compare normalised (_ and - alike).
+			id = idOf[strings.ReplaceAll(key, "_", "-")]
+		}
+		if id == "" {
+			t.Errorf("vendored %s has no package", key)
+			continue
+		}
+		if !deps[id] {
+			t.Errorf("pip does not DEPEND_ON %s", key)
+		}
+	}
+	if pins < 10 {
+		t.Fatalf("only %d pins read from vendor.txt", pins)
+	}
+}
