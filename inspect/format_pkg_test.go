@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -224,5 +225,36 @@ func TestPackageIDsUnique(t *testing.T) {
 			}
 			seen[p.ID] = true
 		}
+	}
+}
+
+// TestMachOFactsInInventory: the 2011 Mumble dylib is a universal file of
+// three slices (ppc7400, i386, x86_64, as `lipo -info` and the fat header
+// say); the inventory carries each slice's facts and the system libraries
+// it loads, which are not components.
+func TestMachOFactsInInventory(t *testing.T) {
+	inv, err := inspect.InspectFile(testenv.Shared(t, "fixtures-real", "xar", "mumble-overlay-1.2.x.payload.xar"), inspect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pkgFileByPath(inv, "mumble-overlay-1.2.x.payload.xar/libmumbleoverlay.pkg/Payload/libmumbleoverlay.dylib")
+	if f == nil || f.Kind != inspect.KindMachO || f.Binary == nil {
+		t.Fatalf("dylib %+v", f)
+	}
+	var arches []string
+	for _, s := range f.Binary.MachO {
+		arches = append(arches, s.Arch)
+		if s.InstallName != "libmumbleoverlay.dylib" || s.UUID == "" {
+			t.Errorf("slice %+v", s)
+		}
+	}
+	if strings.Join(arches, ",") != "ppc7400,i386,x86_64" {
+		t.Errorf("slices %v", arches)
+	}
+	if !slices.Contains(f.Binary.Imports, "/usr/lib/libSystem.B.dylib") {
+		t.Errorf("imports %v", f.Binary.Imports)
+	}
+	for _, c := range inv.Components {
+		t.Errorf("component %s %s: the overlay bundles no third-party library", c.Name, c.Version)
 	}
 }

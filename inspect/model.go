@@ -79,6 +79,19 @@ type File struct {
 	// InstallPath is where the file lands on the target system when the
 	// container knows it (MSI directory tables, pkg install-location).
 	InstallPath string `json:"installPath,omitempty"`
+	// Binary holds the header facts of an executable file.
+	Binary *Binary `json:"binary,omitempty"`
+}
+
+// Binary is what the headers of a PE, Mach-O or ELF file say: which
+// libraries it loads, the name it gives itself, and per format the version
+// resource (PE) or each slice's architecture, install name, minimum OS,
+// UUID and code-signing identity (Mach-O).
+type Binary struct {
+	Imports []string                `json:"imports,omitempty"`
+	Name    string                  `json:"name,omitempty"` // PE export name, LC_ID_DYLIB, DT_SONAME
+	PE      *fingerprint.PEFacts    `json:"pe,omitempty"`
+	MachO   []fingerprint.MachOFact `json:"macho,omitempty"`
 }
 
 // File kinds.

@@ -274,6 +274,9 @@ func (w *walker) process(j fileJob) {
 	if f.Kind == "" {
 		rep = w.identify(j.path, j.data)
 		f.Kind = kindOf(j.data, rep)
+		if rep != nil && (rep.PE != nil || len(rep.MachO) > 0 || len(rep.Imports) > 0 || rep.Exports != "") {
+			f.Binary = &Binary{Imports: rep.Imports, Name: rep.Exports, PE: rep.PE, MachO: rep.MachO}
+		}
 	}
 	var sig *Signature
 	if f.Kind == KindPE {
