@@ -378,13 +378,20 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 				What: fmt.Sprintf("entry declares %d bytes", e.Size)}))
 			return nil
 		}
-		data, err := w.readEntry(r, e, f.Layer, path)
+		data, streamed, err := w.readEntry(r, e, f.Layer, path)
 		if err != nil {
 			var ab *abortError
 			if errors.As(err, &ab) {
 				return err
 			}
 			w.problem(problemFrom(path, f.Layer, err))
+			return nil
+		}
+		if streamed != nil {
+			w.progress.file(streamed.Size)
+			w.mu.Lock()
+			w.files = append(w.files, fileRec{File: *streamed, key: key, rawPkg: e.Package})
+			w.mu.Unlock()
 			return nil
 		}
 		w.progress.file(int64(len(data)))
@@ -458,47 +465,108 @@ func (w *walker) walkReport(f Format, src Source, depth int, key, parentKey, raw
 	}
 }
 
-// readEntry reads one entry whole, within the entry, total and ratio limits.
-// The buffer is sized from the declared size when there is one, so that a
-// large entry is not copied while it grows; a declared size is not trusted
-// beyond that (reading stops at the limits, not at the declaration).
-func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) ([]byte, error) {
-	limit := w.limits.EntryBytes
-	var buf []byte
-	if e.Size > 0 {
-		// A declared size is a claim of the input: preallocate no more
-		// than the walk may still read.
-		buf = make([]byte, 0, min(e.Size, limit, w.budget.remaining(), 256<<20)+1)
-	} else {
-		buf = make([]byte, 0, 64<<10)
-	}
+// streamAbove is the size above which an entry that is neither a
+// container nor an executable is hashed as it streams instead of being held
+// in memory: the fingerprint engine reads only executables (and small
+// metadata files) whole, so nothing is lost, and a large data file does not
+// set the peak memory.
+const streamAbove = 16 << 20
+
+// readEntry reads one entry: whole into memory (data), or, for a large
+// entry whose first bytes show it is plain data, hashed while it streams
+// (data is nil and the file is recorded directly). Entry, total and ratio
+// limits are checked as the bytes arrive; a declared size is a claim of the
+// input and sizes the buffer only as far as the walk may still read.
+func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byte, streamed *File, err error) {
 	var n int64
+	count := func(k int) error {
+		n += int64(k)
+		if n > w.limits.EntryBytes {
+			return &LimitError{Limit: "entry-bytes", Value: w.limits.EntryBytes, Layer: layer, What: "entry data exceeds the limit"}
+		}
+		if e.Packed > 0 && n > 1<<20 && n/e.Packed > w.limits.Ratio {
+			return &LimitError{Limit: "ratio", Value: w.limits.Ratio, Layer: layer,
+				What: fmt.Sprintf("entry expands beyond %dx its %d compressed bytes", w.limits.Ratio, e.Packed)}
+		}
+		if err := w.budget.addBytes(int64(k), layer, path); err != nil {
+			return &abortError{err}
+		}
+		return nil
+	}
+
+	headBuf := make([]byte, headSize)
+	k, err := io.ReadFull(r, headBuf)
+	if cerr := count(k); cerr != nil {
+		return nil, nil, cerr
+	}
+	head := headBuf[:k]
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		return head, nil, nil // the whole entry fits in the head
+	case nil:
+	default:
+		return nil, nil, err
+	}
+
+	if e.Size > streamAbove && w.streamable(head, e.Size) {
+		s1, s256 := sha1.New(), sha256.New()
+		s1.Write(head)
+		s256.Write(head)
+		chunk := make([]byte, 1<<20)
+		for {
+			k, err := r.Read(chunk)
+			if k > 0 {
+				if cerr := count(k); cerr != nil {
+					return nil, nil, cerr
+				}
+				s1.Write(chunk[:k])
+				s256.Write(chunk[:k])
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
+			Kind: kindOf(head, nil), InstallPath: e.InstallPath}, nil
+	}
+
+	buf := make([]byte, len(head), max(int64(len(head)), min(e.Size, w.limits.EntryBytes, int64(len(head))+w.budget.remaining(), 256<<20))+1)
+	copy(buf, head)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		k, err := r.Read(buf[len(buf):cap(buf)])
 		if k > 0 {
-			n += int64(k)
-			if n > limit {
-				return nil, &LimitError{Limit: "entry-bytes", Value: limit, Layer: layer, What: "entry data exceeds the limit"}
-			}
-			if e.Packed > 0 && n > 1<<20 && n/e.Packed > w.limits.Ratio {
-				return nil, &LimitError{Limit: "ratio", Value: w.limits.Ratio, Layer: layer,
-					What: fmt.Sprintf("entry expands beyond %dx its %d compressed bytes", w.limits.Ratio, e.Packed)}
-			}
-			if err := w.budget.addBytes(int64(k), layer, path); err != nil {
-				return nil, &abortError{err}
+			if cerr := count(k); cerr != nil {
+				return nil, nil, cerr
 			}
 			buf = buf[:len(buf)+k]
 		}
 		if err == io.EOF {
-			return buf, nil
+			return buf, nil, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+}
+
+// streamable reports whether an entry that starts with head can be hashed
+// without being kept: not a container to open, not an executable to
+// fingerprint.
+func (w *walker) streamable(head []byte, size int64) bool {
+	if _, ok := sniff(head, size); ok {
+		return false
+	}
+	switch kindOf(head, nil) {
+	case KindPE, KindMachO, KindELF:
+		return false
+	}
+	return !bytes.HasPrefix(head, []byte("!<arch>\n")) // static libraries are fingerprinted
 }
 
 // readAllLimited reads a whole artifact that is not a container.
