@@ -2,16 +2,22 @@ package cab_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
 )
 
 // benchWalk walks a cabinet held in memory, discarding every file's bytes.
-func benchWalk(b *testing.B, data []byte) {
-	c, err := cab.Open(bytes.NewReader(data), int64(len(data)), nil)
+func benchWalk(b *testing.B, data []byte) { benchWalkHash(b, data, nil, false) }
+
+// benchWalkHash walks with opts, hashing every file when hash is set.
+func benchWalkHash(b *testing.B, data []byte, opts *cab.Options, hash bool) {
+	c, err := cab.Open(bytes.NewReader(data), int64(len(data)), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +34,11 @@ func benchWalk(b *testing.B, data []byte) {
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(io.Discard, r)
+			if hash {
+				_, err = io.Copy(sha256.New(), r)
+			} else {
+				_, err = io.Copy(io.Discard, r)
+			}
 			return err
 		})
 		if err != nil {
@@ -59,4 +69,19 @@ func BenchmarkMSZIP(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchWalk(b, data)
+}
+
+// BenchmarkCabWalkParallel walks the four-folder MSZIP cabinet of the
+// CPython DLLs (gcab folders joined) one folder at a time and with
+// GOMAXPROCS folders decoded ahead. The callback hashes each file with
+// SHA-256, as the inspect walk does.
+func BenchmarkCabWalkParallel(b *testing.B) {
+	data, _ := pythonMultiFolder(b)
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		for _, hash := range []bool{false, true} {
+			b.Run(fmt.Sprintf("workers=%d/sha256=%v", workers, hash), func(b *testing.B) {
+				benchWalkHash(b, data, &cab.Options{Workers: workers}, hash)
+			})
+		}
+	}
 }

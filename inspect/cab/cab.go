@@ -29,6 +29,17 @@ type Options struct {
 	// a whole expands to many gigabytes; Walk refuses such a cabinet before
 	// decoding anything.
 	MaxTotalBytes int64
+	// Workers is how many folders Walk decodes at once; 0 or 1 decodes
+	// them one after another as the callback reads them. With more, up to
+	// Workers folders are decoded ahead of the callback on their own
+	// goroutines and their files buffered, while the callback still sees
+	// every file in folder order, exactly as with one worker.
+	Workers int
+	// MaxAheadBytes bounds the buffered bytes of one folder decoded ahead
+	// (the sum of its files' sizes); a larger folder is decoded when its
+	// turn comes, streaming. 0 = default 64 MiB. At most Workers folders
+	// are buffered at a time.
+	MaxAheadBytes int64
 }
 
 const (
@@ -36,6 +47,7 @@ const (
 	defaultMaxFolderBytes = 4 << 30
 	defaultMaxRatio       = 1000
 	defaultMaxTotalBytes  = 4 << 30
+	defaultMaxAheadBytes  = 64 << 20
 	ratioGrace            = 1 << 20
 	// maxSetCabinets bounds how many cabinets OpenSet follows.
 	maxSetCabinets = 4096
@@ -57,6 +69,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if v.MaxTotalBytes <= 0 {
 		v.MaxTotalBytes = defaultMaxTotalBytes
+	}
+	if v.Workers <= 0 {
+		v.Workers = 1
+	}
+	if v.MaxAheadBytes <= 0 {
+		v.MaxAheadBytes = defaultMaxAheadBytes
 	}
 	return v
 }

@@ -2,10 +2,13 @@ package cab_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,37 +40,54 @@ func FuzzCabinet(f *testing.F) {
 	for _, b := range fixtureCabs(f) {
 		f.Add(b)
 	}
-	opts := &cab.Options{MaxFiles: 64, MaxFolderBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 2000}
+	seq := &cab.Options{MaxFiles: 64, MaxFolderBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 2000}
+	// The parallel walk decodes folders of up to 256 KiB ahead and streams
+	// larger ones; it must make the sequential walk's calls exactly.
+	par := &cab.Options{MaxFiles: 64, MaxFolderBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 2000, Workers: 3, MaxAheadBytes: 256 << 10}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Any name resolves to the input itself: a set that names itself
 		// as its next part must be refused, not followed forever.
 		next := func(string) (io.ReaderAt, int64, error) {
 			return bytes.NewReader(data), int64(len(data)), nil
 		}
-		for _, open := range []func() (*cab.Cabinet, error){
-			func() (*cab.Cabinet, error) { return cab.Open(bytes.NewReader(data), int64(len(data)), opts) },
-			func() (*cab.Cabinet, error) { return cab.OpenSet(bytes.NewReader(data), int64(len(data)), next, opts) },
+		for _, open := range []func(*cab.Options) (*cab.Cabinet, error){
+			func(o *cab.Options) (*cab.Cabinet, error) {
+				return cab.Open(bytes.NewReader(data), int64(len(data)), o)
+			},
+			func(o *cab.Options) (*cab.Cabinet, error) {
+				return cab.OpenSet(bytes.NewReader(data), int64(len(data)), next, o)
+			},
 		} {
-			c, err := open()
-			if err != nil {
-				checkFormatError(t, err, int64(len(data)))
-				continue
-			}
-			err = c.Walk(func(f *cab.File, r io.Reader, err error) error {
+			var calls [2][]string
+			for k, opts := range []*cab.Options{seq, par} {
+				c, err := open(opts)
 				if err != nil {
 					checkFormatError(t, err, int64(len(data)))
+					break
+				}
+				err = c.Walk(func(f *cab.File, r io.Reader, err error) error {
+					if err != nil {
+						checkFormatError(t, err, int64(len(data)))
+						calls[k] = append(calls[k], f.Name+": "+err.Error())
+						return nil
+					}
+					h := sha256.New()
+					n, err := io.Copy(h, r)
+					if err != nil {
+						checkFormatError(t, err, int64(len(data)))
+					} else if n != f.Size {
+						t.Fatalf("%s: read %d bytes, declared %d", f.Name, n, f.Size)
+					}
+					calls[k] = append(calls[k], fmt.Sprintf("%s: %d bytes %x, %v", f.Name, n, h.Sum(nil), err))
 					return nil
-				}
-				n, err := io.Copy(io.Discard, r)
+				})
 				if err != nil {
 					checkFormatError(t, err, int64(len(data)))
-				} else if n != f.Size {
-					t.Fatalf("%s: read %d bytes, declared %d", f.Name, n, f.Size)
+					calls[k] = append(calls[k], "walk: "+err.Error())
 				}
-				return nil
-			})
-			if err != nil {
-				checkFormatError(t, err, int64(len(data)))
+			}
+			if !slices.Equal(calls[0], calls[1]) {
+				t.Fatalf("parallel walk differs:\n%s\nsequential:\n%s", strings.Join(calls[1], "\n"), strings.Join(calls[0], "\n"))
 			}
 		}
 	})

@@ -15,8 +15,9 @@ import (
 // maxBlockOut is the most one data block may decompress to.
 const maxBlockOut = 32768
 
-// Walk decodes each folder once, front to back, and calls fn for each file in
-// folder order. r is valid only until fn returns and need not be read to the
+// Walk decodes each folder once and calls fn for each file in folder order
+// (with Options.Workers > 1, later folders are decoded ahead concurrently;
+// fn still sees the same files, bytes and errors in the same order). r is valid only until fn returns and need not be read to the
 // end. When a file's bytes cannot be produced (corrupt folder, bad checksum,
 // unsupported method) fn gets r == nil and err != nil (a *FormatError) and the
 // walk continues with the next folder; an error returned by fn stops the walk.
@@ -38,6 +39,9 @@ func (c *Cabinet) Walk(fn func(f *File, r io.Reader, err error) error) error {
 			return limitErr(c.Folders[i].Offset, -1, "MaxTotalBytes", c.opts.MaxTotalBytes,
 				fmt.Sprintf("the cabinet's folders declare more than %d uncompressed bytes", c.opts.MaxTotalBytes))
 		}
+	}
+	if c.opts.Workers > 1 {
+		return c.walkAhead(byFolder, fn)
 	}
 	w := &walker{c: c}
 	defer w.release()

@@ -160,13 +160,12 @@ func FuzzPbzx(f *testing.F) {
 	f.Add(encode(f, sample(), 65536))
 	f.Add(encode(f, []byte("0707070000000000000000000000000000000000010000000000000000000001300000000000TRAILER!!!\x00"), 16))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := NewReader(bytes.NewReader(b), &Options{MaxChunkSize: 1 << 20, MaxDict: 1 << 20})
-		if err != nil {
-			mustFormatError(t, err)
-			return
+		// The sequential reader is the reference; the parallel one must
+		// give the same bytes and the same error.
+		seq := decodeWith(b, 1)
+		if seq.errVal != nil {
+			mustFormatError(t, seq.errVal)
 		}
-		if _, err := io.Copy(io.Discard, r); err != nil {
-			mustFormatError(t, err)
-		}
+		sameResult(t, "3 workers", decodeWith(b, 3), seq)
 	})
 }
