@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/flate"
 	kzip "github.com/klauspost/compress/zip"
 )
 
@@ -77,6 +78,12 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Archive, error) {
 		max = opts.MaxEntries
 	}
 	zr, err := kzip.NewReader(r, size)
+	if err == nil {
+		// A fresh inflater per entry: the package default reuses pooled
+		// decompressors, whose state after a corrupt stream made the error
+		// for the same bytes differ from run to run (found by FuzzInspect).
+		zr.RegisterDecompressor(kzip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
+	}
 	if err != nil {
 		// archive/zip does not say where it gave up; the central directory
 		// is located from the end of the file, so that is the offset named.
