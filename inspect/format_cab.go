@@ -3,6 +3,7 @@ package inspect
 import (
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
@@ -33,6 +34,10 @@ func cabOptionsFrom(l *Limits) *cab.Options {
 		MaxFolderBytes: l.EntryBytes,
 		MaxRatio:       l.Ratio,
 		MaxTotalBytes:  l.TotalBytes,
+		// Folders are independent streams: decode later ones ahead on
+		// the other cores. Not a limit; memory stays bounded by
+		// cab.Options.MaxAheadBytes per folder ahead.
+		Workers: runtime.GOMAXPROCS(0),
 	}
 }
 
