@@ -16,6 +16,10 @@ import (
 // folder order. The sequential and the parallel walk thus produce the same
 // calls, bytes and errors by construction.
 
+// aheadHook, when set (by tests), sees the number of pending folders and
+// their buffered bytes each time a folder is started ahead.
+var aheadHook func(pending int, buffered int64)
+
 // errStopped ends a folder decoded ahead when the walk has stopped.
 var errStopped = errors.New("cab: walk stopped")
 
@@ -37,6 +41,7 @@ type record struct {
 type aheadFolder struct {
 	idx     int
 	files   []*File
+	size    int64 // declared bytes of the files
 	left    int64 // declared bytes not yet buffered (sizes the last chunk)
 	records []record
 	chunks  []*[]byte // pooled chunks holding the records' bytes
@@ -165,17 +170,19 @@ func (r *replayReader) WriteTo(w io.Writer) (int64, error) {
 	return written, r.err
 }
 
-// walkAhead is Walk with Workers > 1. A folder whose files fit in
-// MaxAheadBytes may be decoded ahead; the others, and any folder not
-// started ahead by the time its turn comes, are decoded on this goroutine,
-// streaming, as in the sequential walk. Walk returns only after every
-// goroutine it started has ended.
+// walkAhead is Walk with Workers > 1. Folders are started ahead in folder
+// order while fewer than Workers are pending and their files fit in what is
+// left of MaxAheadBytes; a folder larger than MaxAheadBytes, and any folder
+// not started ahead by the time its turn comes, is decoded on this
+// goroutine, streaming, as in the sequential walk. Walk returns only after
+// every goroutine it started has ended.
 func (c *Cabinet) walkAhead(byFolder [][]*File, fn func(*File, io.Reader, error) error) error {
 	var (
-		stop    atomic.Bool
-		wg      sync.WaitGroup
-		pending = map[int]*aheadFolder{} // started and not yet replayed
-		next    = 0                      // next folder to consider starting
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		pending  = map[int]*aheadFolder{} // started and not yet replayed
+		buffered int64                    // declared bytes of the pending folders
+		next     = 0                      // next folder to consider starting
 	)
 	defer func() {
 		stop.Store(true)
@@ -187,17 +194,25 @@ func (c *Cabinet) walkAhead(byFolder [][]*File, fn func(*File, io.Reader, error)
 	start := func() {
 		for len(pending) < c.opts.Workers && next < len(byFolder) {
 			i := next
-			next++
 			files := byFolder[i]
 			var size int64
 			for _, f := range files {
 				size += f.Size
 			}
 			if len(files) == 0 || size > c.opts.MaxAheadBytes {
+				next++ // streamed when its turn comes
 				continue
 			}
-			a := &aheadFolder{idx: i, files: files, left: size, stop: &stop, done: make(chan struct{})}
+			if buffered+size > c.opts.MaxAheadBytes {
+				return // fits once earlier folders are handed out
+			}
+			next++
+			buffered += size
+			a := &aheadFolder{idx: i, files: files, size: size, left: size, stop: &stop, done: make(chan struct{})}
 			pending[i] = a
+			if aheadHook != nil {
+				aheadHook(len(pending), buffered)
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -230,6 +245,7 @@ func (c *Cabinet) walkAhead(byFolder [][]*File, fn func(*File, io.Reader, error)
 		err := a.replay(fn)
 		a.release()
 		delete(pending, i)
+		buffered -= a.size
 		if err != nil {
 			return err
 		}

@@ -35,10 +35,11 @@ type Options struct {
 	// goroutines and their files buffered, while the callback still sees
 	// every file in folder order, exactly as with one worker.
 	Workers int
-	// MaxAheadBytes bounds the buffered bytes of one folder decoded ahead
-	// (the sum of its files' sizes); a larger folder is decoded when its
-	// turn comes, streaming. 0 = default 64 MiB. At most Workers folders
-	// are buffered at a time.
+	// MaxAheadBytes bounds the bytes buffered by all folders decoded ahead
+	// together (each counts the sum of its files' sizes), whatever Workers
+	// is; a folder larger than this is decoded when its turn comes,
+	// streaming, and one that does not fit yet waits for earlier ones to
+	// be handed out. 0 = default 64 MiB.
 	MaxAheadBytes int64
 }
 

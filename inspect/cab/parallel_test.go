@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -429,6 +430,49 @@ func TestParallelWalkMemory(t *testing.T) {
 	}
 	if buffered < uint64(total)/4 {
 		t.Errorf("walk decoding ahead allocated only %d bytes for %d bytes of files: nothing was buffered?", buffered, total)
+	}
+}
+
+// TestParallelWalkBudget: the folders pending ahead never hold more than
+// MaxAheadBytes together, nor number more than Workers.
+func TestParallelWalkBudget(t *testing.T) {
+	joined, _ := pythonMultiFolder(t)
+	c, err := cab.Open(bytes.NewReader(joined), int64(len(joined)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := make([]int64, len(c.Folders))
+	for _, f := range c.Files {
+		sizes[f.Folder] += f.Size
+	}
+	largest := slices.Max(sizes)
+	defer cab.SetAheadHook(nil)
+	for _, o := range []cab.Options{{Workers: 4}, {Workers: 2}, {Workers: 4, MaxAheadBytes: largest + 1000}, {Workers: 4, MaxAheadBytes: 2*largest + 1000}} {
+		maxPending, maxBuffered := 0, int64(0)
+		cab.SetAheadHook(func(pending int, buffered int64) {
+			maxPending, maxBuffered = max(maxPending, pending), max(maxBuffered, buffered)
+		})
+		c, err := cab.Open(bytes.NewReader(joined), int64(len(joined)), &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walkRecords(t, c)
+		budget := o.MaxAheadBytes
+		if budget == 0 {
+			budget = 64 << 20
+		}
+		if maxPending > o.Workers || maxBuffered > budget {
+			t.Errorf("%+v: %d folders holding %d bytes ahead, budget %d", o, maxPending, maxBuffered, budget)
+		}
+		// Folder 0 streams; with room for all, the others go ahead up to
+		// the worker count; with room for one, one at a time.
+		want := min(o.Workers, len(sizes)-1)
+		if budget < 2*largest && budget > largest {
+			want = 1
+		}
+		if maxPending < want {
+			t.Errorf("%+v: at most %d folders ahead, want %d", o, maxPending, want)
+		}
 	}
 }
 
