@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: end-to-end wall time, CPU time and peak memory of
 # `installer-sbom inspect --json` and `compose` next to the reference tools,
-# on three installers built once into .bench/ (see bench/README.md):
+# on three installers built once into .bench/ (README.md, Performance):
 #   cpython MSI  wixl MSI of go-embed-python's CPython 3.11.11 windows-amd64
 #                tree (fixtures/msibuild/cmd/cpython-msi; MSZIP cabinet)
 #   cpython pkg  universal2 product archive of the whole CPython 3.11.11
