@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -86,8 +87,11 @@ func openXarContainer(src Source) (Container, error) {
 	c := &xarContainer{x: x}
 	if pkg.IsPackage(x) {
 		c.p, err = pkg.FromXar(x, &pkg.Options{
-			Cpio:            cpio.Options{MaxFileSize: l.EntryBytes, MaxEntries: l.Entries},
-			Pbzx:            pbzx.Options{},
+			Cpio: cpio.Options{MaxFileSize: l.EntryBytes, MaxEntries: l.Entries},
+			// Each pbzx worker holds a decoded chunk (16 MiB in Apple's
+			// payloads) and an xz dictionary: four keep memory within the
+			// aim however many cores the machine has.
+			Pbzx:            pbzx.Options{Workers: min(runtime.GOMAXPROCS(0), 4)},
 			MaxMetadataSize: min(l.TableBytes, 16<<20),
 			MaxPayloadSize:  l.TotalBytes,
 		})

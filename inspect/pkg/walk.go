@@ -101,6 +101,11 @@ func (p *Package) walkArchive(c *Component, f *xar.File, isPayload bool, fn func
 	if err != nil {
 		return fail(errorf(f.Name, p.Xar.HeapOffset()+f.Data.Offset, err, "decoding %s", format))
 	}
+	if c, ok := dec.(io.Closer); ok {
+		// A pbzx payload decodes chunks ahead on goroutines; a walk that
+		// stops early cancels them instead of letting them finish.
+		defer c.Close()
+	}
 	limited := &limitReader{r: dec, n: p.opts.MaxPayloadSize}
 	cr := cpio.NewReader(limited, &p.opts.Cpio)
 	base := f.Name + "/"
