@@ -107,18 +107,26 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	defer w.stop()
 	w.budget.setArtifactSize(size)
 
+	// The artifact's own hashes are computed while it is walked: both read
+	// the same bytes, one sequentially, one where the format points.
 	sum1, sum256 := sha1.New(), sha256.New()
-	if _, err := io.Copy(io.MultiWriter(sum1, sum256), io.NewSectionReader(r, 0, size)); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	hashDone := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.MultiWriter(sum1, sum256), io.NewSectionReader(r, 0, size))
+		hashDone <- err
+	}()
+	inv := &Inventory{Artifact: Artifact{Name: name, Size: size}}
+	finishHash := func() error {
+		if err := <-hashDone; err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		inv.Artifact.SHA1 = hex.EncodeToString(sum1.Sum(nil))
+		inv.Artifact.SHA256 = hex.EncodeToString(sum256.Sum(nil))
+		return nil
 	}
-	inv := &Inventory{Artifact: Artifact{
-		Name:   name,
-		Size:   size,
-		SHA1:   hex.EncodeToString(sum1.Sum(nil)),
-		SHA256: hex.EncodeToString(sum256.Sum(nil)),
-	}}
 	head := make([]byte, min(size, headSize))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		<-hashDone
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	escName := escapeName(name)
@@ -146,6 +154,9 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	}
 	w.nested.Wait()
 	w.wait()
+	if err := finishHash(); err != nil {
+		return nil, err
+	}
 	w.finish(inv)
 	if inv.Artifact.Format == "" {
 		inv.Artifact.Format = kindOf(head, nil)
