@@ -12,7 +12,7 @@
 # the extracted tree; "floor" is decompress + SHA-256 of the same bytes in
 # one pass (msi: inspect/msi's BenchmarkMSIListAndHash, one goroutine, MSI
 # read from memory; pkg: 7zz -so | gzip -dc | sha256sum).
-# Each command on the small installers runs RUNS_SMALL times (default 3),
+# Each command on the small installers runs RUNS_SMALL times (default 5),
 # on the big one RUNS_BIG times (default 1); the best wall time is kept.
 # Wall time depends on what else the machine runs; CPU time (user+sys) much
 # less so, which is why both are printed and compared.
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=.bench
 BIG_SIZE=${BIG_SIZE:-1G}
-RUNS_SMALL=${RUNS_SMALL:-3}
+RUNS_SMALL=${RUNS_SMALL:-5}
 RUNS_BIG=${RUNS_BIG:-1}
 BIN=bin/installer-sbom
 PY311=3.11.11-20241219-1
@@ -33,7 +33,7 @@ for t in msiextract msiinfo 7zz sha256sum wixl gzip; do
 done
 lipo=$(command -v llvm-lipo || ls /usr/bin/llvm-lipo-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$lipo" ] || die "llvm-lipo not installed (make deps)"
-[ -x "$BIN" ] || go build -o "$BIN" ./cmd/installer-sbom
+go build -o "$BIN" ./cmd/installer-sbom || die "go build failed"
 
 mkdir -p "$BENCH"
 shm=/dev/shm
