@@ -12,7 +12,6 @@ import (
 
 	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
 	"github.com/installer-sbom/installer-sbom/inspect/burn"
-	"github.com/installer-sbom/installer-sbom/inspect/cab"
 )
 
 // A WiX Burn bundle is a PE file, so "burn" must win over any plain PE
@@ -53,11 +52,7 @@ func openBurn(src Source) (Container, error) {
 		l = *src.Limits
 	}
 	b, err := burn.Open(src.R, src.Size, &burn.Options{
-		Cab: &cab.Options{
-			MaxFiles:       int(min(l.Entries, 65535)),
-			MaxFolderBytes: l.TotalBytes,
-			MaxRatio:       l.Ratio,
-		},
+		Cab:      cabOptionsFrom(&l),
 		Manifest: burn.ManifestOptions{MaxBytes: l.TableBytes},
 	})
 	if err != nil {

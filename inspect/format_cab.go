@@ -24,6 +24,11 @@ func matchCab(head []byte, size int64) bool {
 		head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0
 }
 
+// cabOptionsFrom maps the walk's limits onto the cabinet reader, for cabs
+// given directly and for those inside MSIs and Burn bundles alike. A folder
+// holds many files (one MSI's whole cabinet is often one folder), so it is
+// bounded by the total, not by the per-entry limit; the walker still checks
+// each file against entry-bytes.
 func cabOptionsFrom(l *Limits) *cab.Options {
 	if l == nil {
 		d := DefaultLimits()
@@ -31,12 +36,12 @@ func cabOptionsFrom(l *Limits) *cab.Options {
 	}
 	return &cab.Options{
 		MaxFiles:       int(min(l.Entries, 1<<31-1)),
-		MaxFolderBytes: l.EntryBytes,
+		MaxFolderBytes: l.TotalBytes,
 		MaxRatio:       l.Ratio,
 		MaxTotalBytes:  l.TotalBytes,
 		// Folders are independent streams: decode later ones ahead on
 		// the other cores. Not a limit; memory stays bounded by
-		// cab.Options.MaxAheadBytes per folder ahead.
+		// cab.Options.MaxAheadBytes for all folders ahead together.
 		Workers: runtime.GOMAXPROCS(0),
 	}
 }

@@ -79,15 +79,7 @@ type msiContainer struct {
 	problems []msi.Problem
 }
 
-func (c *msiContainer) cabOptions() *cab.Options {
-	l := c.src.Limits
-	return &cab.Options{
-		MaxFiles:       int(min(l.Entries, 1<<31-1)),
-		MaxFolderBytes: l.TotalBytes,
-		MaxRatio:       l.Ratio,
-		MaxTotalBytes:  l.TotalBytes,
-	}
-}
+func (c *msiContainer) cabOptions() *cab.Options { return cabOptionsFrom(c.src.Limits) }
 
 // Walk yields every File row with its bytes from its cabinet, named by its
 // install path ("ProgramFiles64Folder/Python 3.11/python311.dll").
