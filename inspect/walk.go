@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -185,6 +186,8 @@ type walker struct {
 	problems   []Problem
 	identity   *Identity
 	containers map[string]*containerInfo
+	// reportCache holds fingerprint reports by content and file name.
+	reportCache map[string]cachedReport
 
 	progress *progress
 
@@ -232,6 +235,7 @@ func newWalker(opts Options) *walker {
 		jobs:        make(chan fileJob, n),
 		mem:         newByteSemaphore(inFlightBytes),
 		containers:  map[string]*containerInfo{"": {}},
+		reportCache: map[string]cachedReport{},
 		nestedSlots: make(chan struct{}, n),
 	}
 	w.budget.limits = opts.Limits
@@ -283,7 +287,7 @@ func (w *walker) process(j fileJob) {
 	}
 	var rep *fingerprint.FileReport
 	if f.Kind == "" {
-		rep = w.identify(j.path, j.data)
+		rep = w.identifyOnce(j.path, f.SHA256, j.data)
 		f.Kind = kindOf(j.data, rep)
 		if rep != nil && (rep.PE != nil || len(rep.MachO) > 0 || len(rep.Imports) > 0 || rep.Exports != "") {
 			f.Binary = &Binary{Imports: rep.Imports, Name: rep.Exports, PE: rep.PE, MachO: rep.MachO}
@@ -326,6 +330,64 @@ func peSignature(path string, data []byte) *Signature {
 		sig.Message += p.Message
 	}
 	return sig
+}
+
+// identifyOnce fingerprints an executable once per (content, file name):
+// an installer often carries the same binary more than once (CPython's
+// bundle holds each MSI for both install scopes), and the engine's answer
+// depends only on the bytes and, through name hints, the file name. Other
+// files are small metadata whose answer depends on the whole path; they are
+// not cached.
+func (w *walker) identifyOnce(path, sha256hex string, data []byte) *fingerprint.FileReport {
+	switch kindOf(data[:min(len(data), 64)], nil) {
+	case KindPE, KindMachO, KindELF:
+	default:
+		return w.identify(path, data)
+	}
+	key := sha256hex + "/" + pathpkg.Base(path)
+	w.mu.Lock()
+	cached, ok := w.reportCache[key]
+	w.mu.Unlock()
+	if ok {
+		return cached.relocated(path)
+	}
+	rep := w.identify(path, data)
+	if rep != nil {
+		w.mu.Lock()
+		w.reportCache[key] = cachedReport{rep: rep}
+		w.mu.Unlock()
+	}
+	return rep
+}
+
+// cachedReport is a fingerprint report kept for reuse on identical files.
+type cachedReport struct{ rep *fingerprint.FileReport }
+
+// relocated copies the report for a file at another path: every place the
+// report names its own file is rewritten; facts are shared, read-only.
+func (c cachedReport) relocated(path string) *fingerprint.FileReport {
+	old := c.rep.Path
+	r := *c.rep
+	r.Path = path
+	r.Findings = make([]fingerprint.Finding, len(c.rep.Findings))
+	for i, f := range c.rep.Findings {
+		f.Evidence = append([]fingerprint.Evidence(nil), f.Evidence...)
+		for k := range f.Evidence {
+			if f.Evidence[k].File == old {
+				f.Evidence[k].File = path
+			}
+		}
+		r.Findings[i] = f
+	}
+	r.Errors = make([]*fingerprint.FormatError, len(c.rep.Errors))
+	for i, e := range c.rep.Errors {
+		ec := *e
+		if ec.Path == old {
+			ec.Path = path
+		}
+		r.Errors[i] = &ec
+	}
+	return &r
 }
 
 // identify runs the fingerprint engine. A panic inside a third-party binary

@@ -220,3 +220,39 @@ func TestEscapedNames(t *testing.T) {
 		t.Errorf("paths = %q, want %q", got, want)
 	}
 }
+
+// TestIdenticalBinariesAtTwoPaths: the same DLL at two paths (as in a
+// bundle carrying one MSI for both install scopes) is fingerprinted once —
+// the walker reuses the report for identical bytes and file name — and the
+// result is reported for both paths, with evidence naming each.
+func TestIdenticalBinariesAtTwoPaths(t *testing.T) {
+	dll := testenv.Gunzip(t, testenv.Shared(t, "fixtures-real", "pbs-cpython-3.11.11-20241219", "windows-amd64_libcrypto-3-x64.dll.gz"))
+	b, err := embedzip.Bytes([]embedzip.Entry{
+		{Name: "AllUsers/libcrypto-3-x64.dll", Data: dll},
+		{Name: "JustForMe/libcrypto-3-x64.dll", Data: dll},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectBytes(t, "two.zip", b)
+	if len(inv.Components) != 1 {
+		t.Fatalf("components %+v", inv.Components)
+	}
+	c := inv.Components[0]
+	want := []string{"two.zip/AllUsers/libcrypto-3-x64.dll", "two.zip/JustForMe/libcrypto-3-x64.dll"}
+	if c.Name != "openssl" || c.Version != "3.0.15" || strings.Join(c.Files, "|") != strings.Join(want, "|") {
+		t.Fatalf("component %+v", c)
+	}
+	perFile := map[string]int{}
+	for _, e := range c.Evidence {
+		perFile[e.File]++
+	}
+	if len(perFile) != 2 || perFile[want[0]] == 0 || perFile[want[0]] != perFile[want[1]] {
+		t.Errorf("evidence per file %v", perFile)
+	}
+	for _, f := range inv.Files {
+		if f.Binary == nil || f.Binary.Name != "libcrypto-3-x64.dll" {
+			t.Errorf("%s: binary facts %+v", f.Path, f.Binary)
+		}
+	}
+}
