@@ -339,9 +339,7 @@ func peSignature(path string, data []byte) *Signature {
 // files are small metadata whose answer depends on the whole path; they are
 // not cached.
 func (w *walker) identifyOnce(path, sha256hex string, data []byte) *fingerprint.FileReport {
-	switch kindOf(data[:min(len(data), 64)], nil) {
-	case KindPE, KindMachO, KindELF:
-	default:
+	if !isExecutable(data) {
 		return w.identify(path, data)
 	}
 	key := sha256hex + "/" + pathpkg.Base(path)
@@ -506,12 +504,11 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		return nil
 	default:
 	}
-	if err := w.walkContainer(nf, src, depth+1, path, key, e.Package); err != nil {
-		var ab *abortError
-		if errors.As(err, &ab) {
-			return err
-		}
-		w.problem(problemFrom(path, nf.Layer, err))
+	w.walkReport(nf, src, depth+1, path, key, e.Package)
+	if w.aborted.Load() {
+		// A walk-wide limit was crossed (and reported) inside: stop this
+		// walk too.
+		return &abortError{errStopped}
 	}
 	return nil
 }
@@ -635,11 +632,17 @@ func (w *walker) streamable(head []byte, size int64) bool {
 	if _, ok := sniff(head, size); ok {
 		return false
 	}
-	switch kindOf(head, nil) {
+	return !isExecutable(head) && !bytes.HasPrefix(head, []byte("!<arch>\n")) // static libraries are fingerprinted
+}
+
+// isExecutable reports whether b starts like a PE, ELF or Mach-O file: the
+// files the fingerprint engine parses and scans whole.
+func isExecutable(b []byte) bool {
+	switch kindOf(b[:min(len(b), 64)], nil) {
 	case KindPE, KindMachO, KindELF:
-		return false
+		return true
 	}
-	return !bytes.HasPrefix(head, []byte("!<arch>\n")) // static libraries are fingerprinted
+	return false
 }
 
 // readAllLimited reads a whole artifact that is not a container.
