@@ -6,13 +6,13 @@ FIXTURES  ?= .fixtures
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The oracles and tools the tests use, as "command:debian-package".
 TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
-             7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode
+             7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode objcopy:binutils
 # Packages checked by name: unrelated Windows binaries that the fingerprint
 # tests must not misidentify, and GNU time for make bench (`command -v time`
 # finds the shell keyword, not /usr/bin/time).
 DATA_PKGS := libz-mingw-w64 libwine time
 
-.PHONY: all build test deps vet demo bench fuzz corpus clean
+.PHONY: all build test deps vet demo bench fuzz corpus accuracy clean
 
 all: build
 
@@ -71,6 +71,12 @@ fuzz:
 # inspected and composed end to end (long; not part of make test).
 corpus: deps build
 	bash bench/corpus.sh
+
+# accuracy: score the fingerprint rules against real third-party binaries
+# (fixtures/corpus/accuracy.json; fetched from npm and Debian, ~490 MB,
+# cached; not part of make test).
+accuracy:
+	$(GO) test -tags accuracy -count=1 -v -run TestAccuracy -timeout 30m ./internal/accuracy
 
 clean:
 	rm -rf bin $(FIXTURES) .bench .corpus

@@ -13,6 +13,7 @@ require (
 	github.com/ulikunitz/xz v0.5.15
 	golang.org/x/term v0.47.0
 	golang.org/x/text v0.22.0
+	howett.net/plist v1.0.1
 )
 
 require (

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
 
 // maxSourceSBOMBytes bounds a source SBOM read into memory. CPython's largest
@@ -171,29 +173,31 @@ func (p *SourcePackage) ref(typ string) string {
 }
 
 // nameAliases maps names projects give a component in source SBOMs to the
-// plain project names the fingerprint engine reports. Only spellings seen in
-// real SBOMs are listed; zlib-ng is deliberately not an alias of zlib.
-var nameAliases = map[string]string{
-	"tcl-core":  "tcl",
-	"libexpat":  "expat",
-	"libmpdec":  "mpdecimal",
-	"zstandard": "zstd",
-	"liblzma":   "xz",
-	"xz-utils":  "xz",
-	"python":    "cpython",
-	"hacl":      "hacl-star",
-	"libbzip2":  "bzip2",
-	"sqlite3":   "sqlite",
-}
+// plain project names the fingerprint engine reports: each library rule's
+// "aliases" (inspect/fingerprint/rules). zlib-ng is deliberately not an alias
+// of zlib.
+var nameAliases = func() map[string]string {
+	m := map[string]string{}
+	for _, r := range fingerprint.BuiltinRules() {
+		for _, a := range r.Aliases {
+			m[foldName(a)] = r.Name
+		}
+	}
+	return m
+}()
 
 var nameSeparators = regexp.MustCompile(`[-_.\s]+`)
+
+// foldName lower-cases a name and folds runs of separators into one '-'.
+func foldName(name string) string {
+	return strings.Trim(nameSeparators.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-"), "-")
+}
 
 // canonicalName lower-cases a name, folds runs of '-', '_', '.' and spaces
 // into one '-' (PyPI's rule, which also fits C library names) and applies
 // nameAliases.
 func canonicalName(name string) string {
-	n := nameSeparators.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-")
-	n = strings.Trim(n, "-")
+	n := foldName(name)
 	if a, ok := nameAliases[n]; ok {
 		return a
 	}

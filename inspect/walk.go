@@ -578,7 +578,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 		return nil, nil, err
 	}
 
-	if e.Size > streamAbove && w.streamable(head, e.Size) {
+	if e.Size > streamAbove && w.streamable(path, head, e.Size) {
 		s1, s256 := sha1.New(), sha256.New()
 		s1.Write(head)
 		s256.Write(head)
@@ -627,9 +627,13 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 
 // streamable reports whether an entry that starts with head can be hashed
 // without being kept: not a container to open, not an executable to
-// fingerprint.
-func (w *walker) streamable(head []byte, size int64) bool {
+// fingerprint, and no cataloger wants it (an ecosystem manifest, however
+// large, reaches its cataloger).
+func (w *walker) streamable(path string, head []byte, size int64) bool {
 	if _, ok := sniff(head, size); ok {
+		return false
+	}
+	if w.engine.Wants(path, head[:min(len(head), fingerprint.HeadBytes)], size) {
 		return false
 	}
 	return !isExecutable(head) && !bytes.HasPrefix(head, []byte("!<arch>\n")) // static libraries are fingerprinted

@@ -97,7 +97,7 @@ func Aggregate(reports []*FileReport) ([]Component, []SystemDependency) {
 			k := key{f.Name, f.Version, linkage}
 			c := comps[k]
 			if c == nil {
-				c = &Component{Name: f.Name, Version: f.Version, Supplier: f.Supplier, PURL: f.PURL, CPE: f.CPE, Linkage: linkage}
+				c = &Component{Name: f.Name, Version: f.Version, Supplier: f.Supplier, PURL: f.PURL, CPE: f.CPE, Linkage: linkage, Parent: f.Parent, License: f.License}
 				comps[k] = c
 			}
 			c.Files = append(c.Files, r.Path)

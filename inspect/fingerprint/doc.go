@@ -22,9 +22,9 @@
 //
 // # Rules are data
 //
-// rules.json (embedded) holds one entry per component; its header comment
-// documents the format, which `--rules FILE` shares (LoadRules). Adding a
-// library is adding an entry: name, supplier, PURL and CPE templates, file
+// rules/ holds one file per library (embedded); rules/README.md documents
+// the format, which `--rules FILE` shares (LoadRules). Adding a library is
+// adding a file: name, supplier, PURL and CPE templates, file
 // name globs, PE version-resource matches and byte patterns. A byte pattern
 // is a literal anchor plus a small regexp verified on a bounded window
 // around each anchor hit; requires/unless/unique/fallback express context

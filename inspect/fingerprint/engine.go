@@ -1,7 +1,6 @@
 package fingerprint
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"sort"
@@ -19,6 +18,8 @@ type Engine struct {
 	ac        *acMatcher
 	anchorPat []int // anchor index -> pattern index
 	anchorLen []int
+	// catalogers run in order on every file they want (catalog.go).
+	catalogers []Cataloger
 }
 
 var (
@@ -41,12 +42,9 @@ func Default() *Engine {
 
 // BuiltinRules returns the embedded rules.
 func BuiltinRules() []Rule {
-	rules, err := LoadRules(bytes.NewReader(builtinRules))
+	rules, err := loadBuiltinRules()
 	if err != nil {
 		panic("fingerprint: built-in rules: " + err.Error())
-	}
-	for i := range rules {
-		rules[i].Source = "built-in"
 	}
 	return rules
 }
@@ -81,6 +79,7 @@ func New(extra []Rule) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{raw: rules, rules: crs, pats: cps, ac: ac, anchorPat: anchorPat}
+	e.catalogers = catalogers(e)
 	for _, a := range anchors {
 		e.anchorLen = append(e.anchorLen, len(a))
 	}
@@ -122,6 +121,9 @@ type Finding struct {
 	Supplier string `json:"supplier,omitempty"`
 	PURL     string `json:"purl"`
 	CPE      string `json:"cpe,omitempty"`
+	// License is the licence the component's own metadata declares (an
+	// SPDX expression or the text as written), empty when it says none.
+	License string `json:"license,omitempty"`
 	// Own is true when this file is the component's own library
 	// (libcrypto-3-x64.dll for openssl): dynamic linkage. False means the
 	// component is compiled into this file: static linkage.
@@ -129,7 +131,10 @@ type Finding struct {
 	// Linkage, when set, overrides what Own implies (metadata-only
 	// components: "unknown" for an installed Python distribution, "static"
 	// for a package vendored inside another).
-	Linkage  string     `json:"linkage,omitempty"`
+	Linkage string `json:"linkage,omitempty"`
+	// Parent names the component this one is part of (a package vendored
+	// inside another: pip's vendored requests names "pip").
+	Parent   string     `json:"parent,omitempty"`
 	Evidence []Evidence `json:"evidence"`
 }
 
@@ -169,23 +174,29 @@ type hit struct {
 }
 
 // Identify examines one file's whole bytes. path is the file's full nested
-// path ('/'-joined); its last element is used for name hints.
+// path ('/'-joined); its last element is used for name hints. The headers of
+// an executable are read once; then every cataloger that wants the file
+// (catalog.go) adds what it shows.
 func (e *Engine) Identify(p string, data []byte) *FileReport {
 	rep := &FileReport{Path: p}
-	base := path.Base(p)
-	kind := sniffKind(data)
-	rep.Kind = kindName(kind)
-
-	// Metadata files describe components in text.
-	if kind == kindOther {
-		e.identifyText(rep, p, data)
-		return rep
+	f := readSubject(rep, p, data)
+	for _, c := range e.catalogers {
+		if c.Wants(p, data[:min(len(data), HeadBytes)], int64(len(data))) {
+			c.Catalog(f, rep)
+		}
 	}
+	sortFindings(rep.Findings)
+	return rep
+}
 
-	regions := []region{{0, len(data), ""}}
-	var selfNames []selfName // names the binary gives itself
-	var vinfo map[string]string
-	switch kind {
+// readSubject sniffs the file and reads an executable's headers into the
+// report (imports, the names it gives itself, PE and Mach-O facts).
+func readSubject(rep *FileReport, p string, data []byte) *Subject {
+	f := &Subject{Path: p, Base: path.Base(p), Data: data, kind: sniffKind(data)}
+	rep.Kind = kindName(f.kind)
+	f.Kind = rep.Kind
+	f.regions = []region{{0, len(data), ""}}
+	switch f.kind {
 	case kindPE:
 		facts, imports, export, err := readPE(data)
 		if err != nil {
@@ -193,30 +204,30 @@ func (e *Engine) Identify(p string, data []byte) *FileReport {
 		}
 		if facts != nil {
 			rep.PE = facts
-			vinfo = facts.VersionStrings
+			f.PE = facts
 		}
 		rep.Imports = imports
 		rep.Exports = export
 		if export != "" {
-			selfNames = append(selfNames, selfName{export, "PE export name"})
+			f.selfNames = append(f.selfNames, selfName{export, "PE export name"})
 		}
 	case kindMachO, kindFat:
-		slices, errs := readMachO(data, kind == kindFat)
+		slices, errs := readMachO(data, f.kind == kindFat)
 		for _, er := range errs {
 			rep.Errors = append(rep.Errors, &FormatError{Path: p, Layer_: "macho", Offset_: er.off, Msg: er.msg})
 		}
 		if len(slices) > 0 {
-			regions = regions[:0]
+			f.regions = f.regions[:0]
 		}
 		seen := map[string]bool{}
 		for _, s := range slices {
 			rep.MachO = append(rep.MachO, s.fact)
 			rep.Slices = append(rep.Slices, s.fact.Arch)
 			label := ""
-			if kind == kindFat {
+			if f.kind == kindFat {
 				label = "slice " + s.fact.Arch
 			}
-			regions = append(regions, region{int(s.fact.Offset), int(s.fact.Offset + s.fact.Size), label})
+			f.regions = append(f.regions, region{int(s.fact.Offset), int(s.fact.Offset + s.fact.Size), label})
 			for _, imp := range s.fact.Imports {
 				if !seen[imp] {
 					seen[imp] = true
@@ -227,12 +238,16 @@ func (e *Engine) Identify(p string, data []byte) *FileReport {
 				rep.Exports = s.fact.InstallName
 			}
 			if s.fact.InstallName != "" {
-				selfNames = append(selfNames, selfName{path.Base(s.fact.InstallName), "LC_ID_DYLIB"})
+				f.selfNames = append(f.selfNames, selfName{path.Base(s.fact.InstallName), "LC_ID_DYLIB"})
+			}
+			if f.infoPlist == nil && s.infoPlist != nil {
+				f.infoPlist, f.infoPlistSlice = s.infoPlist, s.fact.Arch
 			}
 		}
-		if len(regions) == 0 {
-			regions = []region{{0, len(data), ""}}
+		if len(f.regions) == 0 {
+			f.regions = []region{{0, len(data), ""}}
 		}
+		f.MachO = rep.MachO
 	case kindELF:
 		imports, soname, err := readELF(data)
 		if err != nil {
@@ -241,9 +256,22 @@ func (e *Engine) Identify(p string, data []byte) *FileReport {
 		rep.Imports = imports
 		rep.Exports = soname
 		if soname != "" {
-			selfNames = append(selfNames, selfName{soname, "DT_SONAME"})
+			f.selfNames = append(f.selfNames, selfName{soname, "DT_SONAME"})
 		}
 	}
+	f.Imports = rep.Imports
+	return f
+}
+
+// catalogRules applies the library rules: byte patterns, PE version
+// resources and library names.
+func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
+	p, data, base := f.Path, f.Data, f.Base
+	var vinfo map[string]string
+	if f.PE != nil {
+		vinfo = f.PE.VersionStrings
+	}
+	regions, selfNames := f.regions, f.selfNames
 
 	// per rule, per version: evidence
 	type key struct {
@@ -268,7 +296,6 @@ func (e *Engine) Identify(p string, data []byte) *FileReport {
 			}
 		}
 	}
-
 	// Byte patterns: one pass over the whole file, evaluated per region.
 	hits := e.scan(data, regions)
 	for ri, rg := range regions {
@@ -343,13 +370,21 @@ func (e *Engine) Identify(p string, data []byte) *FileReport {
 				Name: r.Name, Version: v, Supplier: r.Supplier,
 				PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
 			})
+			if own[ri] || fromVersionInfo(ev) {
+				f.identified = true
+			}
 		}
 	}
 
-	// Go build information (any executable format).
-	e.identifyGo(rep, p, data)
-	sortFindings(rep.Findings)
-	return rep
+}
+
+func fromVersionInfo(ev []Evidence) bool {
+	for _, x := range ev {
+		if strings.HasPrefix(x.Resource, "VERSIONINFO/") {
+			return true
+		}
+	}
+	return false
 }
 
 type selfName struct{ name, where string }

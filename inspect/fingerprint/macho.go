@@ -31,6 +31,9 @@ type MachOFact struct {
 
 type machoSlice struct {
 	fact MachOFact
+	// infoPlist is the __TEXT,__info_plist section of a bare executable
+	// (the Info.plist a command-line tool embeds), when present.
+	infoPlist []byte
 }
 
 // Limits on universal headers. Real files have at most a handful of slices;
@@ -197,6 +200,10 @@ func readMachOSlice(b []byte, off int64) (s machoSlice, ferr *offErr) {
 		s.fact.Platform = vm.LoadCmd.String()
 		s.fact.MinOS = vm.Version.String()
 		s.fact.SDK = vm.Sdk.String()
+	}
+	if sec := f.Section("__TEXT", "__info_plist"); sec != nil && sec.Size > 0 && sec.Size <= maxPlistBytes &&
+		uint64(sec.Offset)+sec.Size <= uint64(len(b)) {
+		s.infoPlist = b[sec.Offset : uint64(sec.Offset)+sec.Size]
 	}
 	if cs := f.CodeSignature(); cs != nil && len(cs.CodeDirectories) > 0 {
 		s.fact.SigningID = cs.CodeDirectories[0].ID

@@ -14,16 +14,27 @@ import (
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
-// ruleComponents are the findings that come from rules (not Go build info
-// or Python metadata).
+// ruleComponents are the findings that come from library rules (not Go
+// build info, Python metadata or a file's own product identity).
 func ruleComponents(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
-		if !strings.HasPrefix(f.PURL, "pkg:golang/") && !strings.HasPrefix(f.PURL, "pkg:pypi/") {
+		if !strings.HasPrefix(f.PURL, "pkg:golang/") && !strings.HasPrefix(f.PURL, "pkg:pypi/") && !isProductIdentity(f) {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// isProductIdentity: the finding is what the file says it is in its own
+// version resource or Info.plist, not a library rule's claim.
+func isProductIdentity(f Finding) bool {
+	for _, ev := range f.Evidence {
+		if ev.Rule == "pe.product" || ev.Rule == "macos.info-plist" || ev.Rule == "dotnet.assembly" {
+			return true
+		}
+	}
+	return false
 }
 
 // TestGoBinariesNoFalseComponents builds a minimal program for Windows and
@@ -117,6 +128,14 @@ func TestWineDLLs(t *testing.T) {
 		rep := Default().Identify(p, data)
 		if rep.Kind != "pe" {
 			t.Errorf("%s: kind %q", p, rep.Kind)
+		}
+		for _, f := range rep.Findings {
+			// Wine's DLLs name themselves "Wine" in their version
+			// resource, with the Windows file version they imitate, and
+			// CompanyName "Microsoft Corporation", which is not believed.
+			if isProductIdentity(f) && (!strings.HasPrefix(f.Name, "Wine") || f.Supplier != "") {
+				t.Errorf("%s: product identity %s %q %q, want Wine", p, f.Name, f.Version, f.Supplier)
+			}
 		}
 		for _, f := range ruleComponents(rep.Findings) {
 			if f.Name != "zlib" {

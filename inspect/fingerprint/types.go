@@ -25,8 +25,10 @@ type Component struct {
 	Supplier   string     `json:"supplier,omitempty"`
 	PURL       string     `json:"purl"`
 	CPE        string     `json:"cpe"`
+	License    string     `json:"license,omitempty"` // declared by the component's own metadata
 	Linkage    string     `json:"linkage"`
 	Files      []string   `json:"files"`
 	ImportedBy []string   `json:"importedBy,omitempty"` // modules that load a dynamic library
+	Parent     string     `json:"parent,omitempty"`     // the component this one is vendored in
 	Evidence   []Evidence `json:"evidence"`
 }

@@ -1,0 +1,62 @@
+package fingerprint
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"fmt"
+)
+
+// goBuildInfo reports the modules recorded in a Go binary's build
+// information: dependencies are compiled in (static); the main module is the
+// program itself when it carries a real version.
+type goBuildInfo struct{}
+
+func (goBuildInfo) Name() string                              { return "golang.buildinfo" }
+func (goBuildInfo) Wants(_ string, head []byte, _ int64) bool { return looksExecutable(head) }
+func (goBuildInfo) Catalog(f *Subject, rep *FileReport) {
+	if f.kind == kindOther || f.kind == kindAr {
+		return
+	}
+	info, err := readBuildInfo(f.Data)
+	if err != nil || info == nil {
+		return
+	}
+	ev := func(what string) Evidence {
+		return Evidence{File: f.Path, Rule: "golang.buildinfo", Offset: -1, Resource: "Go build info", Match: what}
+	}
+	if m := info.Main; m.Path != "" && m.Version != "" && m.Version != "(devel)" {
+		rep.Findings = append(rep.Findings, Finding{
+			Name: m.Path, Version: m.Version, PURL: "pkg:golang/" + m.Path + "@" + m.Version, Own: true,
+			Evidence: []Evidence{ev("main " + m.Path + " " + m.Version)},
+		})
+	}
+	for _, d := range info.Deps {
+		if d.Replace != nil && d.Replace.Version != "" {
+			d = d.Replace // replaced by another module version
+		}
+		if d.Path == "" {
+			continue
+		}
+		if d.Version == "(devel)" {
+			d.Version = "" // replaced by a local directory: no version exists
+		}
+		fd := Finding{Name: d.Path, Version: d.Version, PURL: "pkg:golang/" + d.Path, Evidence: []Evidence{ev("dep " + d.Path + " " + d.Version)}}
+		if d.Version != "" {
+			fd.PURL += "@" + d.Version
+		}
+		rep.Findings = append(rep.Findings, fd)
+	}
+}
+
+func readBuildInfo(data []byte) (info *buildinfo.BuildInfo, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			info, err = nil, fmt.Errorf("go build info: %v", r)
+		}
+	}()
+	// Cheap check first: every Go binary with build info carries this magic.
+	if !bytes.Contains(data, []byte("\xff Go buildinf:")) {
+		return nil, nil
+	}
+	return buildinfo.Read(bytes.NewReader(data))
+}
