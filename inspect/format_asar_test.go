@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/embedzip"
+	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
 	"github.com/installer-sbom/installer-sbom/inspect"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -111,6 +112,45 @@ func TestAsarInZip(t *testing.T) {
 	if p.Path != "app.zip/resources/app.asar/node_modules/foo/build/Release/foo.node" || p.Layer != "asar" ||
 		p.Offset <= 16 || p.Offset >= int64(len(app.asar)) || !strings.Contains(p.Message, "outside the archive") {
 		t.Errorf("unpacked problem: %+v", p)
+	}
+}
+
+// TestAsarInPkg: the same app in a macOS flat package, two containers
+// deep (xar, then the gzipped cpio payload).
+func TestAsarInPkg(t *testing.T) {
+	app := buildAsarApp(t)
+	const res = "./Applications/Demo.app/Contents/Resources"
+	payload := []pkgbuild.CpioEntry{pkgbuild.Dir("."), pkgbuild.Dir(res), pkgbuild.File(res+"/app.asar", app.asar)}
+	for name, b := range app.unpacked {
+		payload = append(payload, pkgbuild.File(res+"/app.asar.unpacked/"+name, b))
+	}
+	var buf bytes.Buffer
+	c := pkgbuild.Component{ID: "com.example.demo", Version: "0.1.0", InstallLocation: "/", Payload: payload}
+	if err := pkgbuild.ComponentPackage(&buf, c, pkgbuild.XarOptions{Checksum: "sha256"}); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := inspectAsar(t, "demo.pkg", buf.Bytes())
+	const suffix = "/Applications/Demo.app/Contents/Resources/app.asar/node_modules/foo/node_modules/bar/package.json"
+	var found bool
+	for _, f := range inv.Files {
+		if strings.HasSuffix(f.Path, suffix) {
+			found = true
+			if f.SHA256 != testenv.SHA256Hex(app.files["node_modules/foo/node_modules/bar/package.json"]) {
+				t.Errorf("%s: sha256 %s", f.Path, f.SHA256)
+			}
+		}
+	}
+	if !found {
+		var paths []string
+		for _, f := range inv.Files {
+			paths = append(paths, f.Path)
+		}
+		t.Fatalf("no file ending %s in %q", suffix, paths)
+	}
+	for _, p := range inv.Problems {
+		if p.Layer != "asar" || !strings.Contains(p.Message, "outside the archive") {
+			t.Errorf("problem %+v", p)
+		}
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -32,6 +34,11 @@ const (
 var version = "0.1.0-dev"
 
 func main() {
+	// Dependencies never print: go-macho logs unknown load commands with the
+	// standard logger (saferwall/pe's logger is replaced where it is used).
+	// The program itself reports through problems, not log.
+	log.SetOutput(io.Discard)
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

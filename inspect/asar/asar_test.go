@@ -76,6 +76,7 @@ func appTree(t testing.TB) string {
 	files := map[string][]byte{
 		"package.json":                            []byte(`{"name":"demo-app","version":"0.1.0","main":"main.js"}` + "\n"),
 		"main.js":                                 []byte("require('foo');\n"),
+		"assets/same-as-main.js":                  []byte("require('foo');\n"),
 		"lib/deep/er/still/nested.txt":            []byte("deep\n"),
 		"node_modules/foo/package.json":           []byte(`{"name":"foo","version":"1.2.3","license":"MIT"}` + "\n"),
 		"node_modules/foo/index.js":               []byte("module.exports = require('./build/Release/foo.node');\n"),
@@ -244,6 +245,9 @@ func matchesExtract(t *testing.T, version string) {
 	offsets := map[string]int64{}
 	for _, e := range a.Entries {
 		offsets[e.Name] = e.Offset
+	}
+	if _, ok := offsets["assets/same-as-main.js"]; !ok || offsets["main.js"] < 0 || offsets["assets/same-as-main.js"] < 0 {
+		t.Fatalf("entries: %v", offsets)
 	}
 	if shared := offsets["main.js"] == offsets["assets/same-as-main.js"]; shared != strings.HasPrefix(version, "4.") {
 		t.Errorf("identical files at offsets %d and %d", offsets["main.js"], offsets["assets/same-as-main.js"])

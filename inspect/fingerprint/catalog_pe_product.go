@@ -32,10 +32,13 @@ func (peProduct) Catalog(f *Subject, rep *FileReport) {
 	// Wine's builtin DLLs say CompanyName "Microsoft Corporation" for
 	// compatibility; Microsoft's own files say so in the product name or
 	// copyright too.
-	if strings.HasPrefix(company, "Microsoft") && !strings.Contains(strs["ProductName"]+strs["LegalCopyright"], "Microsoft") {
+	if strings.HasPrefix(company, "Microsoft") && (!strings.Contains(strs["ProductName"]+strs["LegalCopyright"], "Microsoft") ||
+		strings.Contains(strs["ProductName"]+strs["FileDescription"]+strs["LegalCopyright"], "Wine")) {
 		company = ""
 	}
-	if isMSVCRuntimeFile(f.Base) && company != "" && strings.HasPrefix(cleanProductText(strs["ProductName"]), "Microsoft") {
+	// Cabinets name files by their MSI File table keys
+	// (FL_msvcr80_dll_1_…): OriginalFilename is the name the file gives itself.
+	if (isMSVCRuntimeFile(f.Base) || isMSVCRuntimeFile(strs["OriginalFilename"])) && company != "" && strings.HasPrefix(cleanProductText(strs["ProductName"]), "Microsoft") {
 		v := productVersion(strs["FileVersion"], f.PE.FileVersion)
 		fd := Finding{Name: "msvc-runtime", Version: v, Supplier: "Organization: Microsoft Corporation",
 			PURL: genericPURL("msvc-runtime", v), Own: true, Evidence: []Evidence{ev("FileVersion")}}
@@ -47,7 +50,11 @@ func (peProduct) Catalog(f *Subject, rep *FileReport) {
 	}
 	field := "ProductName"
 	name := cleanProductText(strs[field])
-	if name == "" {
+	if name == "Microsoft Windows Operating System" && !strings.HasPrefix(company, "Microsoft") {
+		name = "" // a third-party DLL built from a Windows template (onnxruntime.dll)
+	}
+	if name == "" || (name == "Microsoft Windows Operating System" && cleanProductText(strs["FileDescription"]) != "" &&
+		!strings.HasPrefix(cleanProductText(strs["FileDescription"]), "Microsoft")) {
 		field = "FileDescription"
 		name = cleanProductText(strs[field])
 	}
@@ -108,8 +115,8 @@ func meaningfulName(s string) bool {
 // productVersion takes the first dotted number of a VERSIONINFO string
 // ("Release 0.68" → 0.68, "8.00.50727.42" → 8.0.50727.42, "1, 2, 3, 4" →
 // 1.2.3.4), or the fixed version when the string has none. Leading zeros of
-// a part are dropped, because the fixed version (numbers) is what Windows
-// compares.
+// a part made only of zeros are dropped ("8.00" → 8.0); other parts stay as
+// written (7-Zip's "21.07" is not 21.7).
 func productVersion(s, fixed string) string {
 	m := dottedNum.FindString(s)
 	if m == "" || !strings.ContainsAny(m, ".,") {
@@ -125,11 +132,9 @@ func productVersion(s, fixed string) string {
 	}
 	parts := strings.Split(m, ".")
 	for i, p := range parts {
-		p = strings.TrimLeft(p, "0")
-		if p == "" {
-			p = "0"
+		if strings.Trim(p, "0") == "" {
+			parts[i] = "0"
 		}
-		parts[i] = p
 	}
 	return strings.Join(parts, ".") + suffix
 }

@@ -180,6 +180,9 @@ func readMachOSlice(b []byte, off int64) (s machoSlice, ferr *offErr) {
 			ferr = &offErr{off, fmt.Sprintf("Mach-O parser failed: %v", r)}
 		}
 	}()
+	if err := machoPrecheck(b); err != nil {
+		return s, &offErr{off, err.Error()}
+	}
 	f, err := macho.NewFile(bytes.NewReader(b))
 	if err != nil {
 		return s, &offErr{off, err.Error()}

@@ -9,6 +9,8 @@ import (
 
 	pe "github.com/saferwall/pe"
 	pelog "github.com/saferwall/pe/log"
+
+	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
 // PEFacts are header facts of a PE file.
@@ -72,8 +74,12 @@ func readPE(data []byte) (facts *PEFacts, imports []string, export string, ferr 
 		OmitIATDirectory:           true,
 		OmitCLRHeaderDirectory:     true,
 		OmitCLRMetadata:            true,
-		MaxCOFFSymbolsCount:        1,
-		MaxRelocEntriesCount:       1,
+		// Resources and the export name are read by pe_resources.go
+		// (bounded); the library's export parser also prints to stdout.
+		OmitResourceDirectory: true,
+		OmitExportDirectory:   true,
+		MaxCOFFSymbolsCount:   1,
+		MaxRelocEntriesCount:  1,
 	})
 	if err != nil {
 		return nil, nil, "", &offErr{0, err.Error()}
@@ -95,66 +101,36 @@ func readPE(data []byte) (facts *PEFacts, imports []string, export string, ferr 
 			imports = append(imports, imp.Name)
 		}
 	}
-	export = f.Export.Name
-
-	for _, typ := range f.Resources.Entries {
-		if typ.ID != rtVersion && typ.ID != rtManifest {
-			continue
+	hdr, herr := pehdr.Parse(data)
+	if herr != nil {
+		return facts, imports, "", &offErr{herr.(*pehdr.Error).Off, herr.(*pehdr.Error).Msg}
+	}
+	export = exportName(hdr, data)
+	if raw := resourceData(hdr, data, rtVersion); raw != nil {
+		strs, fixed := parseVersionInfo(raw)
+		if len(strs) > 0 {
+			facts.VersionStrings = strs
 		}
-		raw := firstResourceData(f, typ, data)
-		if raw == nil {
-			continue
+		if fixed != nil {
+			facts.FileVersion = fixed[0]
+			facts.ProductVersion = fixed[1]
 		}
-		switch typ.ID {
-		case rtVersion:
-			if facts.VersionStrings == nil {
-				strs, fixed := parseVersionInfo(raw)
-				if len(strs) > 0 {
-					facts.VersionStrings = strs
-				}
-				if fixed != nil {
-					facts.FileVersion = fixed[0]
-					facts.ProductVersion = fixed[1]
-				}
-			}
-		case rtManifest:
-			if facts.Manifest == "" {
-				facts.Manifest = manifestIdentity(raw)
-			}
-		}
+	}
+	if raw := resourceData(hdr, data, rtManifest); raw != nil {
+		facts.Manifest = manifestIdentity(raw)
 	}
 	return facts, imports, export, nil
-}
-
-// firstResourceData follows type → first name → first language to the data
-// bytes, bounded by the file.
-func firstResourceData(f *pe.File, typ pe.ResourceDirectoryEntry, data []byte) []byte {
-	e := typ
-	for depth := 0; depth < 3 && e.IsResourceDir; depth++ {
-		if len(e.Directory.Entries) == 0 {
-			return nil
-		}
-		e = e.Directory.Entries[0]
-	}
-	if e.IsResourceDir {
-		return nil
-	}
-	rva, size := e.Data.Struct.OffsetToData, e.Data.Struct.Size
-	if size == 0 || size > maxResourceBytes {
-		return nil
-	}
-	off := f.GetOffsetFromRva(rva)
-	if uint64(off)+uint64(size) > uint64(len(data)) {
-		return nil
-	}
-	return data[off : off+size]
 }
 
 // parseVersionInfo walks a VS_VERSIONINFO block: a tree of
 // {wLength, wValueLength, wType, szKey (UTF-16), padding, value, children}.
 // It returns the StringFileInfo strings and the fixed file/product versions.
 func parseVersionInfo(b []byte) (map[string]string, *[2]string) {
-	strs := map[string]string{}
+	// String tables are keyed "LLLLCCCC" (language, code page); a file
+	// may carry several languages (Wine's kernel32.dll starts with Arabic).
+	// English (0409) wins, then language-neutral (0000), then the first.
+	tables := map[string]map[string]string{}
+	var order []string
 	var fixed *[2]string
 	var walk func(b []byte, depth int, parentKey string)
 	walk = func(b []byte, depth int, parentKey string) {
@@ -199,8 +175,14 @@ func parseVersionInfo(b []byte) (map[string]string, *[2]string) {
 				}
 			case depth == 3 && parentKey != "" && key != "":
 				s, _ := utf16z(val)
-				if _, dup := strs[key]; !dup {
-					strs[key] = strings.TrimSpace(s)
+				t := tables[parentKey]
+				if t == nil {
+					t = map[string]string{}
+					tables[parentKey] = t
+					order = append(order, parentKey)
+				}
+				if _, dup := t[key]; !dup {
+					t[key] = strings.TrimSpace(s)
 				}
 			}
 			if pos < len(blk) && (depth == 0 || (depth == 1 && key == "StringFileInfo") || depth == 2) {
@@ -214,6 +196,29 @@ func parseVersionInfo(b []byte) (map[string]string, *[2]string) {
 		}
 	}
 	walk(b, 0, "")
+	pick := func(prefix string) map[string]string {
+		for _, k := range order {
+			if strings.HasPrefix(strings.ToLower(k), prefix) {
+				return tables[k]
+			}
+		}
+		return nil
+	}
+	strs := pick("0409")
+	if strs == nil {
+		strs = pick("0000")
+	}
+	if strs == nil && len(order) > 0 {
+		strs = tables[order[0]]
+	}
+	// Keys the chosen table lacks come from the others, in file order.
+	for _, k := range order {
+		for key, v := range tables[k] {
+			if _, ok := strs[key]; !ok {
+				strs[key] = v
+			}
+		}
+	}
 	if len(strs) == 0 {
 		strs = nil
 	}

@@ -20,8 +20,8 @@ import (
 // Floors: the totals may only go up. The lead raises them as rules land;
 // false bundled claims must stay at zero.
 const (
-	floorVersions  = 0
-	floorPresences = 0
+	floorVersions  = 88
+	floorPresences = 213
 )
 
 const corpusFile = "../../fixtures/corpus/accuracy.json"
@@ -446,5 +446,57 @@ func TestAccuracy(t *testing.T) {
 	}
 	if tot.falseN > 0 {
 		t.Errorf("%d false bundled claims (see FALSE lines above)", tot.falseN)
+	}
+}
+
+// TestAccuracyScoring checks the scoring on made-up findings (no download).
+func TestAccuracyScoring(t *testing.T) {
+	canon := newCanonicalizer([]fingerprint.Rule{
+		{Name: "xz", Aliases: []string{"liblzma"}},
+		{Name: "zlib"},
+		{Name: "libpng"},
+	})
+	ruleNames := map[string]bool{"xz": true, "zlib": true, "libpng": true}
+	rep := &fingerprint.FileReport{Findings: []fingerprint.Finding{
+		{Name: "liblzma", Version: "5.2.3", PURL: "pkg:generic/xz@5.2.3"},
+		{Name: "zlib", Version: "1.2.8", PURL: "pkg:generic/zlib@1.2.8"},
+		{Name: "libpng", Version: "", PURL: "pkg:generic/libpng"},
+		{Name: "golang.org/x/sys", Version: "v0.1.0", PURL: "pkg:golang/golang.org/x/sys@v0.1.0"},
+		{Name: "7-Zip", Version: "21.7", PURL: "pkg:generic/7-zip@21.7", Evidence: []fingerprint.Evidence{{Rule: "pe.product"}}},
+	}}
+	libs, ids := claims(rep, canon, ruleNames)
+	if len(libs) != 3 || len(ids) != 1 || libs[0].Name != "xz" {
+		t.Fatalf("claims: %+v / %+v", libs, ids)
+	}
+	bin := binEntry{Complete: true, Truth: []truthLib{
+		{Name: "xz", Version: "5.2.3", Source: "s"},
+		{Name: "zlib", Version: "1.2.11", Source: "s"},
+		{Name: "bzip2", Version: "", Source: "s"},
+		{Name: "7-zip", Version: "21.07", AltVersions: []string{"21.7"}, Source: "s"},
+	}}
+	s := scoreBinary(bin, false, libs, ids, canon)
+	if s.vFound != 2 || s.vTotal != 3 || s.pFound != 3 || s.pTotal != 4 || s.falseN != 1 || s.wrongN != 1 {
+		t.Errorf("complete: %+v", s)
+	}
+	// Not complete: libpng is no false claim, unless the metadata says the
+	// binary does not bundle it.
+	bin.Complete = false
+	if s := scoreBinary(bin, false, libs, ids, canon); s.falseN != 0 {
+		t.Errorf("incomplete: %+v", s)
+	}
+	bin.NotBundled = []named{{Name: "libpng", Why: "imported"}}
+	if s := scoreBinary(bin, false, libs, ids, canon); s.falseN != 1 {
+		t.Errorf("notBundled: %+v", s)
+	}
+	bin.NotBundled = nil
+	bin.Tolerate = []named{{Name: "libpng", Why: "fork"}}
+	bin.Complete = true
+	if s := scoreBinary(bin, false, libs, ids, canon); s.falseN != 0 {
+		t.Errorf("tolerate: %+v", s)
+	}
+	// A negative binary: every library claim outside the truth is false; the
+	// file's own product identity is not.
+	if s := scoreBinary(binEntry{}, true, libs, ids, canon); s.falseN != 3 || len(s.identities) != 1 {
+		t.Errorf("negative: %+v", s)
 	}
 }

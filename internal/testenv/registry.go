@@ -191,7 +191,8 @@ func fetchDebian(cache, pkg, version string) (map[string][]byte, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, pkg+"_"+strings.ReplaceAll(version, ":", "%3a")+"_*.deb"))
+	pattern := filepath.Join(dir, pkg+"_"+strings.ReplaceAll(version, ":", "%3a")+"_*.deb")
+	matches, _ := filepath.Glob(pattern)
 	if len(matches) == 0 {
 		download := func() ([]byte, error) {
 			cmd := exec.Command("apt-get", "download", pkg+"="+version)
@@ -207,9 +208,9 @@ func fetchDebian(cache, pkg, version string) (map[string][]byte, error) {
 				return nil, fmt.Errorf("apt-get download: %v: %s", err, out)
 			}
 		}
-		matches, _ = filepath.Glob(filepath.Join(dir, pkg+"_*.deb"))
+		matches, _ = filepath.Glob(pattern)
 		if len(matches) == 0 {
-			return nil, fmt.Errorf("apt-get download wrote no .deb")
+			return nil, fmt.Errorf("apt-get download wrote no %s", filepath.Base(pattern))
 		}
 	}
 	deb, err := os.ReadFile(matches[0])
