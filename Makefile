@@ -6,7 +6,8 @@ FIXTURES  ?= .fixtures
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The oracles and tools the tests use, as "command:debian-package".
 TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
-             7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode objcopy:binutils
+             7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode objcopy:binutils \
+             monodis:mono-utils
 # Packages checked by name: unrelated Windows binaries that the fingerprint
 # tests must not misidentify, and GNU time for make bench (`command -v time`
 # finds the shell keyword, not /usr/bin/time).

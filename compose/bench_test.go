@@ -25,7 +25,7 @@ func BenchmarkValidate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	doc := spdxJSON(b, res.Document)
+	doc := spdxJSON(b, res.Document())
 	for b.Loop() {
 		Validate(doc)
 	}

@@ -48,7 +48,7 @@ func TestOutputsValidateAgainstSchemas(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
 			res := mustCompose(t, v.inv(), v.opts(t))
-			b := spdxJSON(t, res.Document)
+			b := spdxJSON(t, res.Document())
 			validateAgainst(t, spdx23, "SPDX JSON (2.3 schema)", b)
 			validateAgainst(t, spdx231, "SPDX JSON (2.3.1 schema)", b)
 			var c bytes.Buffer
@@ -81,7 +81,7 @@ func TestOutputsValidateAgainstSchemas(t *testing.T) {
 // (what tools-golang writes when Package.Files is filled) is rejected.
 func TestSchemaRejectsFilesInsidePackage(t *testing.T) {
 	res := mustCompose(t, pkgInventory(), Options{Created: testCreated})
-	doc := *res.Document
+	doc := *res.Document()
 	p := *doc.Packages[1]
 	p.Files = []*v2_3.File{doc.Files[0]}
 	doc.Packages = []*v2_3.Package{doc.Packages[0], &p}
@@ -127,9 +127,9 @@ func shuffled(inv *inspect.Inventory, seed int64) *inspect.Inventory {
 
 func allFormats(t *testing.T, res *Result) [3][]byte {
 	var out [3][]byte
-	out[0] = spdxJSON(t, res.Document)
+	out[0] = spdxJSON(t, res.Document())
 	var tv, cd bytes.Buffer
-	if err := WriteSPDXTagValue(&tv, res.Document); err != nil {
+	if err := WriteSPDXTagValue(&tv, res.Document()); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteCycloneDX(&cd, res); err != nil {
@@ -155,9 +155,9 @@ func TestDeterministicBytes(t *testing.T) {
 			}
 			// Writing does not change the document (the tag-value writer sorts in place).
 			res := mustCompose(t, v.inv(), v.opts(t))
-			before := spdxJSON(t, res.Document)
+			before := spdxJSON(t, res.Document())
 			allFormats(t, res)
-			if !bytes.Equal(before, spdxJSON(t, res.Document)) {
+			if !bytes.Equal(before, spdxJSON(t, res.Document())) {
 				t.Errorf("writing changed the document")
 			}
 		})
@@ -167,7 +167,7 @@ func TestDeterministicBytes(t *testing.T) {
 func TestNoElementTwice(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
-			d := parseDoc(t, spdxJSON(t, mustCompose(t, v.inv(), v.opts(t)).Document))
+			d := parseDoc(t, spdxJSON(t, mustCompose(t, v.inv(), v.opts(t)).Document()))
 			ids := map[string]bool{}
 			nameVersion := map[string]bool{}
 			for _, p := range d.Packages {
@@ -208,7 +208,7 @@ func TestNoElementTwice(t *testing.T) {
 // whose bytes hold it, or the installer.
 func TestFilesAndContainment(t *testing.T) {
 	inv := burnInventory()
-	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document))
+	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document()))
 	if len(d.Files) != len(inv.Files) {
 		t.Fatalf("%d files in the document, %d in the inventory", len(d.Files), len(inv.Files))
 	}
@@ -260,7 +260,7 @@ func TestFilesAndContainment(t *testing.T) {
 func TestVerificationCodes(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
-			doc := mustCompose(t, v.inv(), v.opts(t)).Document
+			doc := mustCompose(t, v.inv(), v.opts(t)).Document()
 			files := map[common.ElementID]*v2_3.File{}
 			for _, f := range doc.Files {
 				files[f.FileSPDXIdentifier] = f
@@ -298,7 +298,7 @@ func TestVerificationCodes(t *testing.T) {
 func TestRootPackage(t *testing.T) {
 	inv := burnInventory()
 	res := mustCompose(t, inv, cpythonOptions(t))
-	d := parseDoc(t, spdxJSON(t, res.Document))
+	d := parseDoc(t, spdxJSON(t, res.Document()))
 	root := d.Packages[0]
 	if root.SPDXID != RootID || root.PrimaryPackagePurpose != "INSTALL" || root.PackageFileName != inv.Artifact.Name {
 		t.Errorf("root: %+v", root)
@@ -336,7 +336,7 @@ func TestRootPackage(t *testing.T) {
 	// Another product gets no CPython CPE.
 	o := cpythonOptions(t)
 	o.Name, o.Version = "Other App", "1.0"
-	d = parseDoc(t, spdxJSON(t, mustCompose(t, inv, o).Document))
+	d = parseDoc(t, spdxJSON(t, mustCompose(t, inv, o).Document()))
 	for _, r := range d.Packages[0].ExternalRefs {
 		if r.ReferenceType == "cpe23Type" {
 			t.Errorf("non-CPython installer got CPE %s", r.ReferenceLocator)
@@ -346,7 +346,7 @@ func TestRootPackage(t *testing.T) {
 
 func TestSubInstallers(t *testing.T) {
 	inv := burnInventory()
-	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document))
+	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document()))
 	for _, name := range []string{"core", "lib", "tcltk"} {
 		p := d.Packages[d.pkg(t, name)]
 		if p.PrimaryPackagePurpose != "INSTALL" || !d.hasRel(RootID, "CONTAINS", p.SPDXID) {
@@ -394,7 +394,7 @@ func hasNote(anns []struct{ Annotator, AnnotationType, AnnotationDate, Comment s
 // importing module; evidence in an annotation.
 func TestComponentRelationships(t *testing.T) {
 	inv := burnInventory()
-	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document))
+	d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document()))
 	lib := d.Packages[d.pkg(t, "lib")].SPDXID
 	openssl := d.Packages[d.pkg(t, "openssl")]
 	// Two library files (libcrypto, libssl): no single package file name.
@@ -439,7 +439,7 @@ func TestComponentRelationships(t *testing.T) {
 
 // pip's vendored distributions DEPEND_ON from pip, with pkg:pypi PURLs.
 func TestPipVendored(t *testing.T) {
-	d := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document))
+	d := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document()))
 	pip := d.Packages[d.pkg(t, "pip")]
 	for _, name := range []string{"requests", "urllib3"} {
 		p := d.Packages[d.pkg(t, name)]
@@ -477,7 +477,7 @@ func TestStrictConflicts(t *testing.T) {
 	if err != nil || len(strict.Conflicts) == 0 || !slices.Equal(strict.Conflicts, plain.Conflicts) {
 		t.Fatalf("Strict: err %v, conflicts %v", err, strict.Conflicts)
 	}
-	if !bytes.Equal(spdxJSON(t, plain.Document), spdxJSON(t, strict.Document)) {
+	if !bytes.Equal(spdxJSON(t, plain.Document()), spdxJSON(t, strict.Document())) {
 		t.Errorf("Strict changed the document")
 	}
 }
@@ -504,11 +504,11 @@ func TestBadOptions(t *testing.T) {
 // Identifiers are derived from content: they do not change when unrelated
 // elements are added.
 func TestIdentifiersStable(t *testing.T) {
-	a := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document))
+	a := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document()))
 	inv := burnInventory()
 	inv.Files = append(inv.Files, file("python-3.13.15-amd64.exe/lib.msi/Lib/aaa.py", inspect.KindText, "lib_AllUsers"))
 	inv.Components = append(inv.Components, inspect.Component{Name: "aaa", Version: "1", Linkage: "static", Files: []string{"python-3.13.15-amd64.exe/lib.msi/Lib/aaa.py"}})
-	b := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document))
+	b := parseDoc(t, spdxJSON(t, mustCompose(t, inv, cpythonOptions(t)).Document()))
 	for _, f := range a.Files {
 		if b.fileID(t, strings.TrimPrefix(f.FileName, "./")) != f.SPDXID {
 			t.Errorf("%s changed identifier", f.FileName)
@@ -524,12 +524,12 @@ func TestIdentifiersStable(t *testing.T) {
 func TestTagValueKeepsAnnotations(t *testing.T) {
 	res := mustCompose(t, burnInventory(), cpythonOptions(t))
 	var tv bytes.Buffer
-	if err := WriteSPDXTagValue(&tv, res.Document); err != nil {
+	if err := WriteSPDXTagValue(&tv, res.Document()); err != nil {
 		t.Fatal(err)
 	}
 	s := tv.String()
 	n := 0
-	for _, p := range res.Document.Packages {
+	for _, p := range res.Document().Packages {
 		n += len(p.Annotations)
 	}
 	if got := strings.Count(s, "\nAnnotator: Tool: installer-sbom-0.1.0\n"); got != n || n == 0 {
@@ -549,7 +549,7 @@ func TestEveryPackageBackedByEvidence(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
 			inv := v.inv()
-			d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, v.opts(t)).Document))
+			d := parseDoc(t, spdxJSON(t, mustCompose(t, inv, v.opts(t)).Document()))
 			subs := map[string]bool{}
 			for _, p := range inv.Packages {
 				subs[orDefault(p.Name, p.ID)] = true

@@ -12,18 +12,12 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 )
 
-// Property names used in the CycloneDX output for facts that have no
-// CycloneDX field of their own.
-const (
-	cdxPropAnnotation = "installer-sbom:annotation" // one per SPDX annotation, same text
-	cdxPropIdentity   = "installer-sbom:identity"   // the installer's signature-invariant identity
-	cdxPropSPDXID     = "installer-sbom:spdxid"
-	cdxPropLinkage    = "installer-sbom:linkage"
-	cdxPropContained  = "installer-sbom:contained-by" // packages that CONTAIN a library
-	cdxPropSourceInfo = "installer-sbom:source-info"
-	cdxPropUnverified = "installer-sbom:unverified"
-	cdxPropComment    = "installer-sbom:comment"
-)
+// FormatCycloneDXJSON is the output format name of the CycloneDX writer.
+const FormatCycloneDXJSON = "cyclonedx-json"
+
+func init() {
+	RegisterFormat(Format{Name: FormatCycloneDXJSON, Ext: ".cdx.json", MediaType: "application/vnd.cyclonedx+json", Write: WriteCycloneDX})
+}
 
 // WriteCycloneDX writes the composed result as CycloneDX 1.6 JSON with the
 // same content as the SPDX document: the installer is the metadata
@@ -79,7 +73,7 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 			c.Components = &kids
 		}
 		if cb := containedBy[id]; len(cb) > 0 {
-			props := append(deref(c.Properties), cdx.Property{Name: cdxPropContained, Value: strings.Join(cb, " ")})
+			props := append(deref(c.Properties), cdx.Property{Name: PropContained, Value: strings.Join(cb, " ")})
 			c.Properties = &props
 		}
 		return c
@@ -107,7 +101,7 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 	bom.SerialNumber = fmt.Sprintf("urn:uuid:%s-%s-%s-%s-%s", u[0:8], u[8:12], u[12:16], u[16:20], u[20:32])
 	bom.Version = 1
 
-	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: "installer-sbom", Version: strings.TrimPrefix(m.tool, "installer-sbom-")}
+	tool := cdx.Component{Type: cdx.ComponentTypeApplication, Name: ToolName, Version: strings.TrimPrefix(m.tool, ToolName+"-")}
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: m.created,
 		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{tool}},
@@ -188,26 +182,26 @@ func cdxPackage(p *pkgNode) cdx.Component {
 	if len(refs) > 0 {
 		c.ExternalReferences = &refs
 	}
-	props := []cdx.Property{{Name: cdxPropSPDXID, Value: p.id}}
+	props := []cdx.Property{{Name: PropSPDXID, Value: p.id}}
 	for _, r := range p.refs {
 		if r.typ == IdentityRefType {
-			props = append(props, cdx.Property{Name: cdxPropIdentity, Value: r.locator})
+			props = append(props, cdx.Property{Name: PropIdentity, Value: r.locator})
 		}
 	}
 	if p.linkage != "" {
-		props = append(props, cdx.Property{Name: cdxPropLinkage, Value: p.linkage})
+		props = append(props, cdx.Property{Name: PropLinkage, Value: p.linkage})
 	}
 	if p.sourceInfo != "" {
-		props = append(props, cdx.Property{Name: cdxPropSourceInfo, Value: p.sourceInfo})
+		props = append(props, cdx.Property{Name: PropSourceInfo, Value: p.sourceInfo})
 	}
 	if p.comment != "" {
-		props = append(props, cdx.Property{Name: cdxPropComment, Value: p.comment})
+		props = append(props, cdx.Property{Name: PropComment, Value: p.comment})
 	}
 	if p.role == roleUnverified {
-		props = append(props, cdx.Property{Name: cdxPropUnverified, Value: "true"})
+		props = append(props, cdx.Property{Name: PropUnverified, Value: "true"})
 	}
 	for _, n := range p.notes {
-		props = append(props, cdx.Property{Name: cdxPropAnnotation, Value: n})
+		props = append(props, cdx.Property{Name: PropAnnotation, Value: n})
 	}
 	c.Properties = &props
 	if len(p.evidence) > 0 {
@@ -239,7 +233,7 @@ func cdxFile(f *fileNode) cdx.Component {
 	c := cdx.Component{BOMRef: f.id, Type: cdx.ComponentTypeFile, Name: f.path,
 		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.sha1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.sha256}}}
 	if f.comment != "" {
-		c.Properties = &[]cdx.Property{{Name: cdxPropComment, Value: f.comment}}
+		c.Properties = &[]cdx.Property{{Name: PropComment, Value: f.comment}}
 	}
 	return c
 }

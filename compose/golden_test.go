@@ -14,31 +14,28 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // person once (see the commit that added them); regenerate with
 // `go test ./compose -run TestGolden -update` and review the diff.
 func TestGolden(t *testing.T) {
+	// The format of each golden file follows from its extension (see
+	// FormatForFile), so every registered format is written by the same
+	// code path as the CLI's --format.
 	cases := []struct {
-		file   string
-		res    func(t *testing.T) *Result
-		format string
+		file string
+		res  func(t *testing.T) *Result
 	}{
-		{"burn.spdx.json", func(t *testing.T) *Result { return mustCompose(t, burnInventory(), cpythonOptions(t)) }, "json"},
-		{"embed-zip.spdx.json", func(t *testing.T) *Result { return mustCompose(t, embedZipInventory(), cpythonOptions(t)) }, "json"},
-		{"pkg.spdx.json", goldenPkg, "json"},
-		{"pkg.spdx", goldenPkg, "tag-value"},
-		{"pkg.cdx.json", goldenPkg, "cyclonedx"},
+		{"burn.spdx.json", func(t *testing.T) *Result { return mustCompose(t, burnInventory(), cpythonOptions(t)) }},
+		{"embed-zip.spdx.json", func(t *testing.T) *Result { return mustCompose(t, embedZipInventory(), cpythonOptions(t)) }},
+		{"pkg.spdx.json", goldenPkg},
+		{"pkg.spdx", goldenPkg},
+		{"pkg.cdx.json", goldenPkg},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
+			format, ok := FormatForFile(c.file)
+			if !ok {
+				t.Fatalf("no registered format has the extension of %s", c.file)
+			}
 			res := c.res(t)
 			var buf bytes.Buffer
-			var err error
-			switch c.format {
-			case "json":
-				err = WriteSPDXJSON(&buf, res.Document)
-			case "tag-value":
-				err = WriteSPDXTagValue(&buf, res.Document)
-			case "cyclonedx":
-				err = WriteCycloneDX(&buf, res)
-			}
-			if err != nil {
+			if err := format.Write(&buf, res); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", c.file)

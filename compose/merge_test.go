@@ -46,11 +46,11 @@ func TestReadSourceSBOMPartialCPythonFiles(t *testing.T) {
 // output is one.
 func TestReadSourceSBOMCompleteDocument(t *testing.T) {
 	res := mustCompose(t, burnInventory(), cpythonOptions(t))
-	s, err := ReadSourceSBOM(bytes.NewReader(spdxJSON(t, res.Document)), "python-3.13.15-amd64.exe.spdx.json")
+	s, err := ReadSourceSBOM(bytes.NewReader(spdxJSON(t, res.Document())), "python-3.13.15-amd64.exe.spdx.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.DocumentName != "python-3.13.15-amd64.exe" || !strings.HasPrefix(s.Namespace, DefaultNamespaceBase) || len(s.Packages) != len(res.Document.Packages) {
+	if s.DocumentName != "python-3.13.15-amd64.exe" || !strings.HasPrefix(s.Namespace, DefaultNamespaceBase) || len(s.Packages) != len(res.Document().Packages) {
 		t.Errorf("complete document: name %q namespace %q %d packages", s.DocumentName, s.Namespace, len(s.Packages))
 	}
 }
@@ -95,7 +95,7 @@ func TestMergeTakesIdentifiersLicenseAndLocation(t *testing.T) {
 	inv := burnInventory()
 	inv.Components[1].CPE = "" // the bytes give no CPE: it comes from the source
 	res := mustCompose(t, inv, o)
-	d := parseDoc(t, spdxJSON(t, res.Document))
+	d := parseDoc(t, spdxJSON(t, res.Document()))
 	p := d.Packages[d.pkg(t, "openssl")]
 	if p.VersionInfo != "3.0.21" || p.LicenseConcluded != "Apache-2.0" ||
 		p.DownloadLocation != "https://github.com/python/cpython-source-deps/archive/refs/tags/openssl-3.0.21.tar.gz" {
@@ -132,7 +132,7 @@ func TestMergeTakesIdentifiersLicenseAndLocation(t *testing.T) {
 // A component whose version the bytes do not reveal takes the source's
 // version, with an annotation saying so.
 func TestMergeVersionFromSource(t *testing.T) {
-	d := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document))
+	d := parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), cpythonOptions(t)).Document()))
 	p := d.Packages[d.pkg(t, "expat")]
 	if p.VersionInfo != "2.8.2" {
 		t.Errorf("expat version %q, want 2.8.2 from sbom.spdx.json", p.VersionInfo)
@@ -141,7 +141,7 @@ func TestMergeVersionFromSource(t *testing.T) {
 		t.Errorf("expat annotations %+v", p.Annotations)
 	}
 	// Without the source, no version is claimed: it is a known unknown.
-	d = parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), Options{Created: testCreated}).Document))
+	d = parseDoc(t, spdxJSON(t, mustCompose(t, burnInventory(), Options{Created: testCreated}).Document()))
 	if v := d.Packages[d.pkg(t, "expat")].VersionInfo; v != "NOASSERTION" {
 		t.Errorf("expat version %q without a source SBOM", v)
 	}
@@ -151,7 +151,7 @@ func TestMergeVersionFromSource(t *testing.T) {
 // reported in Result.Conflicts.
 func TestMergeVersionConflict(t *testing.T) {
 	res := mustCompose(t, embedZipInventory(), cpythonOptions(t))
-	d := parseDoc(t, spdxJSON(t, res.Document))
+	d := parseDoc(t, spdxJSON(t, res.Document()))
 	p := d.Packages[d.pkg(t, "openssl")]
 	if p.VersionInfo != "3.0.15" {
 		t.Errorf("openssl version %q, want the bytes' 3.0.15", p.VersionInfo)
@@ -202,7 +202,7 @@ func TestMergeUnverified(t *testing.T) {
 	if !slices.Equal(res.Unverified, want) {
 		t.Errorf("unverified:\n%s\nwant:\n%s", strings.Join(res.Unverified, "\n"), strings.Join(want, "\n"))
 	}
-	d := parseDoc(t, spdxJSON(t, res.Document))
+	d := parseDoc(t, spdxJSON(t, res.Document()))
 	for _, p := range d.Packages {
 		if p.Name == "macholib" || p.Name == "tk" || (p.Name == "mpdecimal" && p.VersionInfo == "2.5.1") {
 			t.Errorf("unverified %s %s is in the document", p.Name, p.VersionInfo)
@@ -215,7 +215,7 @@ func TestMergeUnverified(t *testing.T) {
 	if !slices.Equal(res.Unverified, want) {
 		t.Errorf("IncludeUnverified changed Result.Unverified: %v", res.Unverified)
 	}
-	d = parseDoc(t, spdxJSON(t, res.Document))
+	d = parseDoc(t, spdxJSON(t, res.Document()))
 	kept := 0
 	for _, p := range d.Packages {
 		if !hasNote(p.Annotations, "unverified:") {
@@ -257,7 +257,7 @@ func TestMergeMpdecimalInBothSources(t *testing.T) {
 		{"2.5.1", "2.5.1", "sbom.spdx.json", "mpdecimal 4.0.0 (externals.spdx.json SPDXRef-PACKAGE-mpdecimal)"},
 	} {
 		res := mustCompose(t, mpdec(tc.bytes), cpythonOptions(t))
-		d := parseDoc(t, spdxJSON(t, res.Document))
+		d := parseDoc(t, spdxJSON(t, res.Document()))
 		p := d.Packages[d.pkg(t, "mpdecimal")]
 		if p.VersionInfo != tc.want || !hasNote(p.Annotations, "source-sbom:", tc.matched) || !strings.Contains(p.DownloadLocation, tc.want) {
 			t.Errorf("bytes %s: version %q download %q annotations %+v", tc.bytes, p.VersionInfo, p.DownloadLocation, p.Annotations)
@@ -272,7 +272,7 @@ func TestMergeMpdecimalInBothSources(t *testing.T) {
 		}
 	}
 	res := mustCompose(t, mpdec(""), cpythonOptions(t))
-	d := parseDoc(t, spdxJSON(t, res.Document))
+	d := parseDoc(t, spdxJSON(t, res.Document()))
 	p := d.Packages[d.pkg(t, "mpdecimal")]
 	if p.VersionInfo != "NOASSERTION" || !hasNote(p.Annotations, "version-ambiguous:", "2.5.1", "4.0.0") {
 		t.Errorf("no version in bytes: version %q annotations %+v", p.VersionInfo, p.Annotations)
@@ -354,7 +354,7 @@ func TestUnverifiedDeduplicated(t *testing.T) {
 	o.IncludeUnverified = true
 	res := mustCompose(t, pkgInventory(), o)
 	names := map[string]int{}
-	for _, p := range res.Document.Packages {
+	for _, p := range res.Document().Packages {
 		names[p.PackageName+"@"+p.PackageVersion]++
 	}
 	for n, c := range names {

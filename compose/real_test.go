@@ -51,7 +51,7 @@ func TestRealEmbedZip(t *testing.T) {
 	}
 	opts := cpythonOptions(t)
 	res := mustCompose(t, inv, opts)
-	b := spdxJSON(t, res.Document)
+	b := spdxJSON(t, res.Document())
 	checkRealDocument(t, inv, opts, res, b)
 
 	d := parseDoc(t, b)
@@ -103,7 +103,7 @@ func TestRealBurnBundle(t *testing.T) {
 	inv := realBurn(t)
 	opts := Options{Created: testCreated, ToolVersion: "0.1.0", Creators: []string{"Organization: Test"}}
 	res := mustCompose(t, inv, opts)
-	b := spdxJSON(t, res.Document)
+	b := spdxJSON(t, res.Document())
 	// The bytes show no version for libffi (its DLL has no version
 	// resource) and the stub bootstrapper has none.
 	checkRealDocument(t, inv, opts, res, b, "libffi", "stub.exe")
@@ -213,7 +213,7 @@ func checkRealDocument(t *testing.T, inv *inspect.Inventory, opts Options, res *
 		}
 	}
 	again := mustCompose(t, inv, opts)
-	if !bytes.Equal(b, spdxJSON(t, again.Document)) {
+	if !bytes.Equal(b, spdxJSON(t, again.Document())) {
 		t.Errorf("two runs differ")
 	}
 }

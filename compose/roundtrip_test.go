@@ -17,7 +17,7 @@ func TestSPDXReadsBack(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
 			res := mustCompose(t, v.inv(), v.opts(t))
-			js := spdxJSON(t, res.Document)
+			js := spdxJSON(t, res.Document())
 			fromJSON, err := spdxjson.Read(bytes.NewReader(js))
 			if err != nil {
 				t.Fatal(err)
@@ -26,14 +26,14 @@ func TestSPDXReadsBack(t *testing.T) {
 				t.Errorf("JSON read back writes different bytes")
 			}
 			var tv bytes.Buffer
-			if err := WriteSPDXTagValue(&tv, res.Document); err != nil {
+			if err := WriteSPDXTagValue(&tv, res.Document()); err != nil {
 				t.Fatal(err)
 			}
 			fromTV, err := tagvalue.Read(&tv)
 			if err != nil {
 				t.Fatalf("tag-value does not read back: %v", err)
 			}
-			want := counts(res.Document)
+			want := counts(res.Document())
 			if got := counts(fromTV); got != want {
 				t.Errorf("tag-value read back: %+v, written %+v", got, want)
 			}
@@ -95,18 +95,18 @@ func TestCycloneDXReferences(t *testing.T) {
 					t.Errorf("bom-ref %s appears %d times", r, n)
 				}
 			}
-			for _, p := range res.Document.Packages {
+			for _, p := range res.Document().Packages {
 				if refs["SPDXRef-"+string(p.PackageSPDXIdentifier)] != 1 {
 					t.Errorf("package %s is not a component", p.PackageSPDXIdentifier)
 				}
 			}
-			for _, f := range res.Document.Files {
+			for _, f := range res.Document().Files {
 				if refs["SPDXRef-"+string(f.FileSPDXIdentifier)] != 1 {
 					t.Errorf("file %s is not a component", f.FileSPDXIdentifier)
 				}
 			}
 			links := 0
-			for _, r := range res.Document.Relationships {
+			for _, r := range res.Document().Relationships {
 				switch r.Relationship {
 				case "STATIC_LINK", "DYNAMIC_LINK", "DEPENDS_ON":
 					links++

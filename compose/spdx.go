@@ -9,8 +9,65 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
-	"github.com/spdx/tools-golang/tagvalue"
 )
+
+// Output format names of the SPDX 2.3 writers.
+const (
+	FormatSPDXJSON     = "spdx-json"
+	FormatSPDXTagValue = "spdx-tag-value"
+)
+
+func init() {
+	RegisterFormat(Format{Name: FormatSPDXJSON, Ext: ".spdx.json", MediaType: "application/spdx+json",
+		Write: func(w io.Writer, res *Result) error {
+			doc, err := res.SPDX()
+			if err != nil {
+				return err
+			}
+			return WriteSPDXJSON(w, doc)
+		}})
+}
+
+// errInvalidOutput means compose produced a document that fails the SPDX
+// 2.3 schema: a bug in compose, never the input's fault.
+var errInvalidOutput = errors.New("compose: the composed document is not valid SPDX 2.3")
+
+// SPDX returns the result as an SPDX 2.3 document, checked against the SPDX
+// 2.3 JSON schema. It is built on the first call; later calls return the
+// same document.
+func (r *Result) SPDX() (*v2_3.Document, error) {
+	if r == nil || r.m == nil {
+		return nil, errors.New("compose: SPDX needs a Result from Compose")
+	}
+	r.spdxOnce.Do(func() { r.spdxDoc, r.spdxErr = r.m.checkedSPDX() })
+	return r.spdxDoc, r.spdxErr
+}
+
+// Document is SPDX without the error: nil when the document cannot be
+// built, which is a bug in compose (SPDX says why).
+func (r *Result) Document() *v2_3.Document {
+	doc, _ := r.SPDX()
+	return doc
+}
+
+// checkedSPDX renders the model and checks the rendering against the SPDX
+// 2.3 JSON schema.
+func (m *model) checkedSPDX() (*v2_3.Document, error) {
+	doc, err := m.spdx()
+	if err != nil {
+		return nil, err
+	}
+	var buf strings.Builder
+	if err := WriteSPDXJSON(&buf, doc); err != nil {
+		return nil, fmt.Errorf("compose: writing the document: %w", err)
+	}
+	for _, p := range Validate([]byte(buf.String())) {
+		if p.Rule == RuleSchema {
+			return nil, fmt.Errorf("%w: %s", errInvalidOutput, p)
+		}
+	}
+	return doc, nil
+}
 
 // spdx renders the model as a tools-golang SPDX 2.3 document. Files go into
 // the document's file list and are tied to packages with CONTAINS: filling
@@ -136,31 +193,4 @@ func WriteSPDXJSON(w io.Writer, doc *v2_3.Document) error {
 		return errors.New("compose: nil document")
 	}
 	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
-}
-
-// WriteSPDXTagValue writes the document in SPDX 2.3 tag-value form. The
-// tools-golang tag-value writer does not write annotations held by packages,
-// so they are written as document-level annotations that name their
-// package (SPDXREF); the caller's document is not modified.
-func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
-	if doc == nil {
-		return errors.New("compose: nil document")
-	}
-	cp := *doc
-	// The writer sorts these slices in place; give it copies.
-	cp.Files = append([]*v2_3.File(nil), doc.Files...)
-	cp.Annotations = append([]*v2_3.Annotation(nil), doc.Annotations...)
-	cp.Packages = nil
-	for _, p := range doc.Packages {
-		pc := *p
-		pc.Files = nil
-		pc.Annotations = nil
-		for i := range p.Annotations {
-			a := p.Annotations[i]
-			a.AnnotationSPDXIdentifier = common.DocElementID{ElementRefID: p.PackageSPDXIdentifier}
-			cp.Annotations = append(cp.Annotations, &a)
-		}
-		cp.Packages = append(cp.Packages, &pc)
-	}
-	return tagvalue.Write(&cp, w)
 }

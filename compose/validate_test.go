@@ -104,9 +104,9 @@ func TestValidateOtherRules(t *testing.T) {
 // A wrong verification code is caught.
 func TestValidateVerificationCode(t *testing.T) {
 	res := mustCompose(t, pkgInventory(), Options{Created: testCreated, Supplier: "X", Version: "1", Creators: []string{"Person: A"}})
-	res.Document.Packages[0].PackageVerificationCode.Value = strings.Repeat("0", 40)
+	res.Document().Packages[0].PackageVerificationCode.Value = strings.Repeat("0", 40)
 	found := false
-	for _, p := range Validate(spdxJSON(t, res.Document)) {
+	for _, p := range Validate(spdxJSON(t, res.Document())) {
 		found = found || (p.Element == RootID && p.Rule == RuleVerificationCode)
 	}
 	if !found {

@@ -1,11 +1,12 @@
 package inspect
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Container is what every format package is adapted to: a sequence of
@@ -116,7 +117,8 @@ func Formats() []string {
 }
 
 // OffsetError is implemented by format errors that know where in their
-// container they happened. Every format package's FormatError implements it.
+// container they happened: the *formaterr.Error every format package
+// returns, and the fingerprint engine's errors.
 type OffsetError interface {
 	error
 	Layer() string
@@ -138,7 +140,8 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s: limit %s=%d exceeded: %s", e.Layer, e.Limit, e.Value, e.What)
 }
 
-// ErrLimit is matched by errors.Is for every *LimitError.
-var ErrLimit = errors.New("limit exceeded")
+// ErrLimit is matched by errors.Is for every *LimitError and every format
+// package's limit error: one value for the whole walk.
+var ErrLimit = formaterr.ErrLimit
 
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }

@@ -36,7 +36,7 @@ func openAsar(src Source) (Container, error) {
 	}
 	c := &asarContainer{a: a}
 	for _, p := range a.Problems {
-		c.problems = append(c.problems, problemFrom(p.Entry, "asar", p))
+		c.problems = append(c.problems, problemFrom(p.Where, "asar", p))
 	}
 	return c, nil
 }

@@ -185,7 +185,7 @@ func (c *burnContainer) wrapCabError(pf burn.PayloadFile, err error) error {
 	if pf.Container.Truncated() {
 		msg += fmt.Sprintf(" (the file ends at %d, inside the container)", c.size)
 	}
-	return &burn.FormatError{Off: off, Msg: msg, Err: err}
+	return burn.Wrap(off, msg, err)
 }
 
 func (c *burnContainer) checkPayload(name string, p *burn.Payload, h hash.Hash, n int64) {

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"encoding/binary"
-	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -60,7 +59,7 @@ func openMSI(src Source) (Container, error) {
 		return nil, err
 	}
 	if f.Root().CLSID != msiRootCLSID {
-		return nil, &msi.FormatError{Off: -1, Msg: fmt.Sprintf("compound file with root CLSID %s is not an MSI database", cfb.CLSIDString(f.Root().CLSID))}
+		return nil, msi.Errorf(-1, "compound file with root CLSID %s is not an MSI database", cfb.CLSIDString(f.Root().CLSID))
 	}
 	db, err := msi.OpenCFB(f, &msi.Options{MaxTableBytes: src.Limits.TableBytes})
 	if err != nil {

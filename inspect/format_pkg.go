@@ -246,22 +246,13 @@ func (c *xarContainer) Describe() Description {
 	}
 	for _, err := range p.Problems {
 		path := ""
-		var fe *pkg.FormatError
-		if asPkgError(err, &fe) {
-			path = fe.Path
+		if fe, ok := err.(*pkg.FormatError); ok && fe.Layer() == "pkg" {
+			path = fe.Where
 		}
 		pr := problemFrom(path, "pkg", err)
 		d.Problems = append(d.Problems, pr)
 	}
 	return d
-}
-
-func asPkgError(err error, target **pkg.FormatError) bool {
-	fe, ok := err.(*pkg.FormatError)
-	if ok {
-		*target = fe
-	}
-	return ok
 }
 
 func xarSignature(x *xar.Reader, s *xar.Signature) Signature {

@@ -23,7 +23,7 @@ func FromInventory(inv *inspect.Inventory) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := FromSPDX(res.Document, inv.Artifact.Name, FormatSPDXJSON)
+	m, err := FromSPDX(res.Document(), inv.Artifact.Name, FormatSPDXJSON)
 	if err != nil {
 		return nil, err
 	}

@@ -92,12 +92,6 @@ type Component struct {
 	VersionFromSource bool `json:"versionFromSource,omitempty"`
 }
 
-// Annotation keywords compose writes (see the compose package comment).
-const (
-	noteUnverified        = "unverified:"
-	noteVersionFromSource = "version-from-source-sbom:"
-)
-
 // rootPrefix strips the installer's file name from every file path, when
 // every path starts with the same first segment and either that segment is
 // the installer's file name or the document was written by installer-sbom

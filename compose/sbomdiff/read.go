@@ -27,14 +27,6 @@ type ReadOptions struct {
 	MaxBytes int64 // 0 means DefaultMaxDocumentBytes
 }
 
-// CycloneDX property names compose writes (compose/cyclonedx.go).
-const (
-	cdxPropAnnotation = "installer-sbom:annotation"
-	cdxPropIdentity   = "installer-sbom:identity"
-	cdxPropSPDXID     = "installer-sbom:spdxid"
-	cdxPropUnverified = "installer-sbom:unverified"
-)
-
 // Read reads an SBOM in any supported format (see Detect) from r. name is
 // used in the model's Source and in errors.
 func Read(r io.Reader, name string, opts *ReadOptions) (*Model, error) {
@@ -132,7 +124,7 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 	ourTool := false
 	if doc.CreationInfo != nil {
 		for _, c := range doc.CreationInfo.Creators {
-			if c.CreatorType == "Tool" && strings.HasPrefix(c.Creator, "installer-sbom") {
+			if c.CreatorType == "Tool" && strings.HasPrefix(c.Creator, compose.ToolName) {
 				ourTool = true
 			}
 		}
@@ -165,9 +157,9 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 		unverified := false
 		for _, n := range notes[p.PackageSPDXIdentifier] {
 			switch {
-			case strings.HasPrefix(n, noteUnverified):
+			case strings.HasPrefix(n, compose.NoteUnverified):
 				unverified = true
-			case strings.HasPrefix(n, noteVersionFromSource):
+			case strings.HasPrefix(n, compose.NoteVersionFromSourceSBOM):
 				c.VersionFromSource = true
 			}
 		}
@@ -262,7 +254,7 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 	if md := bom.Metadata; md != nil {
 		if md.Tools != nil && md.Tools.Components != nil {
 			for _, t := range *md.Tools.Components {
-				if t.Name == "installer-sbom" {
+				if t.Name == compose.ToolName {
 					ourTool = true
 				}
 			}
@@ -280,7 +272,7 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 				}
 			}
 			for _, p := range props(root) {
-				if p.Name == cdxPropIdentity {
+				if p.Name == compose.PropIdentity {
 					m.Identity = parseIdentity(p.Value)
 				}
 			}
@@ -319,13 +311,13 @@ func walkCDX(m *Model, comps []cdx.Component, depth int) {
 		fromSource := false
 		for _, p := range ps {
 			switch {
-			case p.Name == cdxPropSPDXID:
+			case p.Name == compose.PropSPDXID:
 				ours = true
-			case p.Name == cdxPropUnverified && p.Value == "true":
+			case p.Name == compose.PropUnverified && p.Value == "true":
 				unverified = true
-			case p.Name == cdxPropAnnotation && strings.HasPrefix(p.Value, noteVersionFromSource):
+			case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteVersionFromSourceSBOM):
 				fromSource = true
-			case p.Name == cdxPropAnnotation && strings.HasPrefix(p.Value, noteUnverified):
+			case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteUnverified):
 				unverified = true
 			}
 		}

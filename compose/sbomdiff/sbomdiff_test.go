@@ -62,9 +62,9 @@ func composeAll(t *testing.T, inv *inspect.Inventory) map[string]*sbomdiff.Model
 		var buf bytes.Buffer
 		switch format {
 		case sbomdiff.FormatSPDXJSON:
-			err = compose.WriteSPDXJSON(&buf, res.Document)
+			err = compose.WriteSPDXJSON(&buf, res.Document())
 		case sbomdiff.FormatSPDXTagValue:
-			err = compose.WriteSPDXTagValue(&buf, res.Document)
+			err = compose.WriteSPDXTagValue(&buf, res.Document())
 		case sbomdiff.FormatCycloneDXJSON:
 			err = compose.WriteCycloneDX(&buf, res)
 		}

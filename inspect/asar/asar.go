@@ -32,38 +32,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
-// FormatError says what is wrong with the archive and where.
-type FormatError struct {
-	Entry string // path of the entry concerned, empty for the archive itself
-	Off   int64  // byte offset in the archive
-	Msg   string
-	Err   error // ErrIntegrity, ErrUnpacked, a *LimitError, or a cause; may be nil
-}
+// FormatError says what is wrong with the archive and where: Off is the
+// byte offset in the archive, Where the path of the entry concerned (empty
+// for the archive itself), Err is ErrIntegrity, ErrUnpacked, a *LimitError or a
+// cause.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	var b strings.Builder
-	b.WriteString("asar: ")
-	if e.Entry != "" {
-		fmt.Fprintf(&b, "entry %q ", e.Entry)
-	}
-	fmt.Fprintf(&b, "at offset %d: %s", e.Off, e.Msg)
-	// The sentinels and limits are already said by Msg; causes are not.
-	if e.Err != nil && !errors.Is(e.Err, ErrIntegrity) && !errors.Is(e.Err, ErrUnpacked) && !errors.Is(e.Err, ErrLimit) {
-		b.WriteString(": " + e.Err.Error())
-	}
-	return b.String()
-}
-
-// Layer is always "asar".
-func (e *FormatError) Layer() string { return "asar" }
-
-// Offset is the byte offset of the problem in the archive.
-func (e *FormatError) Offset() int64 { return e.Off }
-
-func (e *FormatError) Unwrap() error { return e.Err }
+// layer spells asar errors as `asar: entry "name" at offset 123: message`;
+// the sentinels and limits are already said by the message, causes are not.
+var layer = &formaterr.Layer{Name: "asar", Decimal: true, WhereFormat: "entry %q", Quiet: []error{ErrIntegrity, ErrUnpacked, ErrLimit}}
 
 var (
 	// ErrIntegrity is wrapped by the error of a file whose bytes do not
@@ -72,23 +53,14 @@ var (
 	// ErrUnpacked is wrapped by the error of opening a file whose data is
 	// not in the archive but in the .unpacked directory beside it.
 	ErrUnpacked = errors.New("data stored outside the archive")
-	// ErrLimit is matched by errors.Is for every *LimitError.
-	ErrLimit = errors.New("limit exceeded")
+	// ErrLimit is matched by errors.Is for every *LimitError (of every
+	// format package).
+	ErrLimit = formaterr.ErrLimit
 )
 
-// LimitError says an Options limit refused the archive. It is wrapped in a
-// FormatError.
-type LimitError struct {
-	Limit string // Options field: MaxHeaderSize, MaxDepth, MaxEntries, MaxNameBytes
-	Value int64  // the limit in force
-	What  string
-}
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("limit %s=%d exceeded: %s", e.Limit, e.Value, e.What)
-}
-
-func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+// LimitError says an Options limit (MaxHeaderSize, MaxDepth, MaxEntries,
+// MaxNameBytes) refused the archive. It is wrapped in a FormatError.
+type LimitError = formaterr.LimitError
 
 // Options bound what Open accepts. Zero fields take the defaults.
 type Options struct {
@@ -207,12 +179,12 @@ func Magic(head []byte, size int64) bool {
 }
 
 func errorf(entry string, off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{Entry: entry, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &FormatError{In: layer, Where: entry, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 func limitErr(off int64, limit string, value int64, what string) *FormatError {
 	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{Off: off, Msg: le.Error(), Err: le}
+	return &FormatError{In: layer, Off: off, Msg: le.Error(), Err: le}
 }
 
 // Open reads and checks the header of the asar archive r of size bytes.

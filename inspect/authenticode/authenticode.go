@@ -166,7 +166,7 @@ func Digest(r io.ReaderAt, size int64, l *Layout, w io.Writer) error {
 
 func copyRange(r io.ReaderAt, off, n int64, w io.Writer) error {
 	if _, err := io.Copy(w, io.NewSectionReader(r, off, n)); err != nil {
-		return &FormatError{Off: off, Msg: "reading file", Err: err}
+		return &FormatError{In: layer, Off: off, Msg: "reading file", Err: err}
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func readSignature(r io.ReaderAt, size int64, l *Layout, max int64) (*signature,
 	}
 	table := make([]byte, n)
 	if _, err := r.ReadAt(table, off); err != nil {
-		return nil, &FormatError{Off: off, Msg: "reading certificate table", Err: err}
+		return nil, &FormatError{In: layer, Off: off, Msg: "reading certificate table", Err: err}
 	}
 	for pos := int64(0); pos+8 <= n; {
 		length := int64(binary.LittleEndian.Uint32(table[pos:]))
@@ -196,7 +196,7 @@ func readSignature(r io.ReaderAt, size int64, l *Layout, max int64) (*signature,
 		if typ == 2 && (revision == 0x0100 || revision == 0x0200) {
 			sig, err := parseSignature(table[pos+8 : pos+length])
 			if err != nil {
-				return nil, &FormatError{Off: off + pos + 8, Msg: "PKCS #7 signature", Err: err}
+				return nil, &FormatError{In: layer, Off: off + pos + 8, Msg: "PKCS #7 signature", Err: err}
 			}
 			return sig, nil
 		}

@@ -13,32 +13,20 @@ package authenticode
 
 import (
 	"encoding/binary"
-	"fmt"
 	"io"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // FormatError reports a malformed PE header or signature at a byte offset of
 // the file.
-type FormatError struct {
-	Off int64
-	Msg string
-	Err error
-}
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := fmt.Sprintf("authenticode: at offset 0x%x: %s", e.Off, e.Msg)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *FormatError) Unwrap() error { return e.Err }
-func (e *FormatError) Layer() string { return "authenticode" }
-func (e *FormatError) Offset() int64 { return e.Off }
+// layer spells authenticode errors as "authenticode: at offset 0x40: message: cause".
+var layer = &formaterr.Layer{Name: "authenticode"}
 
 func errorf(off int64, format string, args ...any) *FormatError {
-	return &FormatError{Off: off, Msg: fmt.Sprintf(format, args...)}
+	return layer.Errorf(off, format, args...)
 }
 
 // Layout is where the fields that signing rewrites sit in a PE file.
@@ -72,7 +60,7 @@ func ParseLayout(r io.ReaderAt, size int64) (*Layout, error) {
 		return nil, errorf(0, "file of %d bytes is too small for a DOS header", size)
 	}
 	if _, err := r.ReadAt(dos[:], 0); err != nil {
-		return nil, &FormatError{Off: 0, Msg: "reading DOS header", Err: err}
+		return nil, &FormatError{In: layer, Off: 0, Msg: "reading DOS header", Err: err}
 	}
 	if dos[0] != 'M' || dos[1] != 'Z' {
 		return nil, errorf(0, "no MZ signature")
@@ -86,7 +74,7 @@ func ParseLayout(r io.ReaderAt, size int64) (*Layout, error) {
 	}
 	var h [need]byte
 	if _, err := r.ReadAt(h[:], nt); err != nil {
-		return nil, &FormatError{Off: nt, Msg: "reading NT headers", Err: err}
+		return nil, &FormatError{In: layer, Off: nt, Msg: "reading NT headers", Err: err}
 	}
 	if string(h[:4]) != "PE\x00\x00" {
 		return nil, errorf(nt, "no PE signature")
@@ -120,7 +108,7 @@ func ParseLayout(r io.ReaderAt, size int64) (*Layout, error) {
 	}
 	var d [8]byte
 	if _, err := r.ReadAt(d[:], l.CertDirOffset); err != nil {
-		return nil, &FormatError{Off: l.CertDirOffset, Msg: "reading certificate table directory entry", Err: err}
+		return nil, &FormatError{In: layer, Off: l.CertDirOffset, Msg: "reading certificate table directory entry", Err: err}
 	}
 	l.CertTableOffset = int64(binary.LittleEndian.Uint32(d[:4]))
 	l.CertTableSize = int64(binary.LittleEndian.Uint32(d[4:]))

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Options bound what Open reads.
@@ -90,7 +91,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 	}
 	data := make([]byte, secLen)
 	if _, err := r.ReadAt(data, secOff); err != nil {
-		return nil, &FormatError{Off: secOff, Msg: "reading .wixburn section", Err: err}
+		return nil, &FormatError{In: layer, Off: secOff, Msg: "reading .wixburn section", Err: err}
 	}
 	if b.Header, err = ParseHeader(data, secOff); err != nil {
 		return nil, err
@@ -107,7 +108,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 		return nil, errorf(size, "UX container at offset %d declares %d bytes but the file ends at %d", ux.Offset, ux.Size, size)
 	}
 	if ux.Cabinet, err = cab.Open(io.NewSectionReader(r, ux.Offset, ux.Size), ux.Size, b.opts.Cab); err != nil {
-		return nil, &FormatError{Off: ux.Offset, Msg: "UX container", Err: err}
+		return nil, &FormatError{In: layer, Off: ux.Offset, Msg: "UX container", Err: err}
 	}
 	if err := b.readManifest(); err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 		// during Walk.
 		cb, err := cab.Open(io.NewSectionReader(r, c.Offset, c.Available), c.Available, b.opts.Cab)
 		if err != nil {
-			c.Err = &FormatError{Off: c.Offset, Msg: fmt.Sprintf("attached container %d", c.Index), Err: err}
+			c.Err = &FormatError{In: layer, Off: c.Offset, Msg: fmt.Sprintf("attached container %d", c.Index), Err: err}
 			continue
 		}
 		c.Cabinet = cb
@@ -181,21 +182,19 @@ func (b *Bundle) readManifest() error {
 		return errStop
 	})
 	if err != nil && err != errStop {
-		var fe *FormatError
-		if errors.As(err, &fe) {
+		if _, ok := formaterr.As(err, "burn"); ok {
 			return err
 		}
-		return &FormatError{Off: ux.Offset, Msg: "reading the manifest from the UX container", Err: err}
+		return &FormatError{In: layer, Off: ux.Offset, Msg: "reading the manifest from the UX container", Err: err}
 	}
 	if !found {
 		return errorf(ux.Offset, "UX container has no manifest file %q", ManifestEntry)
 	}
 	m, err := ParseManifest(b.ManifestBytes, &b.opts.Manifest)
 	if err != nil {
-		var fe *FormatError
-		if errors.As(err, &fe) {
+		if fe, ok := formaterr.As(err, "burn"); ok {
 			// Manifest offsets are inside the XML; name the container too.
-			return &FormatError{Off: ux.Offset, Msg: fmt.Sprintf("UX container file %q at XML offset %d", ManifestEntry, fe.Off), Err: err}
+			return &FormatError{In: layer, Off: ux.Offset, Msg: fmt.Sprintf("UX container file %q at XML offset %d", ManifestEntry, fe.Off), Err: err}
 		}
 		return err
 	}
@@ -300,7 +299,7 @@ func (b *Bundle) VerifyContainerHash(c *Container) error {
 		return nil
 	}
 	if _, err := io.Copy(h, io.NewSectionReader(b.r, c.Offset, c.Size)); err != nil {
-		return &FormatError{Off: c.Offset, Msg: "reading attached container", Err: err}
+		return &FormatError{In: layer, Off: c.Offset, Msg: "reading attached container", Err: err}
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != c.Hash {
 		return errorf(c.Offset, "attached container %d has SHA-1 %s, the manifest declares %s", c.Index, got, c.Hash)

@@ -19,29 +19,22 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // FormatError reports malformed bundle data at a byte offset of the bundle.
-type FormatError struct {
-	Off int64
-	Msg string
-	Err error
-}
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := fmt.Sprintf("burn: at offset 0x%x: %s", e.Off, e.Msg)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+// layer spells burn errors as "burn: at offset 0x40: message: cause".
+var layer = &formaterr.Layer{Name: "burn"}
 
-func (e *FormatError) Unwrap() error { return e.Err }
-func (e *FormatError) Layer() string { return "burn" }
-func (e *FormatError) Offset() int64 { return e.Off }
+// Wrap returns a burn error at the bundle offset off saying msg, caused by
+// err (an adapter placing a cabinet's error in the bundle).
+func Wrap(off int64, msg string, err error) *FormatError { return layer.Wrap(off, msg, err) }
 
 func errorf(off int64, format string, args ...any) *FormatError {
-	return &FormatError{Off: off, Msg: fmt.Sprintf(format, args...)}
+	return layer.Errorf(off, format, args...)
 }
 
 // SectionMagic is the first DWORD of a .wixburn section.
@@ -101,7 +94,7 @@ func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
 		return nil, errorf(0, "file of %d bytes is too small for a PE file", size)
 	}
 	if _, err := r.ReadAt(dos[:], 0); err != nil {
-		return nil, &FormatError{Off: 0, Msg: "reading DOS header", Err: err}
+		return nil, &FormatError{In: layer, Off: 0, Msg: "reading DOS header", Err: err}
 	}
 	if dos[0] != 'M' || dos[1] != 'Z' {
 		return nil, errorf(0, "no MZ signature")
@@ -112,7 +105,7 @@ func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
 	}
 	var coff [24]byte
 	if _, err := r.ReadAt(coff[:], nt); err != nil {
-		return nil, &FormatError{Off: nt, Msg: "reading COFF header", Err: err}
+		return nil, &FormatError{In: layer, Off: nt, Msg: "reading COFF header", Err: err}
 	}
 	if string(coff[:4]) != "PE\x00\x00" {
 		return nil, errorf(nt, "no PE signature")
@@ -128,7 +121,7 @@ func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
 	if optSize >= 2 {
 		var o = make([]byte, optSize)
 		if _, err := r.ReadAt(o, opt); err != nil {
-			return nil, &FormatError{Off: opt, Msg: "reading optional header", Err: err}
+			return nil, &FormatError{In: layer, Off: opt, Msg: "reading optional header", Err: err}
 		}
 		var dirs int64
 		switch binary.LittleEndian.Uint16(o) {
@@ -150,7 +143,7 @@ func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
 	}
 	tab := make([]byte, 40*nsec)
 	if _, err := r.ReadAt(tab, secTable); err != nil {
-		return nil, &FormatError{Off: secTable, Msg: "reading section table", Err: err}
+		return nil, &FormatError{In: layer, Off: secTable, Msg: "reading section table", Err: err}
 	}
 	for i := int64(0); i < nsec; i++ {
 		s := tab[40*i:]

@@ -137,7 +137,7 @@ func ParseManifest(data []byte, opts *ManifestOptions) (*Manifest, error) {
 			break
 		}
 		if err != nil {
-			return nil, &FormatError{Off: d.InputOffset(), Msg: "manifest XML", Err: err}
+			return nil, &FormatError{In: layer, Off: d.InputOffset(), Msg: "manifest XML", Err: err}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

@@ -214,7 +214,7 @@ func OpenSet(r io.ReaderAt, size int64, next func(name string) (io.ReaderAt, int
 		name := p.cab.NextCabinet
 		nr, nsize, err := next(name)
 		if err != nil {
-			return nil, &FormatError{Component: "cab", Folder: -1, Block: -1, Cabinet: name,
+			return nil, &FormatError{In: layer, Where: place(name, -1, -1),
 				Msg: fmt.Sprintf("next cabinet of the set cannot be opened: %v", err), Err: err}
 		}
 		np, err := parse(nr, nsize, name, &o)
@@ -222,7 +222,7 @@ func OpenSet(r io.ReaderAt, size int64, next func(name string) (io.ReaderAt, int
 			return nil, err
 		}
 		if np.cab.SetID != p.cab.SetID || np.cab.Index != p.cab.Index+1 {
-			return nil, &FormatError{Component: "cab", At: 0x20, Folder: -1, Block: -1, Cabinet: name,
+			return nil, &FormatError{In: layer, Off: 0x20, Where: place(name, -1, -1),
 				Msg: fmt.Sprintf("cabinet is set %d number %d, want set %d number %d",
 					np.cab.SetID, np.cab.Index, p.cab.SetID, p.cab.Index+1)}
 		}
@@ -259,7 +259,7 @@ func merge(set []*parsed, o Options) (*Cabinet, error) {
 			if i == 0 && k > 0 && p.fromPrev && set[k-1].toNext {
 				m := c.Folders[len(c.Folders)-1]
 				if m.method != f.method || m.windowBits != f.windowBits {
-					return nil, &FormatError{Component: "cab", At: headerSize, Cabinet: p.name, Folder: 0, Block: -1,
+					return nil, &FormatError{In: layer, Off: headerSize, Where: place(p.name, 0, -1),
 						Msg: fmt.Sprintf("continued folder is %s, but it began as %s", f.Compression, m.Compression)}
 				}
 				m.parts = append(m.parts, f.parts...)
@@ -289,7 +289,7 @@ func merge(set []*parsed, o Options) (*Cabinet, error) {
 func parse(r io.ReaderAt, size int64, name string, o *Options) (*parsed, error) {
 	ferr := func(at int64, format string, args ...any) error {
 		e := formatErr(at, format, args...)
-		e.Cabinet = name
+		e.Where = place(name, -1, -1)
 		return e
 	}
 	if size < headerSize {
@@ -313,7 +313,7 @@ func parse(r io.ReaderAt, size int64, name string, o *Options) (*parsed, error) 
 	p.cab.Index = le.Uint16(hb[34:])
 	if nFiles > o.MaxFiles {
 		e := limitErr(28, -1, "MaxFiles", int64(o.MaxFiles), fmt.Sprintf("cabinet lists %d files", nFiles))
-		e.Cabinet = name
+		e.Where = place(name, -1, -1)
 		return nil, e
 	}
 	off := int64(headerSize)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab/lzx"
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // maxBlockOut is the most one data block may decompress to.
@@ -100,7 +101,7 @@ func (w *walker) folder(idx int, files []*File, fn func(*File, io.Reader, error)
 	}
 	folderErr := func(format string, args ...any) *FormatError {
 		e := formatErr(f.Offset, format, args...)
-		e.Folder = idx
+		e.Where = place("", idx, -1)
 		return e
 	}
 	switch {
@@ -298,7 +299,7 @@ func (fr *folderReader) restart() {
 }
 
 func (fr *folderReader) errorf(format string, args ...any) *FormatError {
-	return &FormatError{Component: "cab", At: fr.curAt, Cabinet: fr.curCab, Folder: fr.idx, Block: fr.curBlock, Msg: fmt.Sprintf(format, args...)}
+	return &FormatError{In: layer, Off: fr.curAt, Where: place(fr.curCab, fr.idx, fr.curBlock), Msg: fmt.Sprintf(format, args...)}
 }
 
 // skip discards n decoded bytes.
@@ -424,9 +425,8 @@ func (fr *folderReader) readBlock() ([]byte, int, error) {
 			return nil, 0, fr.errorf("reading data block: %v", err)
 		}
 		if sum != 0 && !checksumOK(sum, h[4:], data) {
-			e := fr.errorf("data block checksum mismatch")
-			e.At, e.Cabinet, e.Err = at, p.cabinet, ErrChecksum
-			return nil, 0, e
+			return nil, 0, &FormatError{In: layer, Off: at, Where: place(p.cabinet, fr.idx, fr.curBlock),
+				Msg: "data block checksum mismatch", Err: ErrChecksum}
 		}
 		fr.next = at + hlen + cbData
 		fr.partBlock++
@@ -493,8 +493,7 @@ func (fr *folderReader) lzxFrame() ([]byte, error) {
 	fr.lzxSizes = fr.lzxSizes[:copy(fr.lzxSizes, fr.lzxSizes[1:])]
 	out, err := fr.w.lzx.Frame(n)
 	if err != nil {
-		var le *lzx.FormatError
-		if errors.As(err, &le) {
+		if le, ok := formaterr.As(err, "lzx"); ok {
 			return nil, fr.lzxError(le)
 		}
 		return nil, err
@@ -504,14 +503,14 @@ func (fr *folderReader) lzxFrame() ([]byte, error) {
 
 // lzxError places an LZX stream error at the data block it happened in.
 func (fr *folderReader) lzxError(le *lzx.FormatError) error {
-	e := &FormatError{Component: "lzx", At: fr.curAt, Cabinet: fr.curCab, Folder: fr.idx, Block: fr.curBlock, Msg: le.Msg, Err: le}
+	at, cabinet, block := fr.curAt, fr.curCab, fr.curBlock
 	for i := len(fr.lzxBlocks) - 1; i >= 0; i-- {
 		b := fr.lzxBlocks[i]
-		if le.Offset >= b.streamStart {
-			e.At = b.at + dataHeaderSize + int64(fr.f.parts[0].dataReserve) + (le.Offset - b.streamStart)
-			e.Block, e.Cabinet = b.block, b.cabinet
+		if le.Off >= b.streamStart {
+			at = b.at + dataHeaderSize + int64(fr.f.parts[0].dataReserve) + (le.Off - b.streamStart)
+			block, cabinet = b.block, b.cabinet
 			break
 		}
 	}
-	return e
+	return &FormatError{In: lzxLayer, Off: at, Where: place(cabinet, fr.idx, block), Msg: "lzx: " + le.Msg, Err: le}
 }

@@ -17,32 +17,23 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf16"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Layer is the name used in errors.
 const Layer = "cfb"
 
-// FormatError is a malformed compound file.
-type FormatError struct {
-	Off int64 // byte offset in the compound file, -1 when none applies
-	Msg string
-}
+// FormatError is a malformed compound file. Off is the byte offset in the
+// compound file, -1 when none applies.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	if e.Off < 0 {
-		return "cfb: " + e.Msg
-	}
-	return fmt.Sprintf("cfb: at offset 0x%x: %s", e.Off, e.Msg)
-}
-
-// Layer returns "cfb".
-func (e *FormatError) Layer() string { return Layer }
-
-// Offset returns the byte offset the error refers to.
-func (e *FormatError) Offset() int64 { return e.Off }
+// layer spells cfb errors as "cfb: at offset 0x40: message", without the
+// offset when none applies.
+var layer = &formaterr.Layer{Name: Layer, OmitNegative: true}
 
 func errorf(off int64, format string, args ...any) error {
-	return &FormatError{Off: off, Msg: fmt.Sprintf(format, args...)}
+	return &FormatError{In: layer, Off: off, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Magic is the compound file signature.
@@ -591,7 +582,7 @@ func (c *chainReader) ReadAt(p []byte, off int64) (int, error) {
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			if _, ok := err.(*FormatError); ok {
+			if fe, ok := err.(*FormatError); ok && fe.Layer() == Layer {
 				return n, err
 			}
 			if c.fileSize > 0 {

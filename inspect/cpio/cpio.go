@@ -12,29 +12,19 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
-// FormatError says what is wrong with the archive and where.
-type FormatError struct {
-	LayerName string // always "cpio"
-	Off       int64  // byte offset in the (decompressed) cpio stream
-	Msg       string
-	Err       error // underlying cause, if any
-}
+// FormatError says what is wrong with the archive and where: Off is the byte
+// offset in the (decompressed) cpio stream.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := fmt.Sprintf("%s: at offset %#x: %s", e.LayerName, e.Off, e.Msg)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-func (e *FormatError) Layer() string { return e.LayerName }
-func (e *FormatError) Offset() int64 { return e.Off }
-func (e *FormatError) Unwrap() error { return e.Err }
+// layer spells cpio errors as "cpio: at offset 0x40: message: cause".
+var layer = &formaterr.Layer{Name: "cpio"}
 
 func errorf(off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{LayerName: "cpio", Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &FormatError{In: layer, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // ErrChecksum is matched (errors.Is) by newc-crc checksum mismatches.

@@ -110,6 +110,20 @@ func Aggregate(reports []*FileReport) ([]Component, []SystemDependency) {
 		}
 	}
 
+	// A .NET assembly that a .nuspec or *.deps.json of the same installer
+	// names as a NuGet package is that package: it takes the package URL.
+	nugetPURL := map[string]string{}
+	for _, c := range comps {
+		if strings.HasPrefix(c.PURL, "pkg:nuget/") {
+			nugetPURL[strings.ToLower(c.Name)] = c.PURL
+		}
+	}
+	for _, c := range comps {
+		if p, ok := nugetPURL[strings.ToLower(c.Name)]; ok && hasRule(c.Evidence, "dotnet.assembly") {
+			c.PURL = p
+		}
+	}
+
 	out := make([]Component, 0, len(comps))
 	for _, c := range comps {
 		c.Files = uniqSorted(c.Files)
@@ -171,4 +185,13 @@ func uniqSorted(s []string) []string {
 		}
 	}
 	return out
+}
+
+func hasRule(ev []Evidence, rule string) bool {
+	for _, e := range ev {
+		if e.Rule == rule {
+			return true
+		}
+	}
+	return false
 }

@@ -40,6 +40,13 @@ func (dotnetAssembly) Catalog(f *Subject, rep *FileReport) {
 		}
 		return
 	}
+	if a.Culture != "" && strings.HasSuffix(strings.ToLower(a.Name), ".resources") {
+		// A satellite assembly (Foo.resources, culture "de") holds one
+		// culture's strings of Foo: part of Foo, not a component of its
+		// own, and an installer can carry dozens of them.
+		f.identified = true
+		return
+	}
 	ev := Evidence{File: f.Path, Rule: "dotnet.assembly", Offset: -1, Resource: "CLR metadata Assembly table", Match: shorten(a.DisplayName())}
 	v, fromInfo := assemblyVersion(a)
 	fd := Finding{Name: a.Name, Version: v, Own: true, Evidence: []Evidence{ev}}
@@ -99,5 +106,12 @@ func plainVersion(s string) string {
 	if i := strings.IndexByte(s, '+'); i >= 0 {
 		s = s[:i]
 	}
-	return s
+	return stripRTM(s)
 }
+
+// rtmLabel is the "released to manufacturing" label some Microsoft builds
+// append to a release's version ("3.4.4-rtm-1321"): it marks the release
+// itself, not a pre-release, so the version is the release's.
+var rtmLabel = regexp.MustCompile(`-rtm(?:[-.][0-9A-Za-z]+)*$`)
+
+func stripRTM(v string) string { return rtmLabel.ReplaceAllString(v, "") }

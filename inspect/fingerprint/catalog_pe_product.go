@@ -70,6 +70,7 @@ func (peProduct) Catalog(f *Subject, rep *FileReport) {
 			v = fv
 		}
 	}
+	v = stripRTM(v)
 	fd := Finding{Name: name, Version: v, PURL: genericPURL(name, v), Own: true, Evidence: []Evidence{ev(field)}}
 	if v != "" && strs[vfield] != "" {
 		fd.Evidence = append(fd.Evidence, ev(vfield))

@@ -86,6 +86,9 @@ func TestEcosystemManifests(t *testing.T) {
 			"org.example:foo", "2.0.1", "pkg:maven/org.example/foo@2.0.1", ""},
 		{"app/App.deps.json", `{"libraries":{"Newtonsoft.Json/13.0.3":{"type":"package"},"App/1.0.0":{"type":"project"}}}`,
 			"newtonsoft.json", "13.0.3", "pkg:nuget/Newtonsoft.Json@13.0.3", ""},
+		{"w.whl/numpy-2.1.0.dist-info/sboms/auditwheel.cdx.json",
+			`{"bomFormat":"CycloneDX","components":[{"name":"numpy","version":"2.1.0"},{"name":"libgfortran","version":"12.2.0","purl":"pkg:rpm/almalinux/libgfortran@12.2.0"}]}`,
+			"libgfortran", "12.2.0", "pkg:rpm/almalinux/libgfortran@12.2.0", ""},
 		{"site-packages/foo-1.0.egg-info/PKG-INFO", "Metadata-Version: 1.1\nName: Foo_Bar\nVersion: 1.0\n\n", "foo-bar", "1.0", "pkg:pypi/foo-bar@1.0", ""},
 	}
 	for _, c := range cases {

@@ -239,7 +239,7 @@ type tablesInfo struct {
 	sorted    uint64
 	rows      [64]uint32
 	allBig    bool // a #JTD stream: every index is 4 bytes
-	offsets   [tAssembly + 2]int
+	offsets   [tAssembly + 1]int
 	sizes     [tAssembly + 1]int
 }
 

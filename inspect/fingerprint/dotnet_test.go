@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -156,7 +157,7 @@ func TestDotnetAssemblyKnown(t *testing.T) {
 	}{
 		{testenv.Shared(t, "fixtures-real", "wix", "NuGet.exe"),
 			"NuGet", "3.4.4.1321", "31bf3856ad364e35", "3.4.4-rtm-1321",
-			"3.4.4-rtm-1321", "pkg:generic/nuget@3.4.4-rtm-1321", "Organization: Microsoft Corporation",
+			"3.4.4", "pkg:generic/nuget@3.4.4", "Organization: Microsoft Corporation",
 			"NuGet, Version=3.4.4.1321, Culture=neutral, PublicKeyToken=31bf3856ad364e35"},
 		{testenv.Shared(t, "fixtures-real", "wix", "candle.NET-assembly.exe"),
 			"candle", "3.0.0.0", "256b3414dfa97718", "",
@@ -429,7 +430,7 @@ func allocated(fn func()) uint64 {
 // TestDotnetPlainVersion: which informational versions are versions.
 func TestDotnetPlainVersion(t *testing.T) {
 	for in, want := range map[string]string{
-		"3.4.4-rtm-1321": "3.4.4-rtm-1321",
+		"3.4.4-rtm-1321": "3.4.4", // "rtm" marks the release itself
 		"8.0.0+5535e31a712343a63f5d7d796cd874e563e5ac14":  "8.0.0",
 		"13.0.3+0a2e291c0d9c0c7675d445703e51750363a549ef": "13.0.3",
 		"2.5.2.9222":  "2.5.2.9222",
@@ -469,7 +470,8 @@ func FuzzDotnetAssembly(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := readAssembly(data)
 		if err == nil {
-			if a.Name == "" || strings.ContainsAny(a.Name, "\x00\n") || (a.PublicKeyToken != "" && len(a.PublicKeyToken) != 16) {
+			if a.Name == "" || !utf8.ValidString(a.Name) || strings.ContainsAny(a.Name, "\x00\n") ||
+				(a.PublicKeyToken != "" && len(a.PublicKeyToken) != 16) || len(a.InformationalVersion) > maxInfoVersion {
 				t.Fatalf("bad identity %+v", a)
 			}
 		}
@@ -478,8 +480,17 @@ func FuzzDotnetAssembly(f *testing.F) {
 		rep := &FileReport{Path: "a.dll"}
 		f := &Subject{Path: "a.dll", Base: "a.dll", Data: data, kind: sniffKind(data)}
 		dotnetAssembly{}.Catalog(f, rep)
-		if (err == nil) != (len(rep.Findings) == 1 && f.kind == kindPE) && f.kind == kindPE {
+		if f.kind != kindPE {
+			return
+		}
+		satellite := err == nil && a.Culture != "" && strings.HasSuffix(strings.ToLower(a.Name), ".resources")
+		if want := err == nil && !satellite; (len(rep.Findings) == 1) != want || len(rep.Findings) > 1 {
 			t.Fatalf("readAssembly err=%v but findings %+v", err, rep.Findings)
+		}
+		for _, fd := range rep.Findings {
+			if fd.Name != a.Name || fd.PURL == "" || len(fd.Evidence) == 0 || !f.identified {
+				t.Fatalf("bad finding %+v", fd)
+			}
 		}
 	})
 }
@@ -491,9 +502,19 @@ func FuzzDotnetAssembly(f *testing.F) {
 // indexes (bigHeaps), 4-byte indexes everywhere (a #JTD stream), the extra
 // data word after the row counts, and the uncompressed "#-" tables stream.
 func buildMetadata(bigHeaps, jtd, extra bool, tablesName string) (md, key []byte) {
+	return buildMetadataNamed(bigHeaps, jtd, extra, tablesName, "Lib", "")
+}
+
+// buildMetadataNamed is buildMetadata for an assembly name and culture.
+func buildMetadataNamed(bigHeaps, jtd, extra bool, tablesName, name, culture string) (md, key []byte) {
 	le := binary.LittleEndian
 	strs := []byte("\x00Lib\x00AssemblyInformationalVersionAttribute\x00System.Reflection\x00.ctor\x00")
-	sLib, sAttr, sNS, sCtor := 1, 5, 43, 61
+	sLib, sAttr, sNS, sCtor, sCulture := len(strs), 5, 43, 61, 0
+	strs = append(append(strs, name...), 0)
+	if culture != "" {
+		sCulture = len(strs)
+		strs = append(append(strs, culture...), 0)
+	}
 	key = make([]byte, 160)
 	for i := range key {
 		key[i] = byte(i * 7)
@@ -558,7 +579,7 @@ func buildMetadata(bigHeaps, jtd, extra bool, tablesName string) (md, key []byte
 	tb = append(tb, 1, 0, 2, 0, 3, 0, 4, 0, 1, 0, 0, 0) // version, Flags
 	put(hw, bKey)                                       // PublicKey
 	put(hw, sLib)                                       // Name
-	put(hw, 0)                                          // Culture
+	put(hw, sCulture)                                   // Culture
 	for len(tb)%4 != 0 {
 		tb = append(tb, 0)
 	}
@@ -652,4 +673,22 @@ func buildPE(md []byte) []byte {
 	le.PutUint32(b[raw+12:], uint32(len(md)))
 	copy(b[raw+72:], md)
 	return b
+}
+
+// TestDotnetSatellite: a satellite resource assembly is no component of its
+// own (the token is the SHA-1 of the test key, computed with Python), and
+// pe.product must not name it either.
+func TestDotnetSatellite(t *testing.T) {
+	md, _ := buildMetadataNamed(false, false, false, "#~", "Lib.resources", "de")
+	b := buildPE(md)
+	a, err := readAssembly(b)
+	if err != nil || a.DisplayName() != "Lib.resources, Version=1.2.3.4, Culture=de, PublicKeyToken=1eabdcc000e55439" {
+		t.Fatalf("read %+v, %v", a, err)
+	}
+	rep := &FileReport{Path: "de/Lib.resources.dll"}
+	f := &Subject{Path: rep.Path, Base: "Lib.resources.dll", Data: b, kind: sniffKind(b)}
+	dotnetAssembly{}.Catalog(f, rep)
+	if len(rep.Findings) != 0 || !f.identified {
+		t.Errorf("satellite: identified=%v findings %+v", f.identified, rep.Findings)
+	}
 }

@@ -349,7 +349,11 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	}
 
 	// Assemble findings: a version-less finding is folded into the versioned
-	// ones of the same rule (its evidence supports each of them).
+	// one of the same rule (its evidence supports it). Versions that differ
+	// only by trailing ".0" parts are one version (the spelling with the most
+	// evidence wins). Candidates that really disagree leave the version
+	// empty, with every candidate in the evidence: one file carries one copy
+	// of a library, and the bytes do not say which candidate it is.
 	byRule := map[int][]string{}
 	for k := range found {
 		byRule[k.rule] = append(byRule[k.rule], k.version)
@@ -357,25 +361,40 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	for ri, versions := range byRule {
 		r := &e.rules[ri]
 		sort.Strings(versions)
-		bare := found[key{ri, ""}]
+		var ev []Evidence
+		best, bestN := "", -1
+		distinct := map[string]bool{}
 		for _, v := range versions {
-			if v == "" && len(versions) > 1 {
+			ev = append(ev, found[key{ri, v}]...)
+			if v == "" {
 				continue
 			}
-			ev := append([]Evidence(nil), found[key{ri, v}]...)
-			if v != "" {
-				ev = append(ev, bare...)
-			}
-			rep.Findings = append(rep.Findings, Finding{
-				Name: r.Name, Version: v, Supplier: r.Supplier,
-				PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
-			})
-			if own[ri] || fromVersionInfo(ev) {
-				f.identified = true
+			distinct[trimZeroParts(v)] = true
+			if n := len(found[key{ri, v}]); n > bestN || (n == bestN && len(v) < len(best)) {
+				best, bestN = v, n
 			}
 		}
+		v := best
+		if len(distinct) > 1 {
+			v = ""
+		}
+		rep.Findings = append(rep.Findings, Finding{
+			Name: r.Name, Version: v, Supplier: r.Supplier,
+			PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
+		})
+		if own[ri] || fromVersionInfo(ev) {
+			f.identified = true
+		}
 	}
+}
 
+// trimZeroParts drops trailing ".0" parts: 1.2.13.0 and 1.2.13 are one
+// version.
+func trimZeroParts(v string) string {
+	for strings.HasSuffix(v, ".0") && strings.Count(v, ".") > 1 {
+		v = strings.TrimSuffix(v, ".0")
+	}
+	return v
 }
 
 func fromVersionInfo(ev []Evidence) bool {

@@ -150,11 +150,20 @@ func FuzzIdentify(f *testing.F) {
 	f.Add([]byte("Name: pip\nVersion: 1.0\n\nbody"), uint8(4))
 	f.Add([]byte("requests==2.0\n  idna==3.7 # c\n"), uint8(5))
 	f.Add([]byte(`<package><metadata><id>X</id><version>1</version></metadata></package>`), uint8(6))
+	f.Add([]byte(`{"name":"a","version":"1.0.0","license":[{"type":"MIT"}],"author":{"name":"x"}}`), uint8(8))
+	f.Add([]byte(`{"libraries":{"A/1.0":{"type":"package"}}}`), uint8(9))
+	f.Add([]byte("groupId=g\nartifactId=a\nversion=1\n"), uint8(10))
+	f.Add([]byte(`<?xml version="1.0"?><plist version="1.0"><dict><key>CFBundleIdentifier</key><string>a.b</string><key>CFBundleShortVersionString</key><string>1.0</string></dict></plist>`), uint8(11))
+	f.Add([]byte("bplist00\xd1\x01\x02_\x10\x12CFBundleIdentifierSa.b\x08\x0b\x20\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x24"), uint8(11))
+	f.Add([]byte(`{"spdxVersion":"SPDX-2.3","packages":[{"name":"z","versionInfo":"1"}]}`), uint8(12))
 	if b, err := os.ReadFile("/usr/bin/true"); err == nil {
 		f.Add(b, uint8(7))
 	}
 	names := []string{"a.dll", "x/libcrypto-3-x64.dll", "lib/libpython3.11.dylib", "Python", "p.dist-info/METADATA",
-		"w.whl/pip/_vendor/vendor.txt", "x.nuspec", "libz.so.1"}
+		"w.whl/pip/_vendor/vendor.txt", "x.nuspec", "libz.so.1",
+		// catalogers added later: appended so existing corpus entries keep their names
+		"app.asar/node_modules/a/package.json", "App.deps.json", "j.jar/META-INF/maven/g/a/pom.properties",
+		"A.app/Contents/Info.plist", "p-1.dist-info/sboms/s.json", "q.egg-info/PKG-INFO"}
 	e := Default()
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		name := names[int(which)%len(names)]

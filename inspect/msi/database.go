@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cfb"
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Layer is the name used in errors.
@@ -24,26 +25,20 @@ const Layer = "msi"
 
 // FormatError is a malformed MSI database. Off is the byte offset in the MSI
 // file (the compound file), -1 when none applies.
-type FormatError struct {
-	Off int64
-	Msg string
-}
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	if e.Off < 0 {
-		return "msi: " + e.Msg
-	}
-	return fmt.Sprintf("msi: at offset 0x%x: %s", e.Off, e.Msg)
-}
-
-// Layer returns "msi".
-func (e *FormatError) Layer() string { return Layer }
-
-// Offset returns the byte offset in the MSI file.
-func (e *FormatError) Offset() int64 { return e.Off }
+// layer spells msi errors as "msi: at offset 0x40: message", without the
+// offset when none applies.
+var layer = &formaterr.Layer{Name: Layer, OmitNegative: true}
 
 func errorf(off int64, format string, args ...any) error {
-	return &FormatError{Off: off, Msg: fmt.Sprintf(format, args...)}
+	return Errorf(off, format, args...)
+}
+
+// Errorf returns an msi error at off (-1 when none applies), for adapters
+// that judge a compound file not to be an MSI database.
+func Errorf(off int64, format string, args ...any) *FormatError {
+	return layer.Errorf(off, format, args...)
 }
 
 // Options bound what Open reads. Zero fields mean the defaults.

@@ -24,32 +24,22 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Magic starts every pbzx stream.
 var Magic = []byte("pbzx")
 
-// FormatError says what is wrong with the stream and where.
-type FormatError struct {
-	LayerName string // always "pbzx"
-	Off       int64  // byte offset in the pbzx stream
-	Msg       string
-	Err       error
-}
+// FormatError says what is wrong with the stream and where: Off is the byte
+// offset in the pbzx stream.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := fmt.Sprintf("%s: at offset %#x: %s", e.LayerName, e.Off, e.Msg)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-func (e *FormatError) Layer() string { return e.LayerName }
-func (e *FormatError) Offset() int64 { return e.Off }
-func (e *FormatError) Unwrap() error { return e.Err }
+// layer spells pbzx errors as "pbzx: at offset 0x40: message: cause".
+var layer = &formaterr.Layer{Name: "pbzx"}
 
 func errorf(off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{LayerName: "pbzx", Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &FormatError{In: layer, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // ErrClosed is returned by Read after Close.
@@ -266,8 +256,7 @@ func (d *chunkDecoder) read(p []byte) (int, error) {
 }
 
 func (d *chunkDecoder) wrap(err error) error {
-	var fe *FormatError
-	if errors.As(err, &fe) {
+	if _, ok := formaterr.As(err, "pbzx"); ok {
 		return err
 	}
 	return errorf(d.start, err, "chunk %d", d.index)

@@ -7,7 +7,8 @@ package pehdr
 
 import (
 	"encoding/binary"
-	"fmt"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // MaxSections bounds the section table read (the loader accepts 96 on old
@@ -23,15 +24,11 @@ const (
 	DirCLR      = 14
 )
 
-// Error is a malformed header at a byte offset.
-type Error struct {
-	Off int64
-	Msg string
-}
+// Error is a malformed header at a byte offset (Off, Msg).
+type Error = formaterr.Error
 
-func (e *Error) Error() string { return fmt.Sprintf("pe: at offset %#x: %s", e.Off, e.Msg) }
-func (e *Error) Layer() string { return "pe" }
-func (e *Error) Offset() int64 { return e.Off }
+// layer spells PE header errors as "pe: at offset 0x3c: message".
+var layer = &formaterr.Layer{Name: "pe"}
 
 // Directory is one data directory entry.
 type Directory struct{ RVA, Size uint32 }
@@ -67,11 +64,11 @@ func IsPE(b []byte) bool {
 func Parse(b []byte) (*Header, error) {
 	size := int64(len(b))
 	if size < 0x40 || b[0] != 'M' || b[1] != 'Z' {
-		return nil, &Error{0, "no MZ header"}
+		return nil, layer.Errorf(0, "no MZ header")
 	}
 	nt := int64(binary.LittleEndian.Uint32(b[0x3c:]))
 	if nt < 0x40 || nt+24 > size || string(b[nt:nt+4]) != "PE\x00\x00" {
-		return nil, &Error{0x3c, fmt.Sprintf("NT header offset %#x does not point at a PE signature", nt)}
+		return nil, layer.Errorf(0x3c, "NT header offset %#x does not point at a PE signature", nt)
 	}
 	coff := b[nt+4:]
 	h := &Header{NTOffset: nt, Machine: binary.LittleEndian.Uint16(coff), size: size}
@@ -79,7 +76,7 @@ func Parse(b []byte) (*Header, error) {
 	optSize := int64(binary.LittleEndian.Uint16(coff[16:]))
 	opt := nt + 24
 	if opt+optSize > size {
-		return nil, &Error{nt + 20, fmt.Sprintf("optional header of %d bytes runs past the end of the file", optSize)}
+		return nil, layer.Errorf(nt+20, "optional header of %d bytes runs past the end of the file", optSize)
 	}
 	if optSize >= 2 {
 		h.Magic = binary.LittleEndian.Uint16(b[opt:])
@@ -90,7 +87,7 @@ func Parse(b []byte) (*Header, error) {
 		case 0x20b:
 			countAt = 108
 		default:
-			return nil, &Error{opt, fmt.Sprintf("unknown optional header magic %#x", h.Magic)}
+			return nil, layer.Errorf(opt, "unknown optional header magic %#x", h.Magic)
 		}
 		if optSize >= countAt+4 {
 			n := int64(binary.LittleEndian.Uint32(b[opt+countAt:]))
@@ -102,11 +99,11 @@ func Parse(b []byte) (*Header, error) {
 		}
 	}
 	if nsec > MaxSections {
-		return nil, &Error{nt + 6, fmt.Sprintf("%d sections (more than %d)", nsec, MaxSections)}
+		return nil, layer.Errorf(nt+6, "%d sections (more than %d)", nsec, MaxSections)
 	}
 	st := opt + optSize
 	if st+nsec*40 > size {
-		return nil, &Error{st, fmt.Sprintf("section table of %d entries runs past the end of the file", nsec)}
+		return nil, layer.Errorf(st, "section table of %d entries runs past the end of the file", nsec)
 	}
 	for i := int64(0); i < nsec; i++ {
 		s := b[st+40*i:]

@@ -19,40 +19,22 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cpio"
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 	"github.com/installer-sbom/installer-sbom/inspect/pbzx"
 	"github.com/installer-sbom/installer-sbom/inspect/xar"
 	"github.com/klauspost/compress/gzip"
 )
 
-// FormatError says what is wrong with the package and where.
-type FormatError struct {
-	LayerName string // "pkg"
-	Off       int64  // byte offset in the xar file of the member concerned; -1 when none
-	Path      string // xar path of the member concerned
-	Msg       string
-	Err       error
-}
+// FormatError says what is wrong with the package and where: Off is the byte
+// offset in the xar file of the member concerned (-1 when none), Where the
+// member's xar path.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := e.LayerName + ": "
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	if e.Off >= 0 {
-		s += fmt.Sprintf("at offset %#x: ", e.Off)
-	}
-	s += e.Msg
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-func (e *FormatError) Layer() string { return e.LayerName }
-func (e *FormatError) Offset() int64 { return e.Off }
-func (e *FormatError) Unwrap() error { return e.Err }
+// layer spells pkg errors as "pkg: Payload: at offset 0x40: message: cause".
+var layer = &formaterr.Layer{Name: "pkg", OmitNegative: true, WhereSep: ": "}
 
 func errorf(p string, off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{LayerName: "pkg", Path: p, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &FormatError{In: layer, Where: p, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // Options bound the work. Zero fields take the defaults of each package.

@@ -25,35 +25,23 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Magic starts every xar file.
 var Magic = []byte("xar!")
 
-// FormatError says what is wrong with the archive and where.
-type FormatError struct {
-	LayerName string // always "xar"
-	Off       int64  // byte offset in the xar file; -1 when none applies
-	Msg       string
-	Err       error
-}
+// FormatError says what is wrong with the archive and where: Off is the byte
+// offset in the xar file, -1 when none applies.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := fmt.Sprintf("%s: %s", e.LayerName, e.Msg)
-	if e.Off >= 0 {
-		s = fmt.Sprintf("%s: at offset %#x: %s", e.LayerName, e.Off, e.Msg)
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-func (e *FormatError) Layer() string { return e.LayerName }
-func (e *FormatError) Offset() int64 { return e.Off }
-func (e *FormatError) Unwrap() error { return e.Err }
+// layer spells xar errors as "xar: at offset 0x40: message: cause", without
+// the offset when none applies.
+var layer = &formaterr.Layer{Name: "xar", OmitNegative: true}
 
 func errorf(off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{LayerName: "xar", Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &FormatError{In: layer, Off: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // ErrChecksum is matched (errors.Is) by every checksum mismatch.

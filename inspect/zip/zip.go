@@ -12,36 +12,18 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+
 	"github.com/klauspost/compress/flate"
 	kzip "github.com/klauspost/compress/zip"
 )
 
-// FormatError reports malformed zip data at a byte offset of the archive.
-type FormatError struct {
-	Entry string // entry name, empty for archive-level errors
-	Off   int64
-	Msg   string
-	Err   error
-}
+// FormatError reports malformed zip data at a byte offset of the archive
+// (-1 when none applies); Where is the entry's name when it is about one.
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	s := "zip: "
-	if e.Entry != "" {
-		s += fmt.Sprintf("entry %q ", e.Entry)
-	}
-	if e.Off >= 0 {
-		s += fmt.Sprintf("at offset %d", e.Off)
-	}
-	s += ": " + e.Msg
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *FormatError) Unwrap() error { return e.Err }
-func (e *FormatError) Layer() string { return "zip" }
-func (e *FormatError) Offset() int64 { return e.Off }
+// layer spells zip errors as `zip: entry "name" at offset 123: message`.
+var layer = &formaterr.Layer{Name: "zip", Decimal: true, OmitNegative: true, ColonWithoutOffset: true, WhereFormat: "entry %q"}
 
 // Options bound what Open accepts.
 type Options struct {
@@ -87,10 +69,10 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Archive, error) {
 	if err != nil {
 		// archive/zip does not say where it gave up; the central directory
 		// is located from the end of the file, so that is the offset named.
-		return nil, &FormatError{Off: size, Msg: "cannot read the central directory (truncated or not a zip file)", Err: err}
+		return nil, &FormatError{In: layer, Off: size, Msg: "cannot read the central directory (truncated or not a zip file)", Err: err}
 	}
 	if len(zr.File) > max {
-		return nil, &FormatError{Off: size, Msg: fmt.Sprintf("%d entries exceed the limit of %d", len(zr.File), max)}
+		return nil, &FormatError{In: layer, Off: size, Msg: fmt.Sprintf("%d entries exceed the limit of %d", len(zr.File), max)}
 	}
 	return &Archive{zr: zr, size: size}, nil
 }
@@ -121,14 +103,14 @@ func (a *Archive) Open(i int) (io.ReadCloser, error) {
 	f := a.zr.File[i]
 	off, err := f.DataOffset()
 	if err != nil {
-		return nil, &FormatError{Entry: f.Name, Off: -1, Msg: "bad local file header", Err: err}
+		return nil, &FormatError{In: layer, Where: f.Name, Off: -1, Msg: "bad local file header", Err: err}
 	}
 	if off+int64(f.CompressedSize64) > a.size || off+int64(f.CompressedSize64) < off {
-		return nil, &FormatError{Entry: f.Name, Off: off, Msg: fmt.Sprintf("data of %d bytes runs past the end of the archive (%d bytes)", f.CompressedSize64, a.size)}
+		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: fmt.Sprintf("data of %d bytes runs past the end of the archive (%d bytes)", f.CompressedSize64, a.size)}
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, &FormatError{Entry: f.Name, Off: off, Msg: "cannot open entry", Err: err}
+		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: "cannot open entry", Err: err}
 	}
 	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64)}, nil
 }
@@ -148,11 +130,11 @@ func (r *entryReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
 	r.got += int64(n)
 	if r.got > r.want {
-		return n, &FormatError{Entry: r.name, Off: r.off, Msg: fmt.Sprintf("data is longer than the declared size %d", r.want)}
+		return n, &FormatError{In: layer, Where: r.name, Off: r.off, Msg: fmt.Sprintf("data is longer than the declared size %d", r.want)}
 	}
 	if err == io.EOF {
 		if r.got != r.want {
-			return n, &FormatError{Entry: r.name, Off: r.off, Msg: fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)}
+			return n, &FormatError{In: layer, Where: r.name, Off: r.off, Msg: fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)}
 		}
 		return n, io.EOF
 	}
@@ -164,7 +146,7 @@ func (r *entryReader) Read(p []byte) (int, error) {
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			msg = fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)
 		}
-		return n, &FormatError{Entry: r.name, Off: r.off, Msg: msg, Err: err}
+		return n, &FormatError{In: layer, Where: r.name, Off: r.off, Msg: msg, Err: err}
 	}
 	return n, nil
 }

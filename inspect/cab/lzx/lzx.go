@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // FrameSize is the largest output frame; every frame but a stream's last is
@@ -77,17 +79,13 @@ func positionSlots(windowBits int) int {
 	}
 }
 
-// FormatError is an invalid LZX stream. Offset is the byte offset in the
+// FormatError is an invalid LZX stream. Off is the byte offset in the
 // compressed stream (all input blocks concatenated) near which the decoder
 // stopped.
-type FormatError struct {
-	Offset int64
-	Msg    string
-}
+type FormatError = formaterr.Error
 
-func (e *FormatError) Error() string {
-	return fmt.Sprintf("lzx: %s (input offset %d)", e.Msg, e.Offset)
-}
+// layer spells LZX errors as "lzx: message (input offset 123)".
+var layer = &formaterr.Layer{Name: "lzx", Decimal: true, OffsetAfter: true}
 
 // streamError is raised inside the decoder and given its offset on the way
 // out.
@@ -198,7 +196,7 @@ func (d *Decoder) InputOffset() int64 {
 func (d *Decoder) fail(err error) error {
 	var se streamError
 	if errors.As(err, &se) {
-		return &FormatError{Offset: d.InputOffset(), Msg: string(se)}
+		return &FormatError{In: layer, Off: d.InputOffset(), Msg: string(se)}
 	}
 	return err
 }
@@ -208,10 +206,10 @@ func (d *Decoder) fail(err error) error {
 // valid until the next call.
 func (d *Decoder) Frame(n int) ([]byte, error) {
 	if n <= 0 || n > FrameSize {
-		return nil, &FormatError{Offset: d.InputOffset(), Msg: fmt.Sprintf("frame size %d outside 1..%d", n, FrameSize)}
+		return nil, &FormatError{In: layer, Off: d.InputOffset(), Msg: fmt.Sprintf("frame size %d outside 1..%d", n, FrameSize)}
 	}
 	if d.wpos+n > len(d.window) {
-		return nil, &FormatError{Offset: d.InputOffset(), Msg: "frame crosses the end of the window (short frame before the last)"}
+		return nil, &FormatError{In: layer, Off: d.InputOffset(), Msg: "frame crosses the end of the window (short frame before the last)"}
 	}
 	start := d.wpos
 	if err := d.decodeFrame(start + n); err != nil {

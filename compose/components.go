@@ -1,0 +1,183 @@
+package compose
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect"
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+)
+
+// componentGroup is every inventory component with the same canonical name
+// and version: one package in the document, whatever number of files or
+// linkages the fingerprint engine reported it under.
+type componentGroup struct {
+	name, version string
+	members       []inspect.Component
+	// versionless are sightings without a version merged into this group
+	// because it is the only version of the project the bytes show.
+	versionless []inspect.Component
+	// otherVersions, for a group without a version, are the keys of the
+	// groups of the same project with versions.
+	otherVersions []string
+}
+
+func memberKey(c inspect.Component) []string {
+	return []string{c.Name, c.Version, c.PURL, c.CPE, c.Supplier, c.Linkage, strings.Join(c.Files, "\x00"), strings.Join(c.ImportedBy, "\x00")}
+}
+
+// all returns the members and the merged versionless sightings.
+func (g *componentGroup) all() []inspect.Component {
+	return append(append([]inspect.Component(nil), g.members...), g.versionless...)
+}
+
+func (b *builder) addComponents() {
+	groups := map[string]*componentGroup{}
+	var keys []string
+	for _, c := range b.inv.Components {
+		k := canonicalName(c.Name) + "\x00" + normVersion(c.Version)
+		g, ok := groups[k]
+		if !ok {
+			g = &componentGroup{name: c.Name, version: c.Version}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.members = append(g.members, c)
+	}
+	sort.Strings(keys)
+	// Members in a fixed order, so that the name, identifiers and supplier
+	// taken from the first one do not depend on the inventory's order.
+	for _, g := range groups {
+		sort.SliceStable(g.members, func(i, j int) bool {
+			return lessStrings(memberKey(g.members[i]), memberKey(g.members[j]))
+		})
+		g.name, g.version = g.members[0].Name, g.members[0].Version
+		// Prefer the plain lower-case spelling the fingerprint rules use.
+		for _, m := range g.members {
+			if m.Name == strings.ToLower(m.Name) {
+				g.name = m.Name
+				break
+			}
+		}
+	}
+	// A sighting without a version (an error-message table, a versionless
+	// banner) of a project whose version the bytes show elsewhere is the
+	// same package when there is exactly one such version: listing it
+	// again without a version would show the package twice, and filling
+	// its version from the source SBOM could contradict the bytes.
+	versioned := map[string][]string{} // canonical name -> keys with a version
+	for _, k := range keys {
+		if name, v, _ := strings.Cut(k, "\x00"); v != "" {
+			versioned[name] = append(versioned[name], k)
+		}
+	}
+	kept := keys[:0]
+	for _, k := range keys {
+		name, v, _ := strings.Cut(k, "\x00")
+		if v == "" && len(versioned[name]) == 1 {
+			into := groups[versioned[name][0]]
+			into.versionless = append(into.versionless, groups[k].members...)
+			continue
+		}
+		if v == "" && len(versioned[name]) > 1 {
+			groups[k].otherVersions = versioned[name]
+		}
+		kept = append(kept, k)
+	}
+	keys = kept
+	ix := newSourceIndex(b.opts.SourceSBOMs)
+	var items []idItem
+	for _, k := range keys {
+		items = append(items, idItem{prefix: "Library", name: groups[k].name, key: k})
+	}
+	// The keys are distinct, so assignIDs cannot fail.
+	ids, _ := assignIDs(items)
+	pipByWheel := map[string]string{} // wheel path -> pip's SPDXID
+	var pypiNodes []*pkgNode
+	var pypiFiles [][]string
+	for i, k := range keys {
+		g := groups[k]
+		n := b.componentNode(ids[i], g, ix)
+		b.m.packages = append(b.m.packages, n)
+		b.componentRelations(n, g)
+		var files []string
+		for _, m := range g.all() {
+			files = append(files, m.Files...)
+		}
+		if strings.HasPrefix(n.purl(), "pkg:pypi/") {
+			if canonicalName(g.name) == "pip" {
+				for _, f := range files {
+					if w := wheelOf(f); w != "" {
+						pipByWheel[w] = n.id
+					}
+				}
+			} else {
+				pypiNodes = append(pypiNodes, n)
+				pypiFiles = append(pypiFiles, files)
+			}
+		}
+	}
+	// pip's vendored distributions are the pypi components whose files lie
+	// under pip/_vendor inside pip's own wheel.
+	for i, n := range pypiNodes {
+		seen := map[string]bool{}
+		for _, f := range pypiFiles[i] {
+			for w, pip := range pipByWheel {
+				if strings.HasPrefix(f, w+"/pip/_vendor/") && !seen[pip] {
+					seen[pip] = true
+					b.m.rels = append(b.m.rels, relation{a: pip, typ: "DEPENDS_ON", b: n.id})
+				}
+			}
+		}
+	}
+	b.unused = ix.unused()
+}
+
+// wheelOf returns the nested path of the .whl file that holds p, or "".
+func wheelOf(p string) string {
+	if i := strings.Index(strings.ToLower(p), ".whl/"); i >= 0 {
+		return p[:i+len(".whl")]
+	}
+	if strings.HasSuffix(strings.ToLower(p), ".whl") {
+		return p
+	}
+	return ""
+}
+
+// componentRelations links a component to the files that carry it:
+// STATIC_LINK from each binary it is compiled into, CONTAINS from the package
+// that holds its own library file, DYNAMIC_LINK from each module that loads
+// that library.
+func (b *builder) componentRelations(n *pkgNode, g *componentGroup) {
+	before := len(b.m.rels)
+	for _, m := range g.all() {
+		for _, f := range m.Files {
+			fid, ok := b.fileID[f]
+			if !ok {
+				n.notes = append(n.notes, NoteInventoryInconsistency+" evidence file "+f+" is not in the inventory's file list.")
+				continue
+			}
+			if m.Linkage == fingerprint.LinkageStatic {
+				b.m.rels = append(b.m.rels, relation{a: fid, typ: "STATIC_LINK", b: n.id})
+			} else {
+				b.m.rels = append(b.m.rels, relation{a: b.containerOfPath(f), typ: "CONTAINS", b: n.id})
+			}
+		}
+		for _, imp := range m.ImportedBy {
+			if fid, ok := b.fileID[imp]; ok {
+				b.m.rels = append(b.m.rels, relation{a: fid, typ: "DYNAMIC_LINK", b: n.id})
+			}
+		}
+	}
+	if len(b.m.rels) == before {
+		b.m.rels = append(b.m.rels, relation{a: RootID, typ: "CONTAINS", b: n.id,
+			comment: "no file named in the component's evidence is in the inventory"})
+	}
+}
+
+func (b *builder) containerOfPath(p string) string {
+	if c, ok := b.fileContainer[p]; ok {
+		return c
+	}
+	return RootID
+}

@@ -1,0 +1,162 @@
+package compose
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect"
+)
+
+func (b *builder) addSubInstallers() error {
+	var pkgs []inspect.Package
+	self := b.selfPackage()
+	for _, p := range b.inv.Packages {
+		if self != nil && p.ID == self.ID && p.Path == self.Path {
+			continue
+		}
+		pkgs = append(pkgs, p)
+	}
+	pkgKey := func(p inspect.Package) string {
+		return strings.Join([]string{p.Path, p.ID, p.Name, p.Version, p.URL}, "\x00")
+	}
+	sort.SliceStable(pkgs, func(i, j int) bool {
+		ki, kj := pkgKey(pkgs[i]), pkgKey(pkgs[j])
+		if ki != kj {
+			return ki < kj
+		}
+		return lessStrings([]string{pkgs[i].Format, pkgs[i].Manufacturer, pkgs[i].Hash}, []string{pkgs[j].Format, pkgs[j].Manufacturer, pkgs[j].Hash})
+	})
+	// A package listed twice with the same identity is one package.
+	uniq := pkgs[:0]
+	for i, p := range pkgs {
+		if i > 0 && pkgKey(p) == pkgKey(pkgs[i-1]) {
+			continue
+		}
+		uniq = append(uniq, p)
+	}
+	pkgs = uniq
+	fileByPath := map[string]*inspect.File{}
+	for i := range b.inv.Files {
+		f := &b.inv.Files[i]
+		if g, ok := fileByPath[f.Path]; !ok || f.SHA256 < g.SHA256 {
+			fileByPath[f.Path] = f
+		}
+	}
+	var items []idItem
+	for _, p := range pkgs {
+		items = append(items, idItem{prefix: "Package", name: orDefault(p.Name, path.Base(p.Path)), key: pkgKey(p)})
+	}
+	ids, err := assignIDs(items)
+	if err != nil {
+		return err
+	}
+	b.pkgNodeOf = map[string]*pkgNode{}
+	if self != nil && self.ID != "" {
+		b.pkgNodeOf[self.ID] = b.root
+	}
+	for i, p := range pkgs {
+		n := &pkgNode{
+			id: ids[i], role: roleSubInstaller, name: orDefault(p.Name, path.Base(p.Path)), version: p.Version,
+			purpose: "INSTALL", download: "NOASSERTION", licenseConcluded: "NOASSERTION",
+			licenseDeclared: "NOASSERTION", copyright: "NOASSERTION",
+		}
+		if n.name == "" || n.name == "." {
+			n.name = orDefault(p.ID, "package")
+		}
+		switch {
+		case p.Manufacturer != "":
+			n.supplier, _ = parseAgent(p.Manufacturer, false)
+		default:
+			// A sub-installer built into the installer comes from the
+			// installer's supplier.
+			n.supplier = b.root.supplier
+		}
+		if n.supplier == "" {
+			n.supplier = "NOASSERTION"
+		}
+		var facts []string
+		if p.Format != "" {
+			facts = append(facts, "format "+p.Format)
+		}
+		if p.ID != "" {
+			facts = append(facts, "id "+p.ID)
+		}
+		if p.Path != "" {
+			facts = append(facts, "path "+p.Path)
+		}
+		if p.ProductCode != "" {
+			facts = append(facts, "ProductCode "+p.ProductCode)
+		}
+		if p.UpgradeCode != "" {
+			facts = append(facts, "UpgradeCode "+p.UpgradeCode)
+		}
+		if p.InstallLocation != "" {
+			facts = append(facts, "installs to "+p.InstallLocation)
+		}
+		if len(facts) > 0 {
+			n.comment = "Sub-installer: " + strings.Join(facts, "; ") + "."
+		}
+		if f, ok := fileByPath[p.Path]; ok && p.Embedded && p.Path != "" {
+			n.fileName = path.Base(p.Path)
+			n.checksums = []checksum{{"SHA1", strings.ToLower(f.SHA1)}, {"SHA256", strings.ToLower(f.SHA256)}}
+		} else if alg, val, ok := declaredHash(p.Hash); ok {
+			n.checksums = []checksum{{alg, val}}
+		}
+		if !p.Embedded {
+			if p.URL != "" {
+				if validDownloadLocation(p.URL) {
+					n.download = p.URL
+				}
+				if u, err := url.Parse(p.URL); err == nil && path.Base(u.Path) != "." && path.Base(u.Path) != "/" {
+					n.fileName = path.Base(u.Path)
+				}
+			}
+			note := NoteNotEmbedded + " the installer does not contain this package's bytes; it downloads it on demand"
+			if p.URL != "" {
+				note += " from " + p.URL
+			}
+			var decl []string
+			if p.Size > 0 {
+				decl = append(decl, fmt.Sprintf("size %d", p.Size))
+			}
+			if p.Hash != "" {
+				decl = append(decl, "hash "+p.Hash)
+			}
+			if len(decl) > 0 {
+				note += ". The installer declares " + strings.Join(decl, " and ") + "; they were not checked against bytes"
+			}
+			n.notes = append(n.notes, note+".")
+		}
+		b.pkgNodeOf[p.ID] = n
+		if p.Embedded && p.Path != "" {
+			b.pkgPaths = append(b.pkgPaths, pkgPath{path: p.Path, id: n.id})
+		}
+		b.m.packages = append(b.m.packages, n)
+	}
+	// Deepest path first, so the innermost package wins.
+	sort.SliceStable(b.pkgPaths, func(i, j int) bool { return len(b.pkgPaths[i].path) > len(b.pkgPaths[j].path) })
+	for i, p := range pkgs {
+		parent := RootID
+		if pp, ok := b.pkgNodeOf[p.Parent]; ok && p.Parent != "" && p.Parent != p.ID {
+			parent = pp.id
+		} else if p.Path != "" {
+			parent = b.enclosing(p.Path, ids[i])
+		}
+		b.m.rels = append(b.m.rels, relation{a: parent, typ: "CONTAINS", b: ids[i]})
+	}
+	return nil
+}
+
+// enclosing returns the innermost embedded package whose bytes contain the
+// nested path p (other than self), or the root.
+func (b *builder) enclosing(p, self string) string {
+	for _, pp := range b.pkgPaths {
+		if pp.id != self && strings.HasPrefix(p, pp.path+"/") {
+			return pp.id
+		}
+	}
+	return RootID
+}

@@ -1,0 +1,193 @@
+// Package formaterr is the error every format package returns for malformed,
+// unsupported or over-limit input: which layer (format) found it, at which
+// byte offset of that layer's input, what is wrong, and the cause. It is a
+// leaf: format packages and the walker depend on it, it depends on nothing
+// of theirs.
+//
+// Each layer keeps the spelling of its messages that tests, fuzz corpora and
+// users already know; the differences (decimal or hex offsets, an entry name
+// before the offset, causes left unsaid) are declared once per layer in a
+// Layer value instead of in a copy of the type.
+package formaterr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrLimit is matched by errors.Is for every limit error of every layer
+// (a *LimitError here, the walker's own limit errors).
+var ErrLimit = errors.New("limit exceeded")
+
+// Layer names a format layer and says how its errors are spelled. A format
+// package declares one (or a few) as package variables and points every
+// Error at it.
+type Layer struct {
+	// Name is what Error.Layer reports ("zip", "cab", "lzx").
+	Name string
+	// Prefix, when set, starts the message instead of Name (a cabinet's
+	// LZX errors are layer "lzx" but read "cab: ...").
+	Prefix string
+	// Decimal prints offsets in decimal; otherwise in hex with 0x.
+	Decimal bool
+	// OmitNegative leaves out "at offset" when Off < 0 (no offset applies).
+	OmitNegative bool
+	// ColonWithoutOffset keeps the ": " before the message when the offset
+	// is left out (zip's spelling).
+	ColonWithoutOffset bool
+	// WhereFormat spells Where (`entry %q`); "" prints it as it is.
+	WhereFormat string
+	// WhereSep separates Where from what follows; "" means one space.
+	WhereSep string
+	// OffsetAfter puts the offset after the message, as
+	// "msg (input offset N)", instead of "at offset N: msg" before it.
+	OffsetAfter bool
+	// HideCause never appends the cause: the layer's messages already say it.
+	HideCause bool
+	// Quiet lists causes (matched by errors.Is) that the message already
+	// says and that are therefore not appended.
+	Quiet []error
+}
+
+// Errorf returns an error of layer l at off with a formatted message and no
+// cause.
+func (l *Layer) Errorf(off int64, format string, args ...any) *Error {
+	return &Error{In: l, Off: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an error of layer l at off saying msg, caused by err.
+func (l *Layer) Wrap(off int64, msg string, err error) *Error {
+	return &Error{In: l, Off: off, Msg: msg, Err: err}
+}
+
+// Error is malformed, unsupported or over-limit input of one layer.
+type Error struct {
+	In *Layer
+	// Off is the byte offset in the layer's input; -1 when none applies.
+	Off int64
+	// Where names the part of the input the error is about (an entry's
+	// or member's name, a cabinet's folder and data block); empty for the
+	// input as a whole. The layer's WhereFormat spells it in messages.
+	Where string
+	Msg   string
+	// Err is the cause (a sentinel such as a checksum mismatch, a
+	// *LimitError, an I/O error); may be nil.
+	Err error
+}
+
+func (e *Error) Error() string {
+	l := e.In
+	if l == nil {
+		l = &Layer{}
+	}
+	var b strings.Builder
+	if l.Prefix != "" {
+		b.WriteString(l.Prefix)
+	} else {
+		b.WriteString(l.Name)
+	}
+	b.WriteString(": ")
+	if e.Where != "" {
+		if l.WhereFormat != "" {
+			fmt.Fprintf(&b, l.WhereFormat, e.Where)
+		} else {
+			b.WriteString(e.Where)
+		}
+		if l.WhereSep != "" {
+			b.WriteString(l.WhereSep)
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	if l.OffsetAfter {
+		b.WriteString(e.Msg)
+		b.WriteString(" (input offset ")
+		b.WriteString(l.offset(e.Off))
+		b.WriteByte(')')
+	} else {
+		if e.Off >= 0 || !l.OmitNegative {
+			b.WriteString("at offset ")
+			b.WriteString(l.offset(e.Off))
+			b.WriteString(": ")
+		} else if l.ColonWithoutOffset {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Msg)
+	}
+	if e.Err != nil && !l.HideCause && !l.quiet(e.Err) {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (l *Layer) offset(off int64) string {
+	if l.Decimal {
+		return fmt.Sprintf("%d", off)
+	}
+	return fmt.Sprintf("%#x", off)
+}
+
+func (l *Layer) quiet(err error) bool {
+	for _, q := range l.Quiet {
+		if errors.Is(err, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// Layer is the name of the layer that found the error.
+func (e *Error) Layer() string {
+	if e.In == nil {
+		return ""
+	}
+	return e.In.Name
+}
+
+// Offset is the byte offset in the layer's input, -1 when none applies.
+func (e *Error) Offset() int64 { return e.Off }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// As finds the first *Error of the named layer in err's chain. Errors of
+// other layers wrapped around it (a Burn error around a cabinet's) are
+// passed over, so a package can tell its own errors from those of the
+// layers it reads.
+func As(err error, layer string) (*Error, bool) {
+	for err != nil {
+		if e, ok := err.(*Error); ok && e.Layer() == layer {
+			return e, true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				if e, ok := As(x, layer); ok {
+					return e, true
+				}
+			}
+			return nil, false
+		default:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// LimitError says a format package's Options limit refused the input. It is
+// wrapped in an Error of the layer that refused it; errors.Is(err, ErrLimit)
+// matches it.
+type LimitError struct {
+	Limit string // the Options field (MaxFiles, MaxEntries, ...)
+	Value int64  // the limit in force
+	What  string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("limit %s=%d exceeded: %s", e.Limit, e.Value, e.What)
+}
+
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
