@@ -31,10 +31,13 @@ func (g *componentGroup) all() []inspect.Component {
 	return append(append([]inspect.Component(nil), g.members...), g.versionless...)
 }
 
-func (b *builder) addComponents() {
+// groupComponents groups the inventory's components into the packages of
+// the document, keyed by canonical name and normalised version; keys are
+// sorted.
+func groupComponents(comps []inspect.Component) ([]string, map[string]*componentGroup) {
 	groups := map[string]*componentGroup{}
 	var keys []string
-	for _, c := range b.inv.Components {
+	for _, c := range comps {
 		k := canonicalName(c.Name) + "\x00" + normVersion(c.Version)
 		g, ok := groups[k]
 		if !ok {
@@ -85,6 +88,11 @@ func (b *builder) addComponents() {
 		kept = append(kept, k)
 	}
 	keys = kept
+	return keys, groups
+}
+
+func (b *builder) addComponents() {
+	keys, groups := groupComponents(b.inv.Components)
 	ix := newSourceIndex(b.opts.SourceSBOMs)
 	var items []idItem
 	for _, k := range keys {
@@ -125,7 +133,7 @@ func (b *builder) addComponents() {
 			for w, pip := range pipByWheel {
 				if strings.HasPrefix(f, w+"/pip/_vendor/") && !seen[pip] {
 					seen[pip] = true
-					b.m.rels = append(b.m.rels, relation{a: pip, typ: "DEPENDS_ON", b: n.id})
+					b.m.rels = append(b.m.rels, relation{a: pip, kind: relDependsOn, b: n.id})
 				}
 			}
 		}
@@ -158,19 +166,19 @@ func (b *builder) componentRelations(n *pkgNode, g *componentGroup) {
 				continue
 			}
 			if m.Linkage == fingerprint.LinkageStatic {
-				b.m.rels = append(b.m.rels, relation{a: fid, typ: "STATIC_LINK", b: n.id})
+				b.m.rels = append(b.m.rels, relation{a: fid, kind: relStaticLink, b: n.id})
 			} else {
-				b.m.rels = append(b.m.rels, relation{a: b.containerOfPath(f), typ: "CONTAINS", b: n.id})
+				b.m.rels = append(b.m.rels, relation{a: b.containerOfPath(f), kind: relContains, b: n.id})
 			}
 		}
 		for _, imp := range m.ImportedBy {
 			if fid, ok := b.fileID[imp]; ok {
-				b.m.rels = append(b.m.rels, relation{a: fid, typ: "DYNAMIC_LINK", b: n.id})
+				b.m.rels = append(b.m.rels, relation{a: fid, kind: relDynamicLink, b: n.id})
 			}
 		}
 	}
 	if len(b.m.rels) == before {
-		b.m.rels = append(b.m.rels, relation{a: RootID, typ: "CONTAINS", b: n.id,
+		b.m.rels = append(b.m.rels, relation{a: rootID, kind: relContains, b: n.id,
 			comment: "no file named in the component's evidence is in the inventory"})
 	}
 }
@@ -179,5 +187,5 @@ func (b *builder) containerOfPath(p string) string {
 	if c, ok := b.fileContainer[p]; ok {
 		return c
 	}
-	return RootID
+	return rootID
 }

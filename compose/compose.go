@@ -1,7 +1,17 @@
 // Package compose turns an inspect.Inventory, and optionally the project's
-// own source SBOMs, into one SPDX 2.3 document per installer (and the same
-// content as CycloneDX 1.6), and validates SPDX documents against the SPDX
-// 2.3 JSON schema and the NTIA minimum elements.
+// own source SBOMs, into one format-neutral document per installer (model.go)
+// and renders it in each registered output format (formats.go: SPDX 2.3 JSON
+// and tag-value, CycloneDX 1.6 JSON); it also validates SPDX documents
+// against the SPDX 2.3 JSON schema and the NTIA minimum elements.
+//
+// Files, by concern: compose.go (entry point, options, result), model.go
+// (the neutral document), root.go, subinstallers.go, files.go,
+// components.go and merge.go (building the model from the inventory and the
+// source SBOMs), source.go (reading source SBOMs), ids.go, agents.go,
+// vocabulary.go (annotation keywords and property names shared with the
+// readers in sbomdiff), listing.go (what a document lists, for verify and
+// diff), formats.go and one file per writer (spdx.go, spdx_tagvalue.go,
+// cyclonedx.go), validate.go.
 //
 // Every package and file in the document comes from the installer's bytes;
 // the source SBOMs only add facts the bytes cannot show (license, download
@@ -29,7 +39,9 @@
 // CONTAINed by exactly one package; every fingerprinted component is a
 // LIBRARY package. Identifiers are "SPDXRef-<kind>-<name>-<12 hex digits of
 // a SHA-256 over the element's identity>", so they stay the same when
-// unrelated elements change.
+// unrelated elements change; the CycloneDX writer uses the same strings as
+// bom-refs. The annotation keywords, and the CycloneDX property names that
+// carry them, are constants in vocabulary.go.
 //
 // The installer's signature-invariant identity (inspect.Artifact.Identity)
 // is recorded as an external reference of the root package with category
@@ -53,9 +65,6 @@ import (
 // DefaultNamespaceBase is used when Options.NamespaceBase is empty.
 const DefaultNamespaceBase = "https://spdx.org/spdxdocs/installer-sbom"
 
-// RootID is the SPDX identifier of the package that stands for the installer.
-const RootID = "SPDXRef-Installer"
-
 // Options are what the caller knows about the installer beyond its bytes.
 type Options struct {
 	// Name and Version of the product the installer installs. Name
@@ -67,7 +76,7 @@ type Options struct {
 	// gets CPython's CPE, cpe:2.3:a:python:python:<version>.
 	Name, Version string
 	// Supplier is "Organization: X", "Person: Y" or a bare organisation
-	// name. Empty means NOASSERTION.
+	// name. Empty means unknown (NOASSERTION in SPDX).
 	Supplier         string
 	DownloadLocation string
 	// NamespaceBase defaults to DefaultNamespaceBase.
@@ -110,62 +119,6 @@ type Result struct {
 	spdxErr  error
 }
 
-// Package roles in the model.
-const (
-	roleInstaller    = "installer"
-	roleSubInstaller = "sub-installer"
-	roleLibrary      = "library"
-	roleUnverified   = "unverified"
-)
-
-// model is the format-neutral document both writers render.
-type model struct {
-	name, namespace, created string
-	creators                 []string // "Tool: ...", "Organization: ..."
-	tool                     string   // installer-sbom-<version>
-	packages                 []*pkgNode
-	files                    []*fileNode
-	rels                     []relation
-}
-
-type checksum struct{ alg, value string }
-
-type extRef struct{ category, typ, locator string }
-
-type pkgNode struct {
-	id                                      string // full SPDXRef-...
-	role                                    string
-	name, version, fileName                 string
-	supplier, originator                    string // agent syntax or NOASSERTION
-	download, homepage, purpose             string
-	licenseConcluded, licenseDeclared       string
-	copyright, sourceInfo, comment, linkage string
-	checksums                               []checksum
-	refs                                    []extRef
-	filesAnalyzed                           bool
-	verificationCode                        string
-	notes                                   []string // annotation comments
-	evidence                                []inspect.Evidence
-}
-
-func (p *pkgNode) purl() string { return p.refOf("purl") }
-func (p *pkgNode) cpe() string  { return p.refOf("cpe23Type") }
-func (p *pkgNode) refOf(typ string) string {
-	for _, r := range p.refs {
-		if r.typ == typ {
-			return r.locator
-		}
-	}
-	return ""
-}
-
-type fileNode struct {
-	id, path, sha1, sha256, kind, comment string
-	types                                 []string
-}
-
-type relation struct{ a, typ, b, comment string }
-
 // Compose builds the format-neutral document for one inventory. Packages,
 // files and relationships are sorted and identifiers are derived from
 // content, so the same inventory and options give the same bytes in every
@@ -180,9 +133,8 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	if y := opts.Created.UTC().Year(); y < 1970 || y > 9999 {
 		return nil, fmt.Errorf("compose: creation time %v is outside the years 1970-9999", opts.Created)
 	}
-	a := inv.Artifact
-	if a.Name == "" || !isHex(a.SHA256, 64) || !isHex(a.SHA1, 40) {
-		return nil, fmt.Errorf("compose: artifact %q lacks a name, SHA-256 or SHA-1", a.Name)
+	if err := checkArtifact(inv); err != nil {
+		return nil, err
 	}
 	b := &builder{inv: inv, opts: opts, res: &Result{}}
 	if err := b.build(); err != nil {
@@ -190,6 +142,18 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	}
 	b.res.m = b.m
 	return b.res, nil
+}
+
+// checkArtifact refuses an inventory without an artifact name and hashes.
+func checkArtifact(inv *inspect.Inventory) error {
+	if inv == nil {
+		return errors.New("compose: nil inventory")
+	}
+	a := inv.Artifact
+	if a.Name == "" || !isHex(a.SHA256, 64) || !isHex(a.SHA1, 40) {
+		return fmt.Errorf("compose: artifact %q lacks a name, SHA-256 or SHA-1", a.Name)
+	}
+	return nil
 }
 
 type builder struct {
@@ -255,8 +219,8 @@ func (b *builder) build() error {
 func (b *builder) finish() {
 	m := b.m
 	sort.SliceStable(m.packages, func(i, j int) bool {
-		if (m.packages[i].id == RootID) != (m.packages[j].id == RootID) {
-			return m.packages[i].id == RootID
+		if (m.packages[i].id == rootID) != (m.packages[j].id == rootID) {
+			return m.packages[i].id == rootID
 		}
 		return m.packages[i].id < m.packages[j].id
 	})
@@ -273,7 +237,7 @@ func (b *builder) finish() {
 	})
 	sort.SliceStable(m.rels, func(i, j int) bool {
 		x, y := m.rels[i], m.rels[j]
-		return lessStrings([]string{x.a, x.typ, x.b, x.comment}, []string{y.a, y.typ, y.b, y.comment})
+		return lessStrings([]string{x.a, x.kind, x.b, x.comment}, []string{y.a, y.kind, y.b, y.comment})
 	})
 	out := m.rels[:0]
 	for i, r := range m.rels {

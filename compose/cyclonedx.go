@@ -24,8 +24,9 @@ func init() {
 // component; sub-installers and the files they contain are nested
 // components (CycloneDX expresses containment by nesting); libraries are
 // top-level components with hashes, identifiers, licenses and evidence
-// (occurrences with byte offsets); STATIC_LINK, DYNAMIC_LINK and DEPENDS_ON
-// become the dependency graph. bom-refs are the SPDX identifiers.
+// (occurrences with byte offsets); static and dynamic links and depends-on
+// relationships become the dependency graph. bom-refs are the elements' identifiers in
+// every output (elementRef), the same strings as the SPDX identifiers.
 func WriteCycloneDX(w io.Writer, res *Result) error {
 	if res == nil || res.m == nil {
 		return errors.New("compose: WriteCycloneDX needs a Result from Compose")
@@ -43,8 +44,8 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 	containedBy := map[string][]string{}
 	deps := map[string][]string{}
 	for _, r := range m.rels {
-		switch r.typ {
-		case "CONTAINS":
+		switch r.kind {
+		case relContains:
 			if p := pkgByID[r.b]; p != nil && (p.role == roleLibrary) {
 				containedBy[r.b] = append(containedBy[r.b], r.a)
 				// A library may be contained by several packages; it is
@@ -52,7 +53,7 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 				continue
 			}
 			children[r.a] = append(children[r.a], r.b)
-		case "STATIC_LINK", "DYNAMIC_LINK", "DEPENDS_ON":
+		case relStaticLink, relDynamicLink, relDependsOn:
 			deps[r.a] = append(deps[r.a], r.b)
 		}
 	}
@@ -73,14 +74,18 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 			c.Components = &kids
 		}
 		if cb := containedBy[id]; len(cb) > 0 {
-			props := append(deref(c.Properties), cdx.Property{Name: PropContained, Value: strings.Join(cb, " ")})
+			var refs []string
+			for _, id := range cb {
+				refs = append(refs, elementRef(id))
+			}
+			props := append(deref(c.Properties), cdx.Property{Name: PropContained, Value: strings.Join(refs, " ")})
 			c.Properties = &props
 		}
 		return c
 	}
 
 	bom := cdx.NewBOM()
-	root := build(RootID)
+	root := build(rootID)
 	// The installer's own children become the BOM's top-level components.
 	var top []cdx.Component
 	if root.Components != nil {
@@ -127,8 +132,11 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 	}
 	sort.Strings(froms)
 	for _, a := range froms {
-		on := dedupSorted(sortedCopy(deps[a]))
-		graph = append(graph, cdx.Dependency{Ref: a, Dependencies: &on})
+		var on []string
+		for _, b := range dedupSorted(sortedCopy(deps[a])) {
+			on = append(on, elementRef(b))
+		}
+		graph = append(graph, cdx.Dependency{Ref: elementRef(a), Dependencies: &on})
 	}
 	if len(graph) > 0 {
 		bom.Dependencies = &graph
@@ -140,18 +148,18 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 }
 
 func cdxPackage(p *pkgNode) cdx.Component {
-	c := cdx.Component{BOMRef: p.id, Name: p.name, Version: p.version, PackageURL: p.purl(), CPE: p.cpe()}
+	c := cdx.Component{BOMRef: elementRef(p.id), Name: p.name, Version: p.version, PackageURL: p.purl(), CPE: p.cpe()}
 	switch p.role {
 	case roleInstaller, roleSubInstaller:
 		c.Type = cdx.ComponentTypeApplication
 	default:
 		c.Type = cdx.ComponentTypeLibrary
 	}
-	if s := p.supplier; s != "" && s != "NOASSERTION" {
+	if s := p.supplier; s != "" {
 		_, name, _ := strings.Cut(s, ": ")
 		c.Supplier = &cdx.OrganizationalEntity{Name: name}
 	}
-	if o := p.originator; o != "" && o != "NOASSERTION" {
+	if o := p.originator; o != "" {
 		_, name, _ := strings.Cut(o, ": ")
 		c.Authors = &[]cdx.OrganizationalContact{{Name: name}}
 	}
@@ -164,25 +172,26 @@ func cdxPackage(p *pkgNode) cdx.Component {
 	if len(hashes) > 0 {
 		c.Hashes = &hashes
 	}
-	if lic := p.licenseConcluded; lic != "" && lic != "NOASSERTION" && lic != "NONE" {
+	if lic := p.licenseConcluded; lic != "" && lic != "NONE" {
 		c.Licenses = &cdx.Licenses{{Expression: lic}}
-	} else if lic := p.licenseDeclared; lic != "" && lic != "NOASSERTION" && lic != "NONE" {
+	} else if lic := p.licenseDeclared; lic != "" && lic != "NONE" {
 		c.Licenses = &cdx.Licenses{{Expression: lic}}
 	}
-	if cp := p.copyright; cp != "" && cp != "NOASSERTION" && cp != "NONE" {
+	if cp := p.copyright; cp != "" && cp != "NONE" {
 		c.Copyright = cp
 	}
 	var refs []cdx.ExternalReference
-	if d := p.download; d != "" && d != "NOASSERTION" && d != "NONE" {
+	if d := p.download; d != "" && d != "NONE" {
 		refs = append(refs, cdx.ExternalReference{Type: cdx.ERTypeDistribution, URL: d})
 	}
+	// The homepage is a source SBOM's, as it gives it.
 	if p.homepage != "" && p.homepage != "NOASSERTION" && p.homepage != "NONE" {
 		refs = append(refs, cdx.ExternalReference{Type: cdx.ERTypeWebsite, URL: p.homepage})
 	}
 	if len(refs) > 0 {
 		c.ExternalReferences = &refs
 	}
-	props := []cdx.Property{{Name: PropSPDXID, Value: p.id}}
+	props := []cdx.Property{{Name: PropSPDXID, Value: elementRef(p.id)}}
 	for _, r := range p.refs {
 		if r.typ == IdentityRefType {
 			props = append(props, cdx.Property{Name: PropIdentity, Value: r.locator})
@@ -230,7 +239,7 @@ func cdxPackage(p *pkgNode) cdx.Component {
 }
 
 func cdxFile(f *fileNode) cdx.Component {
-	c := cdx.Component{BOMRef: f.id, Type: cdx.ComponentTypeFile, Name: f.path,
+	c := cdx.Component{BOMRef: elementRef(f.id), Type: cdx.ComponentTypeFile, Name: f.path,
 		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.sha1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.sha256}}}
 	if f.comment != "" {
 		c.Properties = &[]cdx.Property{{Name: PropComment, Value: f.comment}}

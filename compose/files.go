@@ -11,8 +11,10 @@ import (
 	"github.com/installer-sbom/installer-sbom/inspect"
 )
 
-func (b *builder) addFiles() error {
-	files := append([]inspect.File(nil), b.inv.Files...)
+// uniqueFiles returns the inventory's files sorted by path, each path with
+// the same bytes once. Every file must have a path, SHA-1 and SHA-256.
+func uniqueFiles(inv []inspect.File) ([]inspect.File, error) {
+	files := append([]inspect.File(nil), inv...)
 	sort.SliceStable(files, func(i, j int) bool {
 		return lessStrings([]string{files[i].Path, files[i].SHA256}, []string{files[j].Path, files[j].SHA256})
 	})
@@ -24,16 +26,25 @@ func (b *builder) addFiles() error {
 		}
 		out = append(out, f)
 	}
-	files = out
+	for _, f := range out {
+		if f.Path == "" || !isHex(f.SHA1, 40) || !isHex(f.SHA256, 64) {
+			return nil, fmt.Errorf("compose: file %q lacks a path, SHA-1 or SHA-256", f.Path)
+		}
+	}
+	return out, nil
+}
+
+func (b *builder) addFiles() error {
+	files, err := uniqueFiles(b.inv.Files)
+	if err != nil {
+		return err
+	}
 	pathCount := map[string]int{}
 	for _, f := range files {
 		pathCount[f.Path]++
 	}
 	var items []idItem
 	for _, f := range files {
-		if f.Path == "" || !isHex(f.SHA1, 40) || !isHex(f.SHA256, 64) {
-			return fmt.Errorf("compose: file %q lacks a path, SHA-1 or SHA-256", f.Path)
-		}
 		key := f.Path
 		if pathCount[f.Path] > 1 {
 			key += "\x00" + f.SHA256
@@ -64,7 +75,7 @@ func (b *builder) addFiles() error {
 		if _, ok := b.fileContainer[f.Path]; !ok {
 			b.fileContainer[f.Path] = c
 		}
-		b.m.rels = append(b.m.rels, relation{a: c, typ: "CONTAINS", b: n.id})
+		b.m.rels = append(b.m.rels, relation{a: c, kind: relContains, b: n.id})
 		direct[c] = append(direct[c], n.sha1)
 	}
 	for _, p := range b.m.packages {

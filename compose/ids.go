@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// idItem is one element needing an identifier: "SPDXRef-<prefix>-<name>-<hash>".
+// idItem is one element needing an identifier: "<prefix>-<name>-<hash>".
 type idItem struct {
 	prefix, name, key string
 }
@@ -22,7 +22,7 @@ func assignIDs(items []idItem) ([]string, error) {
 	byID := map[string][]int{}
 	for i, it := range items {
 		h := sha256.Sum256([]byte(it.key))
-		short[i] = "SPDXRef-" + it.prefix + "-" + idName(it.name) + "-" + hex.EncodeToString(h[:6])
+		short[i] = it.prefix + "-" + idName(it.name) + "-" + hex.EncodeToString(h[:6])
 		byID[short[i]] = append(byID[short[i]], i)
 	}
 	for _, idx := range byID {
@@ -32,7 +32,7 @@ func assignIDs(items []idItem) ([]string, error) {
 		for _, i := range idx {
 			it := items[i]
 			h := sha256.Sum256([]byte(it.key))
-			short[i] = "SPDXRef-" + it.prefix + "-" + idName(it.name) + "-" + hex.EncodeToString(h[:])
+			short[i] = it.prefix + "-" + idName(it.name) + "-" + hex.EncodeToString(h[:])
 		}
 	}
 	seen := map[string]bool{}

@@ -12,7 +12,6 @@ import (
 func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *pkgNode {
 	n := &pkgNode{
 		id: id, role: roleLibrary, name: g.name, version: g.version, purpose: "LIBRARY",
-		download: "NOASSERTION", licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyright: "NOASSERTION",
 	}
 	var purl, cpe, supplier string
 	linkages := map[string]bool{}
@@ -40,9 +39,12 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	if len(fileNames) > 0 && allEqual(fileNames) {
 		n.fileName = fileNames[0]
 	}
+	// The inventory's supplier, even an unknown one, comes before the
+	// source SBOM's.
+	supplierStated := false
 	if supplier != "" {
 		if s, err := parseAgent(supplier, false); err == nil {
-			n.supplier = s
+			n.supplier, supplierStated = known(s), true
 		}
 	}
 
@@ -76,9 +78,9 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 			// The project is the same, so the license and originator still
 			// apply; the identifiers and the download location name the
 			// other version and do not.
-			n.licenseConcluded = orDefault(cands[0].pkg.LicenseConcluded, "NOASSERTION")
-			n.licenseDeclared = orDefault(cands[0].pkg.LicenseDeclared, "NOASSERTION")
-			n.originator = agentOrEmpty(cands[0].pkg.Originator)
+			n.licenseConcluded = known(cands[0].pkg.LicenseConcluded)
+			n.licenseDeclared = known(cands[0].pkg.LicenseDeclared)
+			n.setOriginator(cands[0].pkg.Originator)
 			n.notes = append(n.notes, fmt.Sprintf(NoteVersionConflict+" the installer's bytes show %s %s but the source SBOM lists %s. The version from the bytes is kept; the source entry's identifiers and download location are not used.", g.name, g.version, strings.Join(listed, ", ")))
 			b.res.Conflicts = append(b.res.Conflicts, fmt.Sprintf("%s: the installer has %s, the source SBOM lists %s", g.name, g.version, strings.Join(listed, ", ")))
 			if cpe == "" {
@@ -117,25 +119,21 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	if match != nil {
 		sp := match.pkg
 		n.notes = append(n.notes, fmt.Sprintf(NoteSourceSBOM+" merged with %s; license, download location and identifiers come from that entry.", match.label()))
-		n.licenseConcluded = orDefault(sp.LicenseConcluded, "NOASSERTION")
-		n.licenseDeclared = orDefault(sp.LicenseDeclared, "NOASSERTION")
+		n.licenseConcluded = known(sp.LicenseConcluded)
+		n.licenseDeclared = known(sp.LicenseDeclared)
 		if validDownloadLocation(sp.DownloadLocation) {
-			n.download = sp.DownloadLocation
+			n.download = known(sp.DownloadLocation)
 		}
 		n.homepage = sp.Homepage
-		n.originator = agentOrEmpty(sp.Originator)
-		if sp.CopyrightText != "" {
-			n.copyright = sp.CopyrightText
+		n.setOriginator(sp.Originator)
+		n.copyright = known(sp.CopyrightText)
+		if n.supplier == "" && !supplierStated {
+			n.supplier = knownAgent(sp.Supplier)
 		}
 		if n.supplier == "" {
-			n.supplier = agentOrEmpty(sp.Supplier)
-		}
-		if n.supplier == "" || n.supplier == "NOASSERTION" {
 			// The project's source SBOM names who wrote the component;
 			// with no distributor in between, that is its supplier.
-			if o := agentOrEmpty(sp.Originator); o != "" && o != "NOASSERTION" {
-				n.supplier = o
-			}
+			n.supplier = n.originator
 		}
 		for _, r := range sp.ExternalRefs {
 			if r.Locator != "" && !strings.ContainsAny(r.Locator, " \t\n") && validRefCategory(r.Category) {
@@ -149,9 +147,6 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	}
 	if cpe != "" && n.cpe() == "" {
 		n.refs = append(n.refs, extRef{"SECURITY", "cpe23Type", cpe})
-	}
-	if n.supplier == "" {
-		n.supplier = "NOASSERTION"
 	}
 	if len(g.versionless) > 0 {
 		var files []string
@@ -227,20 +222,20 @@ func (b *builder) addUnverified() {
 		sp := grp[0].pkg
 		n := &pkgNode{
 			id: ids[i], role: roleUnverified, name: sp.Name, version: sp.Version,
-			purpose:  "LIBRARY",
-			download: "NOASSERTION", licenseConcluded: orDefault(sp.LicenseConcluded, "NOASSERTION"),
-			licenseDeclared: orDefault(sp.LicenseDeclared, "NOASSERTION"), copyright: orDefault(sp.CopyrightText, "NOASSERTION"),
-			homepage: sp.Homepage, originator: agentOrEmpty(sp.Originator), supplier: agentOrEmpty(sp.Supplier),
+			purpose:          "LIBRARY",
+			licenseConcluded: known(sp.LicenseConcluded), licenseDeclared: known(sp.LicenseDeclared),
+			copyright: known(sp.CopyrightText), homepage: sp.Homepage, supplier: knownAgent(sp.Supplier),
 			sourceInfo: sourceInfo(grp[0]),
 		}
+		n.setOriginator(sp.Originator)
 		if validPurpose(sp.Purpose) {
 			n.purpose = sp.Purpose
 		}
 		if validDownloadLocation(sp.DownloadLocation) {
-			n.download = sp.DownloadLocation
+			n.download = known(sp.DownloadLocation)
 		}
-		if n.supplier == "" || n.supplier == "NOASSERTION" {
-			n.supplier = orDefault(n.originator, "NOASSERTION")
+		if n.supplier == "" {
+			n.supplier = n.originator
 		}
 		for _, c := range sp.Checksums {
 			if validChecksumAlg(c.Algorithm) && c.Value != "" {
@@ -254,7 +249,7 @@ func (b *builder) addUnverified() {
 		}
 		n.notes = append(n.notes, fmt.Sprintf(NoteUnverified+" listed in the source SBOM as %s but not found in the installer's bytes; kept on request (--include-unverified), not verified.", strings.Join(labels, ", ")))
 		b.m.packages = append(b.m.packages, n)
-		b.m.rels = append(b.m.rels, relation{a: RootID, typ: "OTHER", b: n.id,
+		b.m.rels = append(b.m.rels, relation{a: rootID, kind: relUnverified, b: n.id,
 			comment: "listed by a source SBOM; not found in the installer's bytes"})
 	}
 }

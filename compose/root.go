@@ -28,18 +28,22 @@ func (b *builder) addRoot() error {
 	if self == nil {
 		self = &inspect.Package{}
 	}
+	name, version, notes := b.rootNameVersion(self)
 	root := &pkgNode{
-		id: RootID, role: roleInstaller, name: orDefault(o.Name, orDefault(self.Name, a.Name)), version: o.Version,
-		fileName: a.Name, purpose: "INSTALL", download: orDefault(o.DownloadLocation, "NOASSERTION"),
-		licenseConcluded: "NOASSERTION", licenseDeclared: "NOASSERTION", copyright: "NOASSERTION",
+		id: rootID, role: roleInstaller, name: name, version: version, notes: notes,
+		fileName: a.Name, purpose: "INSTALL", download: known(o.DownloadLocation),
 		checksums: []checksum{{"SHA1", strings.ToLower(a.SHA1)}, {"SHA256", strings.ToLower(a.SHA256)}},
 	}
 	if o.DownloadLocation != "" && !validDownloadLocation(o.DownloadLocation) {
 		return fmt.Errorf("compose: download location %q is not a URL, NONE or NOASSERTION", o.DownloadLocation)
 	}
-	sup, err := parseAgent(orDefault(o.Supplier, "NOASSERTION"), false)
-	if err != nil {
-		return fmt.Errorf("compose: supplier %q: %w", o.Supplier, err)
+	sup := ""
+	if o.Supplier != "" {
+		s, err := parseAgent(o.Supplier, false)
+		if err != nil {
+			return fmt.Errorf("compose: supplier %q: %w", o.Supplier, err)
+		}
+		sup = s
 	}
 	if o.Supplier == "" && self.Manufacturer != "" {
 		// The installer names its manufacturer in its own metadata.
@@ -47,7 +51,7 @@ func (b *builder) addRoot() error {
 			sup = s
 		}
 	}
-	root.supplier = sup
+	root.supplier = known(sup)
 	var facts []string
 	if a.Format != "" {
 		facts = append(facts, fmt.Sprintf("Installer format %s, %d bytes", a.Format, a.Size))
@@ -64,22 +68,6 @@ func (b *builder) addRoot() error {
 	if len(facts) > 0 {
 		root.comment = strings.Join(facts, "; ") + "."
 	}
-	if b.isCPython() && root.version == "" {
-		versions := map[string]bool{}
-		for _, c := range b.inv.Components {
-			if canonicalName(c.Name) == "cpython" && c.Version != "" {
-				versions[c.Version] = true
-			}
-		}
-		if vs := sortedKeys(versions); len(vs) == 1 {
-			root.version = vs[0]
-			root.notes = append(root.notes, NoteVersionFromBytes+" the installer's version "+vs[0]+" is the version of the cpython component found in its bytes.")
-		}
-	}
-	if root.version == "" && self.Version != "" {
-		root.version = self.Version
-		root.notes = append(root.notes, NoteVersionFromBytes+" the installer's version "+self.Version+" is the version its own metadata declares.")
-	}
 	if b.isCPython() && o.CPE == "" && root.version != "" && !strings.ContainsAny(root.version, ": ") {
 		root.refs = append(root.refs, extRef{"SECURITY", "cpe23Type", "cpe:2.3:a:python:python:" + root.version + ":*:*:*:*:*:*:*"})
 	}
@@ -89,11 +77,9 @@ func (b *builder) addRoot() error {
 	if o.PURL != "" {
 		root.refs = append(root.refs, extRef{"PACKAGE-MANAGER", "purl", o.PURL})
 	}
-	if id := a.Identity; id != nil && id.Algorithm != "" && id.Digest != "" {
-		loc := id.Algorithm + ":" + strings.ToLower(id.Digest)
-		if strings.ContainsAny(loc, " \t\n") {
-			return fmt.Errorf("compose: identity %q contains spaces", loc)
-		}
+	if loc, err := identityLocator(a); err != nil {
+		return err
+	} else if loc != "" {
 		root.refs = append(root.refs, extRef{"OTHER", IdentityRefType, loc})
 	}
 	for _, p := range b.inv.Problems {
@@ -101,8 +87,46 @@ func (b *builder) addRoot() error {
 	}
 	b.root = root
 	b.m.packages = append(b.m.packages, root)
-	b.m.rels = append(b.m.rels, relation{a: "SPDXRef-DOCUMENT", typ: "DESCRIBES", b: RootID})
 	return nil
+}
+
+// rootNameVersion is the installer's name and version: the caller's, else
+// what the installer's own metadata (self) says, with CPython's version
+// taken from its bytes; notes say where a version came from.
+func (b *builder) rootNameVersion(self *inspect.Package) (name, version string, notes []string) {
+	o := b.opts
+	name, version = orDefault(o.Name, orDefault(self.Name, b.inv.Artifact.Name)), o.Version
+	if b.isCPython() && version == "" {
+		versions := map[string]bool{}
+		for _, c := range b.inv.Components {
+			if canonicalName(c.Name) == "cpython" && c.Version != "" {
+				versions[c.Version] = true
+			}
+		}
+		if vs := sortedKeys(versions); len(vs) == 1 {
+			version = vs[0]
+			notes = append(notes, NoteVersionFromBytes+" the installer's version "+vs[0]+" is the version of the cpython component found in its bytes.")
+		}
+	}
+	if version == "" && self.Version != "" {
+		version = self.Version
+		notes = append(notes, NoteVersionFromBytes+" the installer's version "+self.Version+" is the version its own metadata declares.")
+	}
+	return name, version, notes
+}
+
+// identityLocator is the installer's signature-invariant identity as
+// "<algorithm>:<hex digest>", or "" when the inventory has none.
+func identityLocator(a inspect.Artifact) (string, error) {
+	id := a.Identity
+	if id == nil || id.Algorithm == "" || id.Digest == "" {
+		return "", nil
+	}
+	loc := id.Algorithm + ":" + strings.ToLower(id.Digest)
+	if strings.ContainsAny(loc, " \t\n") {
+		return "", fmt.Errorf("compose: identity %q contains spaces", loc)
+	}
+	return loc, nil
 }
 
 // isCPython reports whether the installed product is CPython, from the

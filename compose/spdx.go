@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	spdxjson "github.com/spdx/tools-golang/json"
@@ -100,14 +101,14 @@ func (m *model) spdx() (*v2_3.Document, error) {
 			PackageSPDXIdentifier:     elementID(p.id),
 			PackageVersion:            version,
 			PackageFileName:           p.fileName,
-			PackageDownloadLocation:   p.download,
+			PackageDownloadLocation:   orDefault(p.download, "NOASSERTION"),
 			FilesAnalyzed:             p.filesAnalyzed,
 			IsFilesAnalyzedTagPresent: true,
 			PackageHomePage:           p.homepage,
 			PackageSourceInfo:         p.sourceInfo,
-			PackageLicenseConcluded:   p.licenseConcluded,
-			PackageLicenseDeclared:    p.licenseDeclared,
-			PackageCopyrightText:      p.copyright,
+			PackageLicenseConcluded:   orDefault(p.licenseConcluded, "NOASSERTION"),
+			PackageLicenseDeclared:    orDefault(p.licenseDeclared, "NOASSERTION"),
+			PackageCopyrightText:      orDefault(p.copyright, "NOASSERTION"),
 			PackageComment:            p.comment,
 			PrimaryPackagePurpose:     p.purpose,
 		}
@@ -117,10 +118,9 @@ func (m *model) spdx() (*v2_3.Document, error) {
 		}
 		if p.originator != "" {
 			typ, name, _ := strings.Cut(p.originator, ": ")
-			if p.originator == "NOASSERTION" {
-				typ, name = "", "NOASSERTION"
-			}
 			sp.PackageOriginator = &common.Originator{OriginatorType: typ, Originator: name}
+		} else if p.originatorUnknown {
+			sp.PackageOriginator = &common.Originator{Originator: "NOASSERTION"}
 		}
 		if p.filesAnalyzed {
 			sp.PackageVerificationCode = &common.PackageVerificationCode{Value: p.verificationCode}
@@ -155,15 +155,36 @@ func (m *model) spdx() (*v2_3.Document, error) {
 		}
 		doc.Files = append(doc.Files, sf)
 	}
+	// The document DESCRIBES the installer; the model's relationships in
+	// SPDX's terms, sorted as SPDX writes them.
+	rels := [][4]string{{"SPDXRef-DOCUMENT", "DESCRIBES", RootID, ""}}
 	for _, r := range m.rels {
+		typ, ok := spdxRelationship[r.kind]
+		if !ok {
+			return nil, fmt.Errorf("compose: relationship kind %q has no SPDX type", r.kind)
+		}
+		rels = append(rels, [4]string{elementRef(r.a), typ, elementRef(r.b), r.comment})
+	}
+	sort.SliceStable(rels, func(i, j int) bool { return lessStrings(rels[i][:], rels[j][:]) })
+	for _, r := range rels {
 		doc.Relationships = append(doc.Relationships, &v2_3.Relationship{
-			RefA:                docElementID(r.a),
-			RefB:                docElementID(r.b),
-			Relationship:        r.typ,
-			RelationshipComment: r.comment,
+			RefA:                docElementID(r[0]),
+			RefB:                docElementID(r[2]),
+			Relationship:        r[1],
+			RelationshipComment: r[3],
 		})
 	}
 	return doc, nil
+}
+
+// spdxRelationship is the SPDX 2.3 relationship type of each model
+// relationship kind.
+var spdxRelationship = map[string]string{
+	relContains:    "CONTAINS",
+	relStaticLink:  "STATIC_LINK",
+	relDynamicLink: "DYNAMIC_LINK",
+	relDependsOn:   "DEPENDS_ON",
+	relUnverified:  "OTHER",
 }
 
 func supplierOf(agent string) (*common.Supplier, error) {
@@ -177,12 +198,13 @@ func supplierOf(agent string) (*common.Supplier, error) {
 	return &common.Supplier{SupplierType: typ, Supplier: name}, nil
 }
 
-func elementID(id string) common.ElementID {
-	return common.ElementID(strings.TrimPrefix(id, "SPDXRef-"))
-}
+// elementID is a model identifier as tools-golang wants it (it writes the
+// SPDXRef- prefix itself).
+func elementID(id string) common.ElementID { return common.ElementID(id) }
 
-func docElementID(id string) common.DocElementID {
-	return common.DocElementID{ElementRefID: elementID(id)}
+// docElementID is an SPDX identifier ("SPDXRef-…") as tools-golang wants it.
+func docElementID(spdxID string) common.DocElementID {
+	return common.DocElementID{ElementRefID: common.ElementID(strings.TrimPrefix(spdxID, "SPDXRef-"))}
 }
 
 // WriteSPDXJSON writes the document as indented SPDX 2.3 JSON. The bytes

@@ -60,22 +60,18 @@ func (b *builder) addSubInstallers() error {
 	for i, p := range pkgs {
 		n := &pkgNode{
 			id: ids[i], role: roleSubInstaller, name: orDefault(p.Name, path.Base(p.Path)), version: p.Version,
-			purpose: "INSTALL", download: "NOASSERTION", licenseConcluded: "NOASSERTION",
-			licenseDeclared: "NOASSERTION", copyright: "NOASSERTION",
+			purpose: "INSTALL",
 		}
 		if n.name == "" || n.name == "." {
 			n.name = orDefault(p.ID, "package")
 		}
 		switch {
 		case p.Manufacturer != "":
-			n.supplier, _ = parseAgent(p.Manufacturer, false)
+			n.supplier = knownAgent(p.Manufacturer)
 		default:
 			// A sub-installer built into the installer comes from the
 			// installer's supplier.
 			n.supplier = b.root.supplier
-		}
-		if n.supplier == "" {
-			n.supplier = "NOASSERTION"
 		}
 		var facts []string
 		if p.Format != "" {
@@ -108,7 +104,7 @@ func (b *builder) addSubInstallers() error {
 		if !p.Embedded {
 			if p.URL != "" {
 				if validDownloadLocation(p.URL) {
-					n.download = p.URL
+					n.download = known(p.URL)
 				}
 				if u, err := url.Parse(p.URL); err == nil && path.Base(u.Path) != "." && path.Base(u.Path) != "/" {
 					n.fileName = path.Base(u.Path)
@@ -139,13 +135,13 @@ func (b *builder) addSubInstallers() error {
 	// Deepest path first, so the innermost package wins.
 	sort.SliceStable(b.pkgPaths, func(i, j int) bool { return len(b.pkgPaths[i].path) > len(b.pkgPaths[j].path) })
 	for i, p := range pkgs {
-		parent := RootID
+		parent := rootID
 		if pp, ok := b.pkgNodeOf[p.Parent]; ok && p.Parent != "" && p.Parent != p.ID {
 			parent = pp.id
 		} else if p.Path != "" {
 			parent = b.enclosing(p.Path, ids[i])
 		}
-		b.m.rels = append(b.m.rels, relation{a: parent, typ: "CONTAINS", b: ids[i]})
+		b.m.rels = append(b.m.rels, relation{a: parent, kind: relContains, b: ids[i]})
 	}
 	return nil
 }
@@ -158,5 +154,5 @@ func (b *builder) enclosing(p, self string) string {
 			return pp.id
 		}
 	}
-	return RootID
+	return rootID
 }

@@ -70,9 +70,8 @@ type Format struct {
 	Name string
 	// Layer is the name used in problems and errors ("zip", "cab", "msi").
 	Layer string
-	// Match reports whether head (the first bytes of a file, at least 8 KiB
-	// or the whole file if smaller) looks like this format.
-	Match func(head []byte, size int64) bool
+	// Match reports whether the file p shows looks like this format.
+	Match func(p Probe) bool
 	Open  func(src Source) (Container, error)
 	// Priority orders formats whose magic overlaps (a Burn bundle is also a
 	// PE file); higher goes first.
@@ -93,16 +92,46 @@ func RegisterFormat(f Format) {
 	sort.SliceStable(formats, func(i, j int) bool { return formats[i].Priority > formats[j].Priority })
 }
 
-// sniff returns the first registered format matching head.
-func sniff(head []byte, size int64) (Format, bool) {
+// Probe is what a format's Match sees of a file before it is opened: its
+// first and last bytes and its size. Signatures are at the start (MSCF, PK,
+// xar!), but some formats are recognised by what is at the end: a zip's end
+// of central directory, a DMG's koly trailer.
+type Probe struct {
+	// Head is the first headSize (64 KiB) bytes, the whole file if smaller.
+	Head []byte
+	// Tail is the last tailSize (64 KiB) bytes, the whole file if smaller.
+	// It is nil when the walker decides before it has read the end (an
+	// entry that it may hash as it streams): a format that needs the tail
+	// must then say no.
+	Tail []byte
+	Size int64
+}
+
+// tailSize is how many trailing bytes format sniffers see: enough for a
+// zip's end-of-central-directory record behind a maximal comment.
+const tailSize = 64 << 10
+
+// probeBytes is the probe of a file held in memory.
+func probeBytes(data []byte) Probe {
+	return Probe{Head: data[:min(len(data), headSize)], Tail: data[max(0, len(data)-tailSize):], Size: int64(len(data))}
+}
+
+// match returns the first registered format matching p.
+func match(p Probe) (Format, bool) {
 	formatsMu.RLock()
 	defer formatsMu.RUnlock()
 	for _, f := range formats {
-		if f.Match(head, size) {
+		if f.Match(p) {
 			return f, true
 		}
 	}
 	return Format{}, false
+}
+
+// sniff returns the first registered format matching a file of size bytes
+// of which only head has been read (Probe.Tail is nil).
+func sniff(head []byte, size int64) (Format, bool) {
+	return match(Probe{Head: head, Size: size})
 }
 
 // Formats lists the registered formats' names in priority order.

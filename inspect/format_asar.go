@@ -16,7 +16,7 @@ func init() {
 	RegisterFormat(Format{
 		Name:  "asar",
 		Layer: "asar",
-		Match: asar.Magic,
+		Match: func(p Probe) bool { return asar.Magic(p.Head, p.Size) },
 		Open:  openAsar,
 	})
 }

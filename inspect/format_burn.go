@@ -1,17 +1,15 @@
 package inspect
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
 	"github.com/installer-sbom/installer-sbom/inspect/burn"
+	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
 // A WiX Burn bundle is a PE file, so "burn" must win over any plain PE
@@ -26,24 +24,11 @@ func init() {
 	})
 }
 
-// matchBurn looks for "MZ", a PE header and a section named .wixburn in the
-// section table, all inside head.
-func matchBurn(head []byte, _ int64) bool {
-	if len(head) < 64 || head[0] != 'M' || head[1] != 'Z' {
-		return false
-	}
-	nt := int(binary.LittleEndian.Uint32(head[0x3c:]))
-	if nt < 64 || nt > len(head)-24 || string(head[nt:nt+4]) != "PE\x00\x00" {
-		return false
-	}
-	n := int(binary.LittleEndian.Uint16(head[nt+6:]))
-	tab := nt + 24 + int(binary.LittleEndian.Uint16(head[nt+20:]))
-	for i := 0; i < n && tab+40*i+8 <= len(head); i++ {
-		if string(head[tab+40*i:tab+40*i+8]) == ".wixburn" {
-			return true
-		}
-	}
-	return false
+// matchBurn looks for a PE file whose headers and section table lie in the
+// head and name a .wixburn section.
+func matchBurn(p Probe) bool {
+	h, err := pehdr.Parse(p.Head)
+	return err == nil && h.Section(".wixburn") != nil
 }
 
 func openBurn(src Source) (Container, error) {
@@ -124,9 +109,6 @@ func burnEntryNames(m *burn.Manifest) map[string]string {
 	}
 	return names
 }
-
-// FormatName reports the container's format for the artifact.
-func (c *burnContainer) FormatName() string { return "burn" }
 
 func (c *burnContainer) Walk(fn func(Entry, io.Reader) error) error {
 	for _, ct := range c.b.Containers[1:] {
@@ -329,44 +311,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// authenticodeDescription reads the Authenticode signature of the PE file
-// in r (file is its path relative to the container) and returns the
-// signature, the signature-invariant identity and any problems.
-func authenticodeDescription(r io.ReaderAt, size int64, file string) (*Signature, *Identity, []Problem) {
-	res, err := authenticode.Inspect(r, size, nil)
-	var probs []Problem
-	if err != nil {
-		probs = append(probs, problemFrom(file, "authenticode", err))
-	}
-	if res == nil {
-		return nil, nil, probs
-	}
-	id := &Identity{Algorithm: "authenticode-sha256", Digest: res.SHA256Digest}
-	if !res.Signed {
-		return nil, id, probs
-	}
-	sig := &Signature{
-		File:            file,
-		Kind:            "authenticode",
-		Signer:          res.Signer,
-		Issuer:          res.Issuer,
-		Serial:          res.Serial,
-		DigestAlgorithm: res.Algorithm,
-		DigestMatches:   res.DigestMatches,
-		Chain:           res.Chain,
-	}
-	if !res.Time.IsZero() {
-		sig.Time = res.Time.UTC().Format(time.RFC3339)
-	}
-	switch {
-	case err != nil:
-		sig.Message = "signature unreadable: " + err.Error()
-	case !res.DigestMatches:
-		sig.Message = fmt.Sprintf("file digest %s does not match the signed digest %s", res.Digest, res.SignedDigest)
-	case !res.SignerVerified:
-		sig.Message = "signer signature not verified: " + res.VerifyError
-	}
-	return sig, id, probs
 }

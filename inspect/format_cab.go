@@ -19,7 +19,8 @@ func init() {
 }
 
 // matchCab: the "MSCF" signature followed by the zero reserved field.
-func matchCab(head []byte, size int64) bool {
+func matchCab(p Probe) bool {
+	head := p.Head
 	return len(head) >= 36 && string(head[:4]) == "MSCF" &&
 		head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0
 }

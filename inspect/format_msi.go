@@ -31,7 +31,8 @@ var msiRootCLSID = [16]byte{0x84, 0x10, 0x0C, 0x00, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0
 // openMSI rejects those whose root CLSID is not the MSI one. So are compound
 // files whose directory lies past their end (truncated): opening them gives
 // the cfb error that says so.
-func matchMSI(head []byte, size int64) bool {
+func matchMSI(p Probe) bool {
+	head := p.Head
 	if !cfb.HasMagic(head) || len(head) < 512 {
 		return false
 	}

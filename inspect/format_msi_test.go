@@ -75,10 +75,10 @@ func TestMatchMSI(t *testing.T) {
 	var msiCLSID = msiRootCLSID
 	doc := msibuild.WriteCFB(3, [16]byte{0x06, 0x09, 0x02}, []msibuild.CFBStream{{Name: "WordDocument", Data: []byte("x")}})
 	asMSI := msibuild.WriteCFB(3, msiCLSID, []msibuild.CFBStream{{Name: "x", Data: []byte("x")}})
-	if matchMSI(doc, int64(len(doc))) {
+	if matchMSI(Probe{Head: doc, Size: int64(len(doc))}) {
 		t.Error("a compound file with another CLSID matched")
 	}
-	if !matchMSI(asMSI, int64(len(asMSI))) {
+	if !matchMSI(Probe{Head: asMSI, Size: int64(len(asMSI))}) {
 		t.Error("a compound file with the MSI CLSID did not match")
 	}
 	for _, name := range []string{"NUnit-2.5.2.9222.msi", "msi_with_external_cab.msi"} {
@@ -86,11 +86,11 @@ func TestMatchMSI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !matchMSI(b[:min(len(b), 8192)], int64(len(b))) {
+		if !matchMSI(Probe{Head: b[:min(len(b), 8192)], Size: int64(len(b))}) {
 			t.Errorf("%s did not match", name)
 		}
 	}
-	if matchMSI([]byte("PK\x03\x04"), 4) {
+	if matchMSI(Probe{Head: []byte("PK\x03\x04"), Size: 4}) {
 		t.Error("zip matched")
 	}
 }

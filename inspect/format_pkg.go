@@ -22,19 +22,19 @@ import (
 // The header alone cannot tell them apart, so Match inflates the part of the
 // TOC that lies in head. When the TOC does not fit in head and no package
 // file was seen, "pkg" is chosen; its container still walks a xar that turns
-// out not to be a package as a plain xar (FormatName says which it was).
+// out not to be a package as a plain xar (the artifact's format stays "pkg").
 func init() {
 	RegisterFormat(Format{
 		Name:     "pkg",
 		Layer:    "xar",
 		Priority: 1,
-		Match:    func(head []byte, size int64) bool { return xarLooksLikePkg(head) != pkgLookNo },
+		Match:    func(p Probe) bool { return xarLooksLikePkg(p.Head) != pkgLookNo },
 		Open:     openXarContainer,
 	})
 	RegisterFormat(Format{
 		Name:  "xar",
 		Layer: "xar",
-		Match: func(head []byte, _ int64) bool { return bytes.HasPrefix(head, xar.Magic) },
+		Match: func(p Probe) bool { return bytes.HasPrefix(p.Head, xar.Magic) },
 		Open:  openXarContainer,
 	})
 }
@@ -106,14 +106,6 @@ func openXarContainer(src Source) (Container, error) {
 type xarContainer struct {
 	x *xar.Reader
 	p *pkg.Package // nil for a plain xar
-}
-
-// FormatName is "pkg" for a flat package and "xar" otherwise.
-func (c *xarContainer) FormatName() string {
-	if c.p != nil {
-		return "pkg"
-	}
-	return "xar"
 }
 
 func (c *xarContainer) Walk(fn func(Entry, io.Reader) error) error {

@@ -10,7 +10,7 @@ func init() {
 	RegisterFormat(Format{
 		Name:  "zip",
 		Layer: "zip",
-		Match: func(head []byte, _ int64) bool { return zip.Magic(head) },
+		Match: func(p Probe) bool { return zip.Magic(p.Head) },
 		Open: func(src Source) (Container, error) {
 			a, err := zip.Open(src.R, src.Size, &zip.Options{MaxEntries: int(min(src.Limits.Entries, 1<<31-1))})
 			if err != nil {

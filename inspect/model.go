@@ -8,7 +8,10 @@
 // handled once, in Walk, for every format.
 package inspect
 
-import "github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+import (
+	"github.com/installer-sbom/installer-sbom/inspect/filekind"
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+)
 
 // Inventory is everything inspect learned about one installer. Its JSON form is
 // the `inspect --json` contract documented in README.md.
@@ -96,9 +99,9 @@ type Binary struct {
 
 // File kinds.
 const (
-	KindPE      = "pe"
-	KindMachO   = "macho"
-	KindELF     = "elf"
+	KindPE      = string(filekind.PE) // executables as filekind sniffs them
+	KindMachO   = string(filekind.MachO)
+	KindELF     = string(filekind.ELF)
 	KindArchive = "archive" // a container that was opened and walked
 	KindText    = "text"
 	KindData    = "data"

@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/installer-sbom/installer-sbom/inspect/authenticode"
+	"github.com/installer-sbom/installer-sbom/inspect/filekind"
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
 
@@ -130,8 +130,16 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 		<-hashDone
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	tail := head
+	if size > int64(len(head)) {
+		tail = make([]byte, min(size, tailSize))
+		if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
+			<-hashDone
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	escName := escapeName(name)
-	if f, ok := sniff(head, size); ok {
+	if f, ok := match(Probe{Head: head, Tail: tail, Size: size}); ok {
 		inv.Artifact.Format = f.Name
 		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
 		w.walkReport(f, src, 0, escName, "", "")
@@ -308,30 +316,6 @@ func (w *walker) process(j fileJob) {
 	w.mu.Unlock()
 }
 
-// peSignature reads the Authenticode signature of a signed PE file inside
-// the installer. A damaged signature on a bundled file is reported in the
-// signature's message: it says something about the file, but the file
-// itself was read completely.
-func peSignature(path string, data []byte) *Signature {
-	r := bytes.NewReader(data)
-	l, err := authenticode.ParseLayout(r, int64(len(data)))
-	if err != nil || !l.Signed() {
-		return nil
-	}
-	sig, _, probs := authenticodeDescription(r, int64(len(data)), "")
-	if sig == nil {
-		sig = &Signature{Kind: "authenticode"}
-	}
-	sig.File = path
-	for _, p := range probs {
-		if sig.Message != "" {
-			sig.Message += "; "
-		}
-		sig.Message += p.Message
-	}
-	return sig
-}
-
 // identifyOnce fingerprints an executable once per (content, file name):
 // an installer often carries the same binary more than once (CPython's
 // bundle holds each MSI for both install scopes), and the engine's answer
@@ -474,8 +458,7 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 
 // handleData decides whether an entry is a nested container or a file.
 func (w *walker) handleData(path string, data []byte, depth int, key string, e Entry) error {
-	head := data[:min(len(data), headSize)]
-	nf, isContainer := sniff(head, int64(len(data)))
+	nf, isContainer := match(probeBytes(data))
 	if isContainer && depth+1 > w.limits.Depth {
 		w.problem(problemFrom(path, nf.Layer, &LimitError{Limit: "depth", Value: int64(w.limits.Depth), Layer: nf.Layer,
 			What: "container nested too deep; inventoried as a plain file"}))
@@ -640,14 +623,9 @@ func (w *walker) streamable(path string, head []byte, size int64) bool {
 }
 
 // isExecutable reports whether b starts like a PE, ELF or Mach-O file: the
-// files the fingerprint engine parses and scans whole.
-func isExecutable(b []byte) bool {
-	switch kindOf(b[:min(len(b), 64)], nil) {
-	case KindPE, KindMachO, KindELF:
-		return true
-	}
-	return false
-}
+// files the fingerprint engine parses and scans whole. b must hold the PE
+// headers (a head or the whole file), not only the first bytes.
+func isExecutable(b []byte) bool { return filekind.IsExecutable(b) }
 
 // readAllLimited reads a whole artifact that is not a container.
 func readAllLimited(r io.Reader, size int64, l *Limits) ([]byte, error) {
@@ -890,40 +868,20 @@ func escapeName(s string) string {
 }
 
 // kindOf classifies a file from its bytes (and the fingerprint report when
-// there is one).
+// there is one): an executable by filekind, else text or data.
 func kindOf(data []byte, rep *fingerprint.FileReport) string {
 	if rep != nil && rep.Kind != "" {
 		return rep.Kind
 	}
-	switch {
-	case len(data) >= 2 && data[0] == 'M' && data[1] == 'Z':
-		return KindPE
-	case len(data) >= 4 && bytes.Equal(data[:4], []byte{0x7f, 'E', 'L', 'F'}):
-		return KindELF
-	case isMachO(data):
-		return KindMachO
+	switch k := filekind.Sniff(data); k {
+	case filekind.PE, filekind.ELF, filekind.MachO:
+		return string(k)
 	}
 	head := data[:min(len(data), 8192)]
 	if bytes.IndexByte(head, 0) < 0 && utf8.Valid(trimPartialRune(head)) {
 		return KindText
 	}
 	return KindData
-}
-
-func isMachO(b []byte) bool {
-	if len(b) < 8 {
-		return false
-	}
-	switch string(b[:4]) {
-	case "\xfe\xed\xfa\xce", "\xce\xfa\xed\xfe", "\xfe\xed\xfa\xcf", "\xcf\xfa\xed\xfe":
-		return true
-	case "\xca\xfe\xba\xbe":
-		// Also the Java class magic: a fat Mach-O has a small arch count,
-		// a class file has its version there (45 and up).
-		n := uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])
-		return n > 0 && n < 20
-	}
-	return false
 }
 
 // trimPartialRune drops a UTF-8 sequence cut by the end of a head slice.

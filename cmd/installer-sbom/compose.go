@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/installer-sbom/installer-sbom/compose"
@@ -18,7 +19,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		sources    stringList
 		creators   stringList
 		out        = fs.String("o", "", "write the document to `FILE` instead of stdout")
-		format     = fs.String("format", "spdx-json", "spdx-json, spdx-tag-value or cyclonedx-json")
+		format     = fs.String("format", compose.DefaultFormat, strings.Join(compose.FormatNames(), ", "))
 		name       = fs.String("name", "", "name of the installer package (default: the file name)")
 		ver        = fs.String("version", "", "version of the installer package (default: from the installer or source SBOM)")
 		supplier   = fs.String("supplier", "", "supplier, e.g. \"Organization: Python Software Foundation\"")
@@ -32,7 +33,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format spdx-json|spdx-tag-value|cyclonedx-json] [flags]")
+		fmt.Fprintf(stderr, "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format %s] [flags]\n", strings.Join(compose.FormatNames(), "|"))
 		fs.PrintDefaults()
 	}
 	pos, code := parseFlags(fs, args, stderr)
@@ -43,10 +44,9 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	switch *format {
-	case "spdx-json", "spdx-tag-value", "cyclonedx-json":
-	default:
-		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q\n", *format)
+	writer, ok := compose.LookupFormat(*format)
+	if !ok {
+		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q (known: %s)\n", *format, strings.Join(compose.FormatNames(), ", "))
 		return exitUsage
 	}
 	created, err := creationTime()
@@ -98,15 +98,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var buf bytes.Buffer
-	switch *format {
-	case "spdx-json":
-		err = compose.WriteSPDXJSON(&buf, res.Document)
-	case "spdx-tag-value":
-		err = compose.WriteSPDXTagValue(&buf, res.Document)
-	case "cyclonedx-json":
-		err = compose.WriteCycloneDX(&buf, res)
-	}
-	if err != nil {
+	if err := writer.Write(&buf, res); err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
@@ -133,35 +125,4 @@ func creationTime() (time.Time, error) {
 		return time.Unix(n, 0).UTC(), nil
 	}
 	return time.Now().UTC().Truncate(time.Second), nil
-}
-
-func cmdValidate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: installer-sbom validate DOC.spdx.json") }
-	pos, code := parseFlags(fs, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	b, err := os.ReadFile(pos[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return exitBadInput
-	}
-	errs := 0
-	for _, p := range compose.Validate(b) {
-		fmt.Fprintf(stdout, "%s: %s\n", pos[0], p)
-		if !p.Warning {
-			errs++
-		}
-	}
-	if errs > 0 {
-		fmt.Fprintf(stdout, "%s: %d errors\n", pos[0], errs)
-		return exitDiffers
-	}
-	fmt.Fprintf(stdout, "%s: valid SPDX 2.3; NTIA minimum elements present\n", pos[0])
-	return exitOK
 }

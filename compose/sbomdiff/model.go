@@ -29,13 +29,16 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/installer-sbom/installer-sbom/compose"
 )
 
-// Document formats.
+// Document formats: the names of compose's output formats (compose.Formats)
+// that Read understands.
 const (
-	FormatSPDXJSON      = "spdx-json"
-	FormatSPDXTagValue  = "spdx-tag-value"
-	FormatCycloneDXJSON = "cyclonedx-json"
+	FormatSPDXJSON      = compose.FormatSPDXJSON
+	FormatSPDXTagValue  = compose.FormatSPDXTagValue
+	FormatCycloneDXJSON = compose.FormatCycloneDXJSON
 	// FormatInstaller marks a model built from an installer's inventory.
 	FormatInstaller = "installer"
 )

@@ -57,27 +57,44 @@ func ReadBytes(b []byte, name, format string) (m *Model, err error) {
 			m, err = nil, &FormatError{Format: format, Off: -1, Msg: fmt.Sprintf("%s: decoder failed: %v", name, r)}
 		}
 	}()
-	switch format {
-	case FormatSPDXJSON:
+	read, ok := readers[format]
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown document format %q", name, format)
+	}
+	return read(b, name)
+}
+
+// readers read the output formats of compose (named as in compose.Formats)
+// that can be compared with an installer.
+var readers = map[string]func(b []byte, name string) (*Model, error){
+	FormatSPDXJSON: func(b []byte, name string) (*Model, error) {
 		var doc v2_3.Document
 		if err := spdxjson.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, jsonError(format, name, err)
+			return nil, jsonError(FormatSPDXJSON, name, err)
 		}
-		return FromSPDX(&doc, name, format)
-	case FormatSPDXTagValue:
+		return FromSPDX(&doc, name, FormatSPDXJSON)
+	},
+	FormatSPDXTagValue: func(b []byte, name string) (*Model, error) {
 		var doc v2_3.Document
 		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, &FormatError{Format: format, Off: -1, Msg: name + ": " + err.Error()}
+			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
 		}
-		return FromSPDX(&doc, name, format)
-	case FormatCycloneDXJSON:
+		return FromSPDX(&doc, name, FormatSPDXTagValue)
+	},
+	FormatCycloneDXJSON: func(b []byte, name string) (*Model, error) {
 		var bom cdx.BOM
 		if err := cdx.NewBOMDecoder(bytes.NewReader(b), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-			return nil, jsonError(format, name, err)
+			return nil, jsonError(FormatCycloneDXJSON, name, err)
 		}
 		return FromCycloneDX(&bom, name)
-	}
-	return nil, fmt.Errorf("%s: unknown document format %q", name, format)
+	},
+}
+
+// Readable reports whether Read understands documents of the named format
+// (a name from compose.Formats).
+func Readable(format string) bool {
+	_, ok := readers[format]
+	return ok
 }
 
 func jsonError(format, name string, err error) error {

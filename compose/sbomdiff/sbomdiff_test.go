@@ -58,17 +58,13 @@ func composeAll(t *testing.T, inv *inspect.Inventory) map[string]*sbomdiff.Model
 		t.Fatal(err)
 	}
 	out := map[string]*sbomdiff.Model{}
-	for _, format := range []string{sbomdiff.FormatSPDXJSON, sbomdiff.FormatSPDXTagValue, sbomdiff.FormatCycloneDXJSON} {
-		var buf bytes.Buffer
-		switch format {
-		case sbomdiff.FormatSPDXJSON:
-			err = compose.WriteSPDXJSON(&buf, res.Document())
-		case sbomdiff.FormatSPDXTagValue:
-			err = compose.WriteSPDXTagValue(&buf, res.Document())
-		case sbomdiff.FormatCycloneDXJSON:
-			err = compose.WriteCycloneDX(&buf, res)
+	for _, f := range compose.Formats() {
+		if !sbomdiff.Readable(f.Name) {
+			continue
 		}
-		if err != nil {
+		format := f.Name
+		var buf bytes.Buffer
+		if err := f.Write(&buf, res); err != nil {
 			t.Fatal(err)
 		}
 		if got, ok := sbomdiff.Detect(buf.Bytes()); !ok || got != format {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
 // Options bound what Open reads.
@@ -78,7 +79,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 		return nil, err
 	}
 	b.PE = pe
-	s := pe.FindSection(".wixburn")
+	s := pe.Section(".wixburn")
 	if s == nil {
 		return nil, errorf(0, "PE file has no .wixburn section: not a Burn bundle")
 	}
@@ -96,7 +97,8 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 	if b.Header, err = ParseHeader(data, secOff); err != nil {
 		return nil, err
 	}
-	locs, err := b.Header.Locate(size, pe.CertTableOffset, pe.CertTableSize)
+	certOff, certSize := pe.CertificateTable()
+	locs, err := b.Header.Locate(size, certOff, certSize)
 	if err != nil {
 		return nil, err
 	}
@@ -318,11 +320,12 @@ func (b *Bundle) VerifyContainerHash(c *Container) error {
 // short to hold it.
 func (b *Bundle) Engine() (r io.ReaderAt, size int64, ok bool) {
 	h := b.Header
-	if h.OriginalSignatureOffset == 0 || h.OriginalSignatureSize == 0 || b.PE.ChecksumOffset == 0 || b.PE.CertDirOffset == 0 {
+	certDir := b.PE.DirectoryOffset(pehdr.DirSecurity)
+	if h.OriginalSignatureOffset == 0 || h.OriginalSignatureSize == 0 || b.PE.ChecksumOffset < 0 || certDir < 0 {
 		return nil, 0, false
 	}
 	size = int64(h.OriginalSignatureOffset) + int64(h.OriginalSignatureSize)
-	if size > b.size || b.PE.CertDirOffset+8 > size || h.SectionOffset+40 > size {
+	if size > b.size || certDir+8 > size || h.SectionOffset+40 > size {
 		return nil, 0, false
 	}
 	p := &patchedReaderAt{r: b.r, size: size}
@@ -330,7 +333,7 @@ func (b *Bundle) Engine() (r io.ReaderAt, size int64, ok bool) {
 	p.patch(b.PE.ChecksumOffset, ck)
 	dir := binary.LittleEndian.AppendUint32(nil, h.OriginalSignatureOffset)
 	dir = binary.LittleEndian.AppendUint32(dir, h.OriginalSignatureSize)
-	p.patch(b.PE.CertDirOffset, dir)
+	p.patch(certDir, dir)
 	p.patch(h.SectionOffset+28, make([]byte, 12)) // original checksum, signature offset, size
 	return p, size, true
 }

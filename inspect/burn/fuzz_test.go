@@ -16,7 +16,7 @@ func compactBundleHead(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := pe.FindSection(".wixburn")
+	s := pe.Section(".wixburn")
 	out := append([]byte(nil), b[:0x400]...)
 	out = append(out, b[s.PointerToRawData:s.PointerToRawData+s.SizeOfRawData]...)
 	// Patch the section header's PointerToRawData (section table at 0x210,
@@ -41,7 +41,7 @@ func FuzzWixburnHeader(f *testing.F) {
 		if err != nil {
 			return
 		}
-		s := pe.FindSection(".wixburn")
+		s := pe.Section(".wixburn")
 		if s == nil || int64(s.PointerToRawData)+int64(s.SizeOfRawData) > int64(len(data)) {
 			return
 		}
@@ -49,7 +49,8 @@ func FuzzWixburnHeader(f *testing.F) {
 		if err != nil {
 			return
 		}
-		locs, err := h.Locate(int64(len(data)), pe.CertTableOffset, pe.CertTableSize)
+		certOff, certSize := pe.CertificateTable()
+		locs, err := h.Locate(int64(len(data)), certOff, certSize)
 		if err != nil {
 			return
 		}

@@ -21,6 +21,7 @@ import (
 	"io"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
 // FormatError reports malformed bundle data at a byte offset of the bundle.
@@ -67,112 +68,18 @@ type Header struct {
 	ContainerSizes []uint32
 }
 
-// Section is one PE section header.
-type Section struct {
-	Name                            string
-	VirtualSize, VirtualAddress     uint32
-	SizeOfRawData, PointerToRawData uint32
-}
+// PEInfo is the bundle's PE headers: its section table (where .wixburn
+// is), the certificate-table directory and the places signing rewrites.
+type PEInfo = pehdr.Header
 
-// PEInfo is what the bundle needs from the PE headers.
-type PEInfo struct {
-	Sections []Section
-	// CertTableOffset and CertTableSize are the certificate-table data
-	// directory (a file offset, zero when unsigned).
-	CertTableOffset, CertTableSize uint32
-	// ChecksumOffset and CertDirOffset are the file offsets of the
-	// optional-header CheckSum and of the certificate-table directory entry
-	// (0 when the optional header has none).
-	ChecksumOffset, CertDirOffset int64
-}
-
-// ReadPE reads the section table and the certificate-table directory of a
-// PE file. It reads at most the first 64 KiB plus the section table.
+// ReadPE reads the PE headers of the bundle r of size bytes (with pehdr);
+// errors are burn errors at the offset pehdr found.
 func ReadPE(r io.ReaderAt, size int64) (*PEInfo, error) {
-	var dos [64]byte
-	if size < 64 {
-		return nil, errorf(0, "file of %d bytes is too small for a PE file", size)
+	h, err := pehdr.Read(r, size)
+	if err != nil {
+		return nil, layer.Adopt(err)
 	}
-	if _, err := r.ReadAt(dos[:], 0); err != nil {
-		return nil, &FormatError{In: layer, Off: 0, Msg: "reading DOS header", Err: err}
-	}
-	if dos[0] != 'M' || dos[1] != 'Z' {
-		return nil, errorf(0, "no MZ signature")
-	}
-	nt := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
-	if nt < 64 || nt > size-24 {
-		return nil, errorf(0x3c, "NT header offset 0x%x outside the file of %d bytes", nt, size)
-	}
-	var coff [24]byte
-	if _, err := r.ReadAt(coff[:], nt); err != nil {
-		return nil, &FormatError{In: layer, Off: nt, Msg: "reading COFF header", Err: err}
-	}
-	if string(coff[:4]) != "PE\x00\x00" {
-		return nil, errorf(nt, "no PE signature")
-	}
-	nsec := int64(binary.LittleEndian.Uint16(coff[6:]))
-	optSize := int64(binary.LittleEndian.Uint16(coff[20:]))
-	opt := nt + 24
-	secTable := opt + optSize
-	if secTable+40*nsec > size {
-		return nil, errorf(nt+6, "section table of %d sections at 0x%x extends past the end of the file", nsec, secTable)
-	}
-	info := &PEInfo{}
-	if optSize >= 2 {
-		var o = make([]byte, optSize)
-		if _, err := r.ReadAt(o, opt); err != nil {
-			return nil, &FormatError{In: layer, Off: opt, Msg: "reading optional header", Err: err}
-		}
-		var dirs int64
-		switch binary.LittleEndian.Uint16(o) {
-		case 0x10b:
-			dirs = 96
-		case 0x20b:
-			dirs = 112
-		default:
-			return nil, errorf(opt, "unknown optional header magic 0x%x", binary.LittleEndian.Uint16(o))
-		}
-		if optSize >= 68 {
-			info.ChecksumOffset = opt + 64
-		}
-		if cnt := dirs - 4; optSize >= dirs && binary.LittleEndian.Uint32(o[cnt:]) > 4 && optSize >= dirs+40 {
-			info.CertDirOffset = opt + dirs + 32
-			info.CertTableOffset = binary.LittleEndian.Uint32(o[dirs+32:])
-			info.CertTableSize = binary.LittleEndian.Uint32(o[dirs+36:])
-		}
-	}
-	tab := make([]byte, 40*nsec)
-	if _, err := r.ReadAt(tab, secTable); err != nil {
-		return nil, &FormatError{In: layer, Off: secTable, Msg: "reading section table", Err: err}
-	}
-	for i := int64(0); i < nsec; i++ {
-		s := tab[40*i:]
-		name := s[:8]
-		for j, c := range name {
-			if c == 0 {
-				name = name[:j]
-				break
-			}
-		}
-		info.Sections = append(info.Sections, Section{
-			Name:             string(name),
-			VirtualSize:      binary.LittleEndian.Uint32(s[8:]),
-			VirtualAddress:   binary.LittleEndian.Uint32(s[12:]),
-			SizeOfRawData:    binary.LittleEndian.Uint32(s[16:]),
-			PointerToRawData: binary.LittleEndian.Uint32(s[20:]),
-		})
-	}
-	return info, nil
-}
-
-// FindSection returns the .wixburn section header, or nil.
-func (p *PEInfo) FindSection(name string) *Section {
-	for i := range p.Sections {
-		if p.Sections[i].Name == name {
-			return &p.Sections[i]
-		}
-	}
-	return nil
+	return h, nil
 }
 
 // ParseHeader decodes .wixburn section data found at file offset off.
@@ -235,14 +142,15 @@ type ContainerLocation struct {
 func (c ContainerLocation) Truncated() bool { return c.Available < c.Size }
 
 // Locate computes each container's place in a file of fileSize bytes whose
-// PE certificate table is certOff/certSize, following Burn's own rules.
-func (h *Header) Locate(fileSize int64, certOff, certSize uint32) ([]ContainerLocation, error) {
+// PE certificate table is certOff/certSize (pehdr's CertificateTable),
+// following Burn's own rules.
+func (h *Header) Locate(fileSize, certOff, certSize int64) ([]ContainerLocation, error) {
 	var engine int64
 	switch {
 	case h.OriginalSignatureOffset != 0:
 		engine = int64(h.OriginalSignatureOffset) + int64(h.OriginalSignatureSize)
 	case certOff != 0:
-		engine = int64(certOff) + int64(certSize)
+		engine = certOff + certSize
 	default:
 		engine = int64(h.StubSize) + int64(h.ContainerSizes[0])
 	}

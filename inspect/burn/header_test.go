@@ -48,7 +48,7 @@ func readHeader(t *testing.T, b []byte) (*PEInfo, *Header) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := pe.FindSection(".wixburn")
+	s := pe.Section(".wixburn")
 	if s == nil {
 		t.Fatal("no .wixburn section")
 	}
@@ -67,7 +67,8 @@ func TestRealHeaderAndLayout(t *testing.T) {
 		h.ContainerSizes[0] != realUXSize || h.ContainerSizes[1] != realAttachedSize {
 		t.Fatalf("header %+v", h)
 	}
-	locs, err := h.Locate(int64(len(b)), pe.CertTableOffset, pe.CertTableSize)
+	certOff, certSize := pe.CertificateTable()
+	locs, err := h.Locate(int64(len(b)), certOff, certSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,10 +212,11 @@ func (r *Reader) Next() (*Header, error) {
 	return h, nil
 }
 
+// fail records err, naming it a cpio read error unless it already names
+// its layer (a cpio FormatError, or the error of the stream under it).
 func (r *Reader) fail(err error) error {
-	var fe *FormatError
 	var layered interface{ Layer() string }
-	if !errors.As(err, &fe) && !errors.As(err, &layered) {
+	if !errors.As(err, &layered) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

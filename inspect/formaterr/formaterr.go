@@ -61,8 +61,19 @@ func (l *Layer) Wrap(off int64, msg string, err error) *Error {
 	return &Error{In: l, Off: off, Msg: msg, Err: err}
 }
 
+// Adopt returns err as an error of layer l when it is an *Error of a reader
+// l delegated to (a PE header read by pehdr reported by Authenticode), with
+// the same offset, message and cause; other errors are returned as they are.
+func (l *Layer) Adopt(err error) error {
+	if e, ok := err.(*Error); ok && e.In != l {
+		return &Error{In: l, Off: e.Off, Where: e.Where, Msg: e.Msg, Err: e.Err}
+	}
+	return err
+}
+
 // Error is malformed, unsupported or over-limit input of one layer.
 type Error struct {
+	// In is the layer that found the error; it spells the message.
 	In *Layer
 	// Off is the byte offset in the layer's input; -1 when none applies.
 	Off int64

@@ -1,12 +1,17 @@
-// Package pehdr reads the headers of a PE file held in memory: the COFF
-// header, the optional header's data directories and the section table, and
-// maps RVAs to file offsets. Every read is bounded by the data; it allocates
-// only the section table (at most MaxSections entries). Tools that need more
-// (imports, resources, signatures) build on it.
+// Package pehdr reads the headers of a PE file, held in memory (Parse) or
+// read through an io.ReaderAt (Read): the COFF header, the optional header's
+// CheckSum and data directories (the certificate table among them) and the
+// section table; it maps RVAs to file offsets and says where the overlay
+// (data appended after the last section) begins. Every read is bounded by
+// the file; it allocates only the headers and the section table (at most
+// MaxSections entries). It is the one PE header reader of the walker, the
+// Burn and Authenticode packages and the fingerprint engine; tools that need
+// more (imports, resources, signatures) build on it.
 package pehdr
 
 import (
 	"encoding/binary"
+	"io"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
@@ -35,19 +40,32 @@ type Directory struct{ RVA, Size uint32 }
 
 // Section is one section header.
 type Section struct {
-	Name                         string
-	VirtualAddress, VirtualSize  uint32
-	PointerToRawData, RawDataLen uint32
+	Name                            string
+	VirtualAddress, VirtualSize     uint32
+	PointerToRawData, SizeOfRawData uint32
 }
 
-// Header is what Parse read.
+// Header is what Parse or Read read.
 type Header struct {
-	NTOffset    int64
-	Machine     uint16
-	Magic       uint16 // 0x10b PE32, 0x20b PE32+
-	Directories []Directory
-	Sections    []Section
-	size        int64
+	NTOffset int64 // file offset of the "PE\0\0" signature
+	Machine  uint16
+	Magic    uint16 // 0x10b PE32, 0x20b PE32+; 0 when the optional header is too small to say
+	// OptionalOffset and OptionalSize locate the optional header.
+	OptionalOffset, OptionalSize int64
+	// ChecksumOffset is the file offset of the optional header's CheckSum,
+	// -1 when the optional header is too small to hold it.
+	ChecksumOffset int64
+	Checksum       uint32
+	// DirectoryCount is the optional header's NumberOfRvaAndSizes as
+	// declared, -1 when the optional header is too small to hold it.
+	// Directories holds the entries that are there (at most 16).
+	DirectoryCount int64
+	Directories    []Directory
+	// NumberOfSections is the COFF header's count; Sections is the table
+	// (nil after ReadHeaders).
+	NumberOfSections int
+	Sections         []Section
+	size             int64
 }
 
 // IsPE reports whether b starts with an MZ header pointing at a PE signature
@@ -60,53 +78,149 @@ func IsPE(b []byte) bool {
 	return off >= 0x40 && off+4 <= int64(len(b)) && string(b[off:off+4]) == "PE\x00\x00"
 }
 
-// Parse reads the headers of the PE file b.
+// Parse reads the headers of the PE file b, held in memory.
 func Parse(b []byte) (*Header, error) {
-	size := int64(len(b))
-	if size < 0x40 || b[0] != 'M' || b[1] != 'Z' {
+	src := source{size: int64(len(b)), b: b}
+	h, err := readHeaders(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.readSections(src); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Read reads the headers of the PE file r of size bytes, as Parse does. It
+// reads only the headers: at most 64 + 24 bytes, the optional header (up to
+// 64 KiB) and the section table (up to MaxSections entries).
+func Read(r io.ReaderAt, size int64) (*Header, error) {
+	src := source{size: size, r: r}
+	h, err := readHeaders(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.readSections(src); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// ReadHeaders reads the DOS, COFF and optional headers of the PE file r of
+// size bytes but not the section table (Sections is nil), for readers that
+// need only the header fields and data directories (Authenticode).
+func ReadHeaders(r io.ReaderAt, size int64) (*Header, error) {
+	return readHeaders(source{size: size, r: r})
+}
+
+// source is the file: in memory (b) or read piece by piece (r).
+type source struct {
+	size int64
+	b    []byte
+	r    io.ReaderAt
+}
+
+// at returns the n bytes at off, which the caller has checked lie inside
+// the file; what says what they are, for a read error.
+func (s source) at(off, n int64, what string) ([]byte, error) {
+	if s.r == nil {
+		return s.b[off : off+n], nil
+	}
+	p := make([]byte, n)
+	if _, err := s.r.ReadAt(p, off); err != nil {
+		return nil, layer.Wrap(off, "reading "+what, err)
+	}
+	return p, nil
+}
+
+func readHeaders(src source) (*Header, error) {
+	size := src.size
+	if size < 0x40 {
 		return nil, layer.Errorf(0, "no MZ header")
 	}
-	nt := int64(binary.LittleEndian.Uint32(b[0x3c:]))
-	if nt < 0x40 || nt+24 > size || string(b[nt:nt+4]) != "PE\x00\x00" {
+	dos, err := src.at(0, 0x40, "DOS header")
+	if err != nil {
+		return nil, err
+	}
+	if dos[0] != 'M' || dos[1] != 'Z' {
+		return nil, layer.Errorf(0, "no MZ header")
+	}
+	nt := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
+	if nt < 0x40 || nt+24 > size {
 		return nil, layer.Errorf(0x3c, "NT header offset %#x does not point at a PE signature", nt)
 	}
-	coff := b[nt+4:]
-	h := &Header{NTOffset: nt, Machine: binary.LittleEndian.Uint16(coff), size: size}
-	nsec := int64(binary.LittleEndian.Uint16(coff[2:]))
-	optSize := int64(binary.LittleEndian.Uint16(coff[16:]))
-	opt := nt + 24
+	coff, err := src.at(nt, 24, "COFF header")
+	if err != nil {
+		return nil, err
+	}
+	if string(coff[:4]) != "PE\x00\x00" {
+		return nil, layer.Errorf(0x3c, "NT header offset %#x does not point at a PE signature", nt)
+	}
+	h := &Header{
+		NTOffset:         nt,
+		Machine:          binary.LittleEndian.Uint16(coff[4:]),
+		NumberOfSections: int(binary.LittleEndian.Uint16(coff[6:])),
+		OptionalOffset:   nt + 24,
+		OptionalSize:     int64(binary.LittleEndian.Uint16(coff[20:])),
+		ChecksumOffset:   -1,
+		DirectoryCount:   -1,
+		size:             size,
+	}
+	opt, optSize := h.OptionalOffset, h.OptionalSize
 	if opt+optSize > size {
 		return nil, layer.Errorf(nt+20, "optional header of %d bytes runs past the end of the file", optSize)
 	}
-	if optSize >= 2 {
-		h.Magic = binary.LittleEndian.Uint16(b[opt:])
-		var countAt int64
-		switch h.Magic {
-		case 0x10b:
-			countAt = 92
-		case 0x20b:
-			countAt = 108
-		default:
-			return nil, layer.Errorf(opt, "unknown optional header magic %#x", h.Magic)
-		}
-		if optSize >= countAt+4 {
-			n := int64(binary.LittleEndian.Uint32(b[opt+countAt:]))
-			n = min(n, 16, (optSize-countAt-4)/8)
-			for i := int64(0); i < n; i++ {
-				d := b[opt+countAt+4+8*i:]
-				h.Directories = append(h.Directories, Directory{binary.LittleEndian.Uint32(d), binary.LittleEndian.Uint32(d[4:])})
-			}
+	if optSize < 2 {
+		return h, nil
+	}
+	o, err := src.at(opt, optSize, "optional header")
+	if err != nil {
+		return nil, err
+	}
+	h.Magic = binary.LittleEndian.Uint16(o)
+	var countAt int64
+	switch h.Magic {
+	case 0x10b:
+		countAt = 92
+	case 0x20b:
+		countAt = 108
+	default:
+		return nil, layer.Errorf(opt, "unknown optional header magic %#x", h.Magic)
+	}
+	if optSize >= 68 {
+		h.ChecksumOffset = opt + 64
+		h.Checksum = binary.LittleEndian.Uint32(o[64:])
+	}
+	if optSize >= countAt+4 {
+		h.DirectoryCount = int64(binary.LittleEndian.Uint32(o[countAt:]))
+		n := min(h.DirectoryCount, 16, (optSize-countAt-4)/8)
+		for i := int64(0); i < n; i++ {
+			d := o[countAt+4+8*i:]
+			h.Directories = append(h.Directories, Directory{binary.LittleEndian.Uint32(d), binary.LittleEndian.Uint32(d[4:])})
 		}
 	}
+	return h, nil
+}
+
+func (h *Header) readSections(src source) error {
+	nsec := int64(h.NumberOfSections)
 	if nsec > MaxSections {
-		return nil, layer.Errorf(nt+6, "%d sections (more than %d)", nsec, MaxSections)
+		return layer.Errorf(h.NTOffset+6, "%d sections (more than %d)", nsec, MaxSections)
 	}
-	st := opt + optSize
-	if st+nsec*40 > size {
-		return nil, layer.Errorf(st, "section table of %d entries runs past the end of the file", nsec)
+	st := h.OptionalOffset + h.OptionalSize
+	if st+nsec*40 > src.size {
+		return layer.Errorf(st, "section table of %d entries runs past the end of the file", nsec)
 	}
-	for i := int64(0); i < nsec; i++ {
-		s := b[st+40*i:]
+	if nsec == 0 {
+		return nil
+	}
+	tab, err := src.at(st, nsec*40, "section table")
+	if err != nil {
+		return err
+	}
+	h.Sections = make([]Section, nsec)
+	for i := range h.Sections {
+		s := tab[40*i:]
 		name := s[:8]
 		for j, c := range name {
 			if c == 0 {
@@ -114,15 +228,52 @@ func Parse(b []byte) (*Header, error) {
 				break
 			}
 		}
-		h.Sections = append(h.Sections, Section{
+		h.Sections[i] = Section{
 			Name:             string(name),
 			VirtualSize:      binary.LittleEndian.Uint32(s[8:]),
 			VirtualAddress:   binary.LittleEndian.Uint32(s[12:]),
-			RawDataLen:       binary.LittleEndian.Uint32(s[16:]),
+			SizeOfRawData:    binary.LittleEndian.Uint32(s[16:]),
 			PointerToRawData: binary.LittleEndian.Uint32(s[20:]),
-		})
+		}
 	}
-	return h, nil
+	return nil
+}
+
+// DirectoryOffset is the file offset of data directory entry i (8 bytes),
+// -1 when the optional header has no such entry.
+func (h *Header) DirectoryOffset(i int) int64 {
+	if i < 0 || i >= len(h.Directories) {
+		return -1
+	}
+	countAt := int64(92)
+	if h.Magic == 0x20b {
+		countAt = 108
+	}
+	return h.OptionalOffset + countAt + 4 + 8*int64(i)
+}
+
+// CertificateTable is the certificate-table data directory (DirSecurity).
+// Unlike every other directory its address is a file offset, not an RVA;
+// both are zero when the file is not signed. The table is not checked to
+// lie inside the file: a table past the end means a truncated download,
+// which the caller reports.
+func (h *Header) CertificateTable() (off, size int64) {
+	d := h.Directory(DirSecurity)
+	return int64(d.RVA), int64(d.Size)
+}
+
+// OverlayOffset is where data appended to the image begins: the end of the
+// section whose raw data ends last, or the end of the section table when no
+// section has raw data. It is not clamped to the file size. It needs the
+// section table (Parse or Read).
+func (h *Header) OverlayOffset() int64 {
+	end := h.OptionalOffset + h.OptionalSize + 40*int64(len(h.Sections))
+	for _, s := range h.Sections {
+		if s.SizeOfRawData > 0 {
+			end = max(end, int64(s.PointerToRawData)+int64(s.SizeOfRawData))
+		}
+	}
+	return end
 }
 
 // Directory returns data directory i, zero when absent.
@@ -141,13 +292,13 @@ func (h *Header) Offset(rva, n uint32) (int64, bool) {
 	for _, s := range h.Sections {
 		vsize := s.VirtualSize
 		if vsize == 0 {
-			vsize = s.RawDataLen
+			vsize = s.SizeOfRawData
 		}
 		if uint64(rva) < uint64(s.VirtualAddress) || end > uint64(s.VirtualAddress)+uint64(vsize) {
 			continue
 		}
 		off := uint64(s.PointerToRawData) + uint64(rva-s.VirtualAddress)
-		if end-uint64(s.VirtualAddress) > uint64(s.RawDataLen) || off+uint64(n) > uint64(h.size) {
+		if end-uint64(s.VirtualAddress) > uint64(s.SizeOfRawData) || off+uint64(n) > uint64(h.size) {
 			return 0, false
 		}
 		return int64(off), true
