@@ -12,11 +12,8 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 )
 
-// Output format names of the SPDX 2.3 writers.
-const (
-	FormatSPDXJSON     = "spdx-json"
-	FormatSPDXTagValue = "spdx-tag-value"
-)
+// FormatSPDXJSON is the output format name of the SPDX 2.3 JSON writer.
+const FormatSPDXJSON = "spdx-json"
 
 func init() {
 	RegisterFormat(Format{Name: FormatSPDXJSON, Ext: ".spdx.json", MediaType: "application/spdx+json",

@@ -9,6 +9,10 @@ import (
 	"github.com/spdx/tools-golang/tagvalue"
 )
 
+// FormatSPDXTagValue is the output format name of the SPDX 2.3 tag-value
+// writer.
+const FormatSPDXTagValue = "spdx-tag-value"
+
 func init() {
 	RegisterFormat(Format{Name: FormatSPDXTagValue, Ext: ".spdx", MediaType: "text/spdx",
 		Write: func(w io.Writer, res *Result) error {
