@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect"
-	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 )
 
 // componentGroup is every inventory component with the same canonical name
@@ -165,7 +165,7 @@ func (b *builder) componentRelations(n *pkgNode, g *componentGroup) {
 				n.notes = append(n.notes, NoteInventoryInconsistency+" evidence file "+f+" is not in the inventory's file list.")
 				continue
 			}
-			if m.Linkage == fingerprint.LinkageStatic {
+			if m.Linkage == inventory.LinkageStatic {
 				b.m.rels = append(b.m.rels, relation{a: fid, kind: relStaticLink, b: n.id})
 			} else {
 				b.m.rels = append(b.m.rels, relation{a: b.containerOfPath(f), kind: relContains, b: n.id})

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 )
 
 func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *pkgNode {
@@ -27,7 +27,7 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 			case canonicalName(m.Name) == "pip" && wheelOf(f) != "":
 				// pip is distributed as its wheel.
 				fileNames = append(fileNames, path.Base(wheelOf(f)))
-			case m.Linkage == fingerprint.LinkageDynamic && b.binaryFile[f]:
+			case m.Linkage == inventory.LinkageDynamic && b.binaryFile[f]:
 				// A separate library is distributed as its own file.
 				fileNames = append(fileNames, path.Base(f))
 			default:

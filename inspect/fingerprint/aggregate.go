@@ -1,17 +1,14 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+
 	"path"
 	"sort"
 	"strings"
 )
 
-// SystemDependency is a library that shipped binaries import but that the
-// installer does not carry (KERNEL32.dll, /usr/lib/libz.1.dylib).
-type SystemDependency struct {
-	Name       string   `json:"name"`
-	ImportedBy []string `json:"importedBy"`
-}
+type SystemDependency = inventory.SystemDependency
 
 // Aggregate merges file reports into components and system dependencies.
 //

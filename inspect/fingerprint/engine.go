@@ -1,6 +1,8 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+
 	"fmt"
 	"path"
 	"sort"
@@ -114,29 +116,7 @@ type FileReport struct {
 	Errors []*FormatError `json:"errors,omitempty"`
 }
 
-// Finding is one component seen in one file.
-type Finding struct {
-	Name     string `json:"name"`
-	Version  string `json:"version"`
-	Supplier string `json:"supplier,omitempty"`
-	PURL     string `json:"purl"`
-	CPE      string `json:"cpe,omitempty"`
-	// License is the licence the component's own metadata declares (an
-	// SPDX expression or the text as written), empty when it says none.
-	License string `json:"license,omitempty"`
-	// Own is true when this file is the component's own library
-	// (libcrypto-3-x64.dll for openssl): dynamic linkage. False means the
-	// component is compiled into this file: static linkage.
-	Own bool `json:"own"`
-	// Linkage, when set, overrides what Own implies (metadata-only
-	// components: "unknown" for an installed Python distribution, "static"
-	// for a package vendored inside another).
-	Linkage string `json:"linkage,omitempty"`
-	// Parent names the component this one is part of (a package vendored
-	// inside another: pip's vendored requests names "pip").
-	Parent   string     `json:"parent,omitempty"`
-	Evidence []Evidence `json:"evidence"`
-}
+type Finding = inventory.Finding
 
 // FormatError is a problem reading a file's structure.
 type FormatError struct {

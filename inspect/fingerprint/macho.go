@@ -1,6 +1,8 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
@@ -9,25 +11,7 @@ import (
 	macho "github.com/blacktop/go-macho"
 )
 
-// MachOFact describes one Mach-O image (a thin file, or one slice of a
-// universal file).
-type MachOFact struct {
-	Arch   string `json:"arch"`
-	Offset int64  `json:"offset"` // of the slice in the file
-	Size   int64  `json:"size"`
-	Type   string `json:"type,omitempty"` // dylib, execute, bundle, object ...
-	// InstallName is LC_ID_DYLIB.
-	InstallName string   `json:"installName,omitempty"`
-	Imports     []string `json:"imports,omitempty"`
-	UUID        string   `json:"uuid,omitempty"`
-	Platform    string   `json:"platform,omitempty"`
-	MinOS       string   `json:"minOS,omitempty"`
-	SDK         string   `json:"sdk,omitempty"`
-	// SigningID and TeamID come from the code directory of the embedded
-	// code signature.
-	SigningID string `json:"signingId,omitempty"`
-	TeamID    string `json:"teamId,omitempty"`
-}
+type MachOFact = inventory.MachOFact
 
 type machoSlice struct {
 	fact MachOFact

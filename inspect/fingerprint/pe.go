@@ -1,6 +1,8 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -13,20 +15,7 @@ import (
 	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
-// PEFacts are header facts of a PE file.
-type PEFacts struct {
-	Machine string `json:"machine"`
-	// VersionStrings are the StringFileInfo strings (first string table
-	// that defines a key wins).
-	VersionStrings map[string]string `json:"versionStrings,omitempty"`
-	// FileVersion and ProductVersion are VS_FIXEDFILEINFO's numeric
-	// versions, "a.b.c.d"; empty without a fixed block.
-	FileVersion    string `json:"fileVersion,omitempty"`
-	ProductVersion string `json:"productVersion,omitempty"`
-	// Manifest is the assemblyIdentity of the embedded RT_MANIFEST, when
-	// present ("name version").
-	Manifest string `json:"manifest,omitempty"`
-}
+type PEFacts = inventory.PEFacts
 
 // quietLogger swallows saferwall/pe's log output: by default the library
 // writes to stdout, which is this program's machine output.

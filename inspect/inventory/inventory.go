@@ -1,0 +1,222 @@
+// Package inventory is the model every layer shares: what inspect learned
+// about one installer (artifact, sub-installer packages, files, components
+// with evidence, signatures, problems). It is a leaf: the format readers,
+// the fingerprint catalogers and compose depend on it, never the reverse.
+package inventory
+
+// Inventory is everything inspect learned about one installer. Its JSON form is
+// the `inspect --json` contract documented in README.md.
+type Inventory struct {
+	Artifact   Artifact    `json:"artifact"`
+	Packages   []Package   `json:"packages"`
+	Files      []File      `json:"files"`
+	Components []Component `json:"components"`
+	// SystemDependencies are libraries that bundled binaries import from the
+	// operating system (KERNEL32.dll, /usr/lib/libz.1.dylib). They are not
+	// shipped by the installer and so are never components.
+	SystemDependencies []SystemDependency `json:"systemDependencies,omitempty"`
+	Signatures         []Signature        `json:"signatures,omitempty"`
+	Problems           []Problem          `json:"problems"`
+}
+
+// Artifact describes the installer file itself.
+type Artifact struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SHA1   string `json:"sha1"`
+	Format string `json:"format"`
+	// Identity is a digest that code signing does not change (for example the
+	// Authenticode digest of a PE file). Empty when the format has none.
+	Identity *Identity `json:"identity,omitempty"`
+}
+
+// Identity is a signature-invariant digest of an artifact.
+type Identity struct {
+	Algorithm string `json:"algorithm"` // e.g. "authenticode-sha256", "msi-streams-sha256"
+	Digest    string `json:"digest"`
+}
+
+// Package is a sub-installer found inside the artifact: an MSI inside a Burn
+// bundle, a component package inside a macOS product archive.
+type Package struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	Format       string `json:"format"`
+	Path         string `json:"path"`     // nested path of the package's own bytes, empty when not embedded
+	Embedded     bool   `json:"embedded"` // false when the installer downloads it on demand
+	Parent       string `json:"parent,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	ProductCode  string `json:"productCode,omitempty"`
+	UpgradeCode  string `json:"upgradeCode,omitempty"`
+	// InstallLocation is where the package installs on the target system.
+	InstallLocation string `json:"installLocation,omitempty"`
+	URL             string `json:"url,omitempty"`
+	// Size and Hash are what the installer declares for the package bytes
+	// (Burn payloads, pkg-refs); they are checked when the bytes are present.
+	Size       int64             `json:"size,omitempty"`
+	Hash       string            `json:"hash,omitempty"` // "sha1:<hex>", "sha512:<hex>"
+	Properties map[string]string `json:"properties,omitempty"`
+}
+
+// File is one regular file at any nesting level.
+type File struct {
+	// Path joins nesting levels with '/': outer entry names, then the path
+	// inside the innermost container.
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	SHA1    string `json:"sha1"`
+	SHA256  string `json:"sha256"`
+	Kind    string `json:"kind"`              // see Kind* constants
+	Package string `json:"package,omitempty"` // ID of the Package that installs it
+	// InstallPath is where the file lands on the target system when the
+	// container knows it (MSI directory tables, pkg install-location).
+	InstallPath string `json:"installPath,omitempty"`
+	// Binary holds the header facts of an executable file.
+	Binary *Binary `json:"binary,omitempty"`
+}
+
+// Binary is what the headers of a PE, Mach-O or ELF file say: which
+// libraries it loads, the name it gives itself, and per format the version
+// resource (PE) or each slice's architecture, install name, minimum OS,
+// UUID and code-signing identity (Mach-O).
+type Binary struct {
+	Imports []string    `json:"imports,omitempty"`
+	Name    string      `json:"name,omitempty"` // PE export name, LC_ID_DYLIB, DT_SONAME
+	PE      *PEFacts    `json:"pe,omitempty"`
+	MachO   []MachOFact `json:"macho,omitempty"`
+}
+
+// Signature is a code signature found on the artifact or a file inside it.
+// It records integrity only; inspect makes no trust decision.
+type Signature struct {
+	File            string   `json:"file"`
+	Kind            string   `json:"kind"` // authenticode, msi, xar
+	Signer          string   `json:"signer"`
+	Issuer          string   `json:"issuer"`
+	Serial          string   `json:"serial"`
+	Time            string   `json:"time,omitempty"` // RFC 3339, UTC
+	DigestAlgorithm string   `json:"digestAlgorithm"`
+	DigestMatches   bool     `json:"digestMatches"`
+	Chain           []string `json:"chain,omitempty"` // certificate subjects, signer first
+	Message         string   `json:"message,omitempty"`
+}
+
+// Problem is something that could not be read. Offset is relative to the
+// container named by Layer at Path; -1 when no offset applies.
+type Problem struct {
+	Path    string `json:"path"`
+	Layer   string `json:"layer"`
+	Offset  int64  `json:"offset"`
+	Message string `json:"message"`
+}
+
+// File kinds.
+const (
+	KindPE      = "pe" // executables, spelled as inspect/filekind names them
+	KindMachO   = "macho"
+	KindELF     = "elf"
+	KindArchive = "archive" // a container that was opened and walked
+	KindText    = "text"
+	KindData    = "data"
+)
+
+// Linkage says how a component reaches the code that runs.
+const (
+	LinkageStatic  = "static"  // compiled into a binary that is not the component's own library
+	LinkageDynamic = "dynamic" // the component's own library file, loaded at run time
+	LinkageUnknown = "unknown"
+)
+
+// Evidence records why a component was reported: which file, which rule, and
+// where in the file (a byte offset, or a resource such as a PE version field).
+type Evidence struct {
+	File     string `json:"file"`
+	Rule     string `json:"rule"`
+	Offset   int64  `json:"offset"`             // byte offset of the match; -1 when Resource says where
+	Resource string `json:"resource,omitempty"` // e.g. "VERSIONINFO/ProductVersion", "LC_ID_DYLIB", "slice arm64"
+	Match    string `json:"match,omitempty"`    // the matched text, shortened, for people reading the evidence
+}
+
+// Component is one third-party (or the project's own) component found in an
+// installer, merged over every file that carries it.
+type Component struct {
+	Name       string     `json:"name"`
+	Version    string     `json:"version"`
+	Supplier   string     `json:"supplier,omitempty"`
+	PURL       string     `json:"purl"`
+	CPE        string     `json:"cpe"`
+	License    string     `json:"license,omitempty"` // declared by the component's own metadata
+	Linkage    string     `json:"linkage"`
+	Files      []string   `json:"files"`
+	ImportedBy []string   `json:"importedBy,omitempty"` // modules that load a dynamic library
+	Parent     string     `json:"parent,omitempty"`     // the component this one is vendored in
+	Evidence   []Evidence `json:"evidence"`
+}
+
+// SystemDependency is a library that shipped binaries import but that the
+// installer does not carry (KERNEL32.dll, /usr/lib/libz.1.dylib).
+type SystemDependency struct {
+	Name       string   `json:"name"`
+	ImportedBy []string `json:"importedBy"`
+}
+
+// Finding is one component seen in one file.
+type Finding struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Supplier string `json:"supplier,omitempty"`
+	PURL     string `json:"purl"`
+	CPE      string `json:"cpe,omitempty"`
+	// License is the licence the component's own metadata declares (an
+	// SPDX expression or the text as written), empty when it says none.
+	License string `json:"license,omitempty"`
+	// Own is true when this file is the component's own library
+	// (libcrypto-3-x64.dll for openssl): dynamic linkage. False means the
+	// component is compiled into this file: static linkage.
+	Own bool `json:"own"`
+	// Linkage, when set, overrides what Own implies (metadata-only
+	// components: "unknown" for an installed Python distribution, "static"
+	// for a package vendored inside another).
+	Linkage string `json:"linkage,omitempty"`
+	// Parent names the component this one is part of (a package vendored
+	// inside another: pip's vendored requests names "pip").
+	Parent   string     `json:"parent,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// PEFacts are header facts of a PE file.
+type PEFacts struct {
+	Machine string `json:"machine"`
+	// VersionStrings are the StringFileInfo strings (first string table
+	// that defines a key wins).
+	VersionStrings map[string]string `json:"versionStrings,omitempty"`
+	// FileVersion and ProductVersion are VS_FIXEDFILEINFO's numeric
+	// versions, "a.b.c.d"; empty without a fixed block.
+	FileVersion    string `json:"fileVersion,omitempty"`
+	ProductVersion string `json:"productVersion,omitempty"`
+	// Manifest is the assemblyIdentity of the embedded RT_MANIFEST, when
+	// present ("name version").
+	Manifest string `json:"manifest,omitempty"`
+}
+
+// MachOFact describes one Mach-O image (a thin file, or one slice of a
+// universal file).
+type MachOFact struct {
+	Arch   string `json:"arch"`
+	Offset int64  `json:"offset"` // of the slice in the file
+	Size   int64  `json:"size"`
+	Type   string `json:"type,omitempty"` // dylib, execute, bundle, object ...
+	// InstallName is LC_ID_DYLIB.
+	InstallName string   `json:"installName,omitempty"`
+	Imports     []string `json:"imports,omitempty"`
+	UUID        string   `json:"uuid,omitempty"`
+	Platform    string   `json:"platform,omitempty"`
+	MinOS       string   `json:"minOS,omitempty"`
+	SDK         string   `json:"sdk,omitempty"`
+	// SigningID and TeamID come from the code directory of the embedded
+	// code signature.
+	SigningID string `json:"signingId,omitempty"`
+	TeamID    string `json:"teamId,omitempty"`
+}
