@@ -36,7 +36,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		eng = fingerprint.Default()
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSUPPLIER\tPURL\tEVIDENCE\tSOURCE")
+	fmt.Fprintln(tw, "NAME\tSUPPLIER\tPURL\tLICENCE\tEVIDENCE\tPROOFS\tSOURCE")
 	for _, r := range eng.Rules() {
 		var ev []string
 		if n := len(r.LibraryNames); n > 0 {
@@ -48,7 +48,16 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		if n := len(r.Patterns); n > 0 {
 			ev = append(ev, fmt.Sprintf("%d byte patterns", n))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Supplier), r.PURL, strings.Join(ev, ", "), r.Source)
+		var lic []string
+		for _, l := range r.Licenses {
+			lic = append(lic, l.Expression)
+		}
+		proofs := fmt.Sprintf("%d binaries", len(r.Proofs))
+		if len(r.Snippets) > 0 {
+			proofs += fmt.Sprintf(", %d snippets", len(r.Snippets))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.Supplier), r.PURL, orDash(strings.Join(lic, "; ")),
+			strings.Join(ev, ", "), proofs, r.Source)
 	}
 	tw.Flush()
 	return exitOK

@@ -102,8 +102,12 @@ func cleanProductText(s string) string {
 	return strings.TrimSpace(spaces.ReplaceAllString(productDecor.Replace(s), " "))
 }
 
-// meaningfulName rejects names that say nothing (a bare number, one letter).
+// meaningfulName rejects names that say nothing: a bare number, one
+// letter, or a resource template nobody filled in ("TODO: <Product name>").
 func meaningfulName(s string) bool {
+	if strings.Contains(s, "TODO") || strings.ContainsAny(s, "<>") {
+		return false
+	}
 	letters := 0
 	for _, r := range s {
 		if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r > 0x7f {

@@ -68,6 +68,9 @@ func TestProductVersion(t *testing.T) {
 			t.Errorf("productVersion(%q, %q) = %q, want %q", c.s, c.fixed, got, c.want)
 		}
 	}
+	if meaningfulName("TODO: <Product name>") || meaningfulName("1.0") || !meaningfulName("PuTTY suite") {
+		t.Error("meaningfulName")
+	}
 	if !extendsVersion("1.2.10.0", "1.2") || extendsVersion("0.68.0.0", "0.68") || extendsVersion("1.3.0.0", "1.2") {
 		t.Error("extendsVersion")
 	}
@@ -139,5 +142,18 @@ func TestCargoAuditable(t *testing.T) {
 	want := "pkg:cargo/memchr@2.7.1 static,pkg:cargo/rg@14.1.0 own"
 	if strings.Join(got, ",") != want {
 		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+func TestRuleLicenseByVersion(t *testing.T) {
+	r := &compiledRule{Rule: Rule{Licenses: []LicenseRange{{Before: "3.0.0", Expression: "OpenSSL"}, {From: "3.0.0", Expression: "Apache-2.0"}}}}
+	for v, want := range map[string]string{"1.1.1w": "OpenSSL", "3.0.15": "Apache-2.0", "3.5.7": "Apache-2.0", "": ""} {
+		if got := r.license(v); got != want {
+			t.Errorf("license(%q) = %q, want %q", v, got, want)
+		}
+	}
+	one := &compiledRule{Rule: Rule{Licenses: []LicenseRange{{Expression: "Zlib"}}}}
+	if one.license("") != "Zlib" || one.license("1.3.1") != "Zlib" {
+		t.Error("single range")
 	}
 }

@@ -352,7 +352,7 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 			v = ""
 		}
 		rep.Findings = append(rep.Findings, Finding{
-			Name: r.Name, Version: v, Supplier: r.Supplier,
+			Name: r.Name, Version: v, Supplier: r.Supplier, License: r.license(v),
 			PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
 		})
 		if own[ri] || fromVersionInfo(ev) {
