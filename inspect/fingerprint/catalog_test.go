@@ -1,8 +1,10 @@
 package fingerprint
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,5 +157,35 @@ func TestRuleLicenseByVersion(t *testing.T) {
 	one := &compiledRule{Rule: Rule{Licenses: []LicenseRange{{Expression: "Zlib"}}}}
 	if one.license("") != "Zlib" || one.license("1.3.1") != "Zlib" {
 		t.Error("single range")
+	}
+}
+
+// TestEcosystemManifestsReal: package.json and a jar's pom.properties as
+// real packages ship them. Truth: node-notifier 10.0.1's own package.json
+// (the registry's name and version, licence MIT); google-closure-compiler-java
+// 20240317.0.0's compiler.jar shades Guava, whose pom.properties says
+// com.google.guava:guava 32.1.2-jre.
+func TestEcosystemManifestsReal(t *testing.T) {
+	e := Default()
+	pj := testenv.RegistryFile(t, "npm", "node-notifier", "10.0.1", "package.json")
+	rep := e.Identify("app.asar/node_modules/node-notifier/package.json", pj)
+	if f := findingNamed(rep, "node-notifier"); f == nil || f.Version != "10.0.1" || f.PURL != "pkg:npm/node-notifier@10.0.1" || f.License != "MIT" {
+		t.Errorf("node-notifier package.json: %+v", rep.Findings)
+	}
+	jar := testenv.RegistryFile(t, "npm", "google-closure-compiler-java", "20240317.0.0", "compiler.jar")
+	zr, err := zip.NewReader(bytes.NewReader(jar), int64(len(jar)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prop = "META-INF/maven/com.google.guava/guava/pom.properties"
+	rc, err := zr.Open(prop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	rep = e.Identify("compiler.jar/"+prop, data)
+	if f := findingNamed(rep, "com.google.guava:guava"); f == nil || f.Version != "32.1.2-jre" || f.PURL != "pkg:maven/com.google.guava/guava@32.1.2-jre" {
+		t.Errorf("guava pom.properties: %+v", rep.Findings)
 	}
 }
