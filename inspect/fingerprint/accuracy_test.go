@@ -171,6 +171,8 @@ func component(comps []Component, name, version, linkage string) *Component {
 //   - libffi-8.dll: no version string or resource;
 //   - Tk inside the macOS 3.11 libpython: TK_PATCH_LEVEL was merged with
 //     Tcl's identical "8.6.12" literal, so nothing ties a version to Tk;
+//   - mimalloc, which CPython 3.13+ compiles in (Objects/mimalloc, listed in
+//     its Misc/sbom.spdx.json) without a version string;
 //   - expat in Windows _elementtree.pyd (CPython links its own copy of expat
 //     into it) and HACL* (CPython vendors a commit, not a release).
 //
@@ -202,6 +204,7 @@ var (
 		{"expat", "", "static"},
 		{"hacl-star", "", "static"},
 		{"libffi", "", "dynamic"},
+		{"mimalloc", "", "static"},
 		{"mpdecimal", "4.0.0", "static"},
 		{"msvc-runtime", "14.44.35211.0", "dynamic"},
 		{"openssl", "3.5.7", "dynamic"},
@@ -229,6 +232,7 @@ var (
 		{"cpython", "3.14.6", "dynamic"},
 		{"expat", "2.8.1", "static"},
 		{"hacl-star", "", "static"},
+		{"mimalloc", "", "static"},
 		{"mpdecimal", "4.0.0", "static"},
 		{"openssl", "3.5.7", "static"},
 		{"sqlite", "3.53.1", "static"},

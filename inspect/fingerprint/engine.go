@@ -275,31 +275,6 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 			importsLib[ri] = true
 		}
 	}
-	// Byte patterns: one pass over the whole file, evaluated per region.
-	hits := e.scan(data, regions)
-	for ri, rg := range regions {
-		for rule, vs := range e.evaluate(hits[ri]) {
-			if importsLib[rule] {
-				continue
-			}
-			for _, v := range vs {
-				for _, h := range v.hits {
-					add(rule, v.version, Evidence{File: p, Rule: e.pats[h.pat].ID, Offset: h.off, Resource: rg.label, Match: h.match})
-				}
-			}
-		}
-	}
-
-	// PE version resource.
-	for ri := range e.rules {
-		r := &e.rules[ri]
-		for _, vi := range r.vinfo {
-			if v, field, ok := vi.match(vinfo); ok {
-				add(ri, v, Evidence{File: p, Rule: r.Name + ".versioninfo", Offset: -1, Resource: "VERSIONINFO/" + field, Match: shorten(vinfo[field])})
-			}
-		}
-	}
-
 	// Library names: the file is the component's own library.
 	own := make([]bool, len(e.rules))
 	for _, ri := range e.names.rules(e, false, base) {
@@ -318,6 +293,33 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 		for _, ri := range e.names.rules(e, true, path.Base(sn.name)) {
 			own[ri] = true
 			add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
+		}
+	}
+
+	// Byte patterns: one pass over the whole file, evaluated per region.
+	hits := e.scan(data, regions)
+	for ri, rg := range regions {
+		for rule, vs := range e.evaluate(hits[ri]) {
+			// The component's own library keeps its evidence even when it
+			// loads a sibling of the same project (libgeos_c → libgeos).
+			if importsLib[rule] && !own[rule] {
+				continue
+			}
+			for _, v := range vs {
+				for _, h := range v.hits {
+					add(rule, v.version, Evidence{File: p, Rule: e.pats[h.pat].ID, Offset: h.off, Resource: rg.label, Match: h.match})
+				}
+			}
+		}
+	}
+
+	// PE version resource.
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		for _, vi := range r.vinfo {
+			if v, field, ok := vi.match(vinfo); ok {
+				add(ri, v, Evidence{File: p, Rule: r.Name + ".versioninfo", Offset: -1, Resource: "VERSIONINFO/" + field, Match: shorten(vinfo[field])})
+			}
 		}
 	}
 
