@@ -1,6 +1,10 @@
 package fingerprint
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/installer-sbom/installer-sbom/inspect/filekind"
+)
 
 // A Cataloger reads one kind of file and reports the components it shows,
 // each with evidence. Catalogers are small and have one job: the byte-pattern
@@ -103,7 +107,7 @@ func looksExecutable(head []byte) bool {
 		bytes.HasPrefix(head, []byte{0xca, 0xfe, 0xba, 0xbe}), bytes.HasPrefix(head, []byte{0xca, 0xfe, 0xba, 0xbf}):
 		return true
 	}
-	return len(head) >= 4 && isThinMachOMagic(head)
+	return len(head) >= 4 && filekind.IsThinMachO(head)
 }
 
 // rulesCataloger runs the library rules (rules/*.json) over executables.

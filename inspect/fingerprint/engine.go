@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/filekind"
 	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 
 	"fmt"
@@ -711,29 +712,24 @@ func kindName(k int) string {
 // sniffKind decides by magic bytes. Byte patterns run only over executable
 // formats (and static-library archives): text files quote library names and
 // versions in prose, which is not evidence that the code is there.
+// sniffKind asks the one file-kind sniffer (inspect/filekind); a universal
+// Mach-O header is checked further here, slice by slice, before the engine
+// believes it (0xCAFEBABE is also a Java class file).
 func sniffKind(b []byte) int {
-	switch {
-	case len(b) >= 0x40 && b[0] == 'M' && b[1] == 'Z':
-		off := int(uint32(b[0x3c]) | uint32(b[0x3d])<<8 | uint32(b[0x3e])<<16 | uint32(b[0x3f])<<24)
-		if off >= 0x40 && off <= len(b)-4 && string(b[off:off+4]) == "PE\x00\x00" {
-			return kindPE
-		}
-	case len(b) >= 4 && isThinMachOMagic(b):
-		return kindMachO
-	case len(b) >= 8 && isFatMachO(b):
-		return kindFat
-	case len(b) >= 4 && string(b[:4]) == "\x7fELF":
+	switch filekind.Sniff(b) {
+	case filekind.PE:
+		return kindPE
+	case filekind.ELF:
 		return kindELF
-	case len(b) >= 8 && string(b[:8]) == "!<arch>\n":
+	case filekind.Ar:
 		return kindAr
+	case filekind.MachO:
+		if filekind.IsThinMachO(b) {
+			return kindMachO
+		}
+		if isFatMachO(b) {
+			return kindFat
+		}
 	}
 	return kindOther
-}
-
-func isThinMachOMagic(b []byte) bool {
-	switch string(b[:4]) {
-	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe":
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"github.com/installer-sbom/installer-sbom/inspect/filekind"
 	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 
 	"bytes"
@@ -71,7 +72,7 @@ func fatArches(b []byte) ([]fatArch, error) {
 		if fa.off < uint64(hdrEnd) || fa.size < 28 || fa.off+fa.size > uint64(len(b)) || fa.off+fa.size < fa.off {
 			return nil, fmt.Errorf("architecture %d: slice %d+%d out of bounds", i, fa.off, fa.size)
 		}
-		if !isThinMachOMagic(b[fa.off:]) {
+		if !filekind.IsThinMachO(b[fa.off:]) {
 			return nil, fmt.Errorf("architecture %d: slice is not Mach-O", i)
 		}
 		out = append(out, fa)
