@@ -302,8 +302,8 @@ func (w *walker) process(j fileJob) {
 		}
 	}
 	var sig *Signature
-	if f.Kind == KindPE {
-		sig = peSignature(j.path, j.data)
+	if f.Kind == KindPE && rep != nil {
+		sig = rep.Signature
 	}
 	w.mu.Lock()
 	if sig != nil {
@@ -368,6 +368,11 @@ func (c cachedReport) relocated(path string) *fingerprint.FileReport {
 			ec.Path = path
 		}
 		r.Errors[i] = &ec
+	}
+	if c.rep.Signature != nil {
+		sig := *c.rep.Signature
+		sig.File = path
+		r.Signature = &sig
 	}
 	return &r
 }

@@ -61,6 +61,7 @@ func (f *Subject) IsExecutable() bool { return f.kind != kindOther }
 func catalogers(e *Engine) []Cataloger {
 	return []Cataloger{
 		rulesCataloger{e},
+		peAuthenticode{},
 		goBuildInfo{},
 		cargoAuditable{},
 		dotnetAssembly{},

@@ -10,6 +10,8 @@ import (
 	"math/bits"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
 // This file reads a .NET assembly's identity from its CLR metadata
@@ -329,60 +331,26 @@ func readAssembly(data []byte) (*assemblyIdentity, error) {
 // header (data directory 14); it returns the metadata bytes and their file
 // offset.
 func clrMetadata(data []byte) ([]byte, int, error) {
-	if len(data) < 0x40 || data[0] != 'M' || data[1] != 'Z' {
+	if !pehdr.IsPE(data) {
 		return nil, 0, errNotDotnet
 	}
-	peOff := int(binary.LittleEndian.Uint32(data[0x3c:]))
-	if peOff < 0 || peOff > len(data)-24 || string(data[peOff:peOff+4]) != "PE\x00\x00" {
+	h, err := pehdr.Parse(data)
+	if err != nil {
+		var pe *pehdr.Error
+		if errors.As(err, &pe) && h == nil && pehdrHasCLR(data) {
+			return nil, 0, clrErr(int(pe.Off), "%s", pe.Msg)
+		}
 		return nil, 0, errNotDotnet
 	}
-	coff := peOff + 4
-	nSections := int(binary.LittleEndian.Uint16(data[coff+2:]))
-	optSize := int(binary.LittleEndian.Uint16(data[coff+16:]))
-	opt := coff + 20
-	if opt+optSize > len(data) || optSize < 2 {
-		return nil, 0, errNotDotnet
-	}
-	var ddOff, countOff int
-	switch binary.LittleEndian.Uint16(data[opt:]) {
-	case 0x10b: // PE32
-		countOff, ddOff = 92, 96
-	case 0x20b: // PE32+
-		countOff, ddOff = 108, 112
-	default:
-		return nil, 0, errNotDotnet
-	}
-	const clrDir = 14
-	if optSize < ddOff+(clrDir+1)*8 || binary.LittleEndian.Uint32(data[opt+countOff:]) <= clrDir {
-		return nil, 0, errNotDotnet
-	}
-	dir := opt + ddOff + clrDir*8
-	cliRVA, cliSize := binary.LittleEndian.Uint32(data[dir:]), binary.LittleEndian.Uint32(data[dir+4:])
+	d := h.Directory(pehdr.DirCLR)
+	cliRVA, cliSize := d.RVA, d.Size
 	if cliRVA == 0 || cliSize == 0 {
 		return nil, 0, errNotDotnet
 	}
-	secs := opt + optSize
-	if nSections > (len(data)-secs)/40 {
-		return nil, 0, clrErr(secs, "%d section headers do not fit in the file", nSections)
-	}
+	dir := int(h.NTOffset) + 24 // for messages: the optional header
 	rvaToOff := func(rva, size uint32) (int, bool) {
-		for i := 0; i < nSections; i++ {
-			s := data[secs+i*40 : secs+i*40+40]
-			vsize, va := binary.LittleEndian.Uint32(s[8:]), binary.LittleEndian.Uint32(s[12:])
-			rawSize, rawPtr := binary.LittleEndian.Uint32(s[16:]), binary.LittleEndian.Uint32(s[20:])
-			if vsize < rawSize && vsize != 0 {
-				rawSize = vsize
-			}
-			if rva < va || uint64(rva)+uint64(size) > uint64(va)+uint64(rawSize) {
-				continue
-			}
-			off := uint64(rawPtr) + uint64(rva-va)
-			if off+uint64(size) > uint64(len(data)) {
-				return 0, false
-			}
-			return int(off), true
-		}
-		return 0, false
+		off, ok := h.Offset(rva, size)
+		return int(off), ok
 	}
 	// The IMAGE_COR20_HEADER: cb, runtime version, then the metadata
 	// directory at offset 8.
@@ -402,6 +370,13 @@ func clrMetadata(data []byte) ([]byte, int, error) {
 		return nil, 0, clrErr(cli+8, "metadata RVA %#x size %#x is outside the sections", mdRVA, mdSize)
 	}
 	return data[md : md+int(mdSize)], md, nil
+}
+
+// pehdrHasCLR reports whether a PE whose section table could not be read
+// still declares a CLI header: then the damage is worth reporting.
+func pehdrHasCLR(data []byte) bool {
+	h, err := pehdr.ReadHeaders(bytes.NewReader(data), int64(len(data)))
+	return err == nil && h.Directory(pehdr.DirCLR).RVA != 0
 }
 
 // parseMetadata reads the metadata root (II.24.2.1), its stream headers

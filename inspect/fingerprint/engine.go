@@ -113,6 +113,8 @@ type FileReport struct {
 	Slices []string    `json:"slices,omitempty"`
 	PE     *PEFacts    `json:"pe,omitempty"`
 	MachO  []MachOFact `json:"macho,omitempty"`
+	// Signature is the file's Authenticode signature (pe.authenticode).
+	Signature *inventory.Signature `json:"signature,omitempty"`
 	// Errors are problems reading the file's headers; the byte patterns
 	// still ran over the whole file.
 	Errors []*FormatError `json:"errors,omitempty"`

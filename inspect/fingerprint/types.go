@@ -13,4 +13,5 @@ const (
 type (
 	Evidence  = inventory.Evidence
 	Component = inventory.Component
+	Signature = inventory.Signature
 )
