@@ -100,45 +100,72 @@ func (b *builder) addComponents() {
 	}
 	// The keys are distinct, so assignIDs cannot fail.
 	ids, _ := assignIDs(items)
-	pipByWheel := map[string]string{} // wheel path -> pip's SPDXID
-	var pypiNodes []*pkgNode
-	var pypiFiles [][]string
+	type placed struct {
+		n       *pkgNode
+		archive map[string]bool // archives holding the component's files
+	}
+	byName := map[string][]placed{}
+	var children []int
+	nodes := make([]placed, len(keys))
 	for i, k := range keys {
 		g := groups[k]
 		n := b.componentNode(ids[i], g, ix)
 		b.m.packages = append(b.m.packages, n)
 		b.componentRelations(n, g)
-		var files []string
+		pl := placed{n: n, archive: map[string]bool{}}
 		for _, m := range g.all() {
-			files = append(files, m.Files...)
-		}
-		if strings.HasPrefix(n.purl(), "pkg:pypi/") {
-			if canonicalName(g.name) == "pip" {
-				for _, f := range files {
-					if w := wheelOf(f); w != "" {
-						pipByWheel[w] = n.id
-					}
-				}
-			} else {
-				pypiNodes = append(pypiNodes, n)
-				pypiFiles = append(pypiFiles, files)
+			for _, f := range m.Files {
+				pl.archive[archiveOf(f)] = true
+			}
+			if m.Parent != "" {
+				children = append(children, i)
 			}
 		}
+		nodes[i] = pl
+		byName[canonicalName(g.name)] = append(byName[canonicalName(g.name)], pl)
 	}
-	// pip's vendored distributions are the pypi components whose files lie
-	// under pip/_vendor inside pip's own wheel.
-	for i, n := range pypiNodes {
+	// A component vendored inside another (a finding naming its Parent:
+	// pip's pinned dependencies, the libraries a wheel's PEP 770 SBOM lists)
+	// is a DEPENDS_ON of that component where both sit in the same archive.
+	for _, i := range children {
+		child := nodes[i]
 		seen := map[string]bool{}
-		for _, f := range pypiFiles[i] {
-			for w, pip := range pipByWheel {
-				if strings.HasPrefix(f, w+"/pip/_vendor/") && !seen[pip] {
-					seen[pip] = true
-					b.m.rels = append(b.m.rels, relation{a: pip, kind: relDependsOn, b: n.id})
+		for _, m := range groups[keys[i]].all() {
+			for _, parent := range byName[canonicalName(m.Parent)] {
+				if seen[parent.n.id] || parent.n == child.n || !sharesArchive(parent.archive, child.archive) {
+					continue
 				}
+				seen[parent.n.id] = true
+				b.m.rels = append(b.m.rels, relation{a: parent.n.id, kind: relDependsOn, b: child.n.id})
 			}
 		}
 	}
 	b.unused = ix.unused()
+}
+
+// archiveOf is the nested path of the innermost package archive (wheel,
+// jar, nupkg, zip, asar) that holds p, "" for a file outside any.
+func archiveOf(p string) string {
+	lp := strings.ToLower(p)
+	best := -1
+	for _, ext := range []string{".whl/", ".jar/", ".nupkg/", ".zip/", ".asar/", ".egg/"} {
+		if i := strings.LastIndex(lp, ext); i >= 0 && i+len(ext)-1 > best {
+			best = i + len(ext) - 1
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return p[:best]
+}
+
+func sharesArchive(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // wheelOf returns the nested path of the .whl file that holds p, or "".
