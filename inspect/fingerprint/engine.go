@@ -20,6 +20,7 @@ type Engine struct {
 	pats      []compiledPattern
 	ac        *acMatcher
 	anchorPat []int // anchor index -> pattern index
+	patByID   map[string]int
 	anchorLen []int
 	// catalogers run in order on every file they want (catalog.go).
 	catalogers []Cataloger
@@ -84,6 +85,10 @@ func New(extra []Rule) (*Engine, error) {
 	}
 	e := &Engine{raw: rules, rules: crs, pats: cps, ac: ac, anchorPat: anchorPat}
 	e.catalogers = catalogers(e)
+	e.patByID = map[string]int{}
+	for i := range cps {
+		e.patByID[cps[i].ID] = i
+	}
 	for _, a := range anchors {
 		e.anchorLen = append(e.anchorLen, len(a))
 	}
@@ -339,6 +344,34 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	for ri, versions := range byRule {
 		r := &e.rules[ri]
 		sort.Strings(versions)
+		emit := func(v string, ev []Evidence) {
+			rep.Findings = append(rep.Findings, Finding{
+				Name: r.Name, Version: v, Supplier: r.Supplier, License: r.license(v),
+				PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
+			})
+			if own[ri] || fromVersionInfo(ev) {
+				f.identified = true
+			}
+		}
+		// Distinct copies: several versions each spelled by a full banner.
+		var copies []string
+		for _, v := range versions {
+			if v != "" && e.fromCopiesPattern(found[key{ri, v}]) {
+				copies = append(copies, v)
+			}
+		}
+		if len(copies) > 1 {
+			rest := found[key{ri, ""}]
+			for _, v := range versions {
+				if v != "" && !e.fromCopiesPattern(found[key{ri, v}]) {
+					rest = append(rest, found[key{ri, v}]...)
+				}
+			}
+			for _, v := range copies {
+				emit(v, append(append([]Evidence(nil), found[key{ri, v}]...), rest...))
+			}
+			continue
+		}
 		var ev []Evidence
 		best, bestN := "", -1
 		distinct := map[string]bool{}
@@ -356,14 +389,19 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 		if len(distinct) > 1 {
 			v = ""
 		}
-		rep.Findings = append(rep.Findings, Finding{
-			Name: r.Name, Version: v, Supplier: r.Supplier, License: r.license(v),
-			PURL: r.purl(v), CPE: r.cpe(v), Own: own[ri], Evidence: sortEvidence(ev),
-		})
-		if own[ri] || fromVersionInfo(ev) {
-			f.identified = true
+		emit(v, ev)
+	}
+}
+
+// fromCopiesPattern reports whether some evidence comes from a pattern
+// marked copies.
+func (e *Engine) fromCopiesPattern(ev []Evidence) bool {
+	for _, x := range ev {
+		if pi, ok := e.patByID[x.Rule]; ok && e.pats[pi].Copies {
+			return true
 		}
 	}
+	return false
 }
 
 // trimZeroParts drops trailing ".0" parts: 1.2.13.0 and 1.2.13 are one

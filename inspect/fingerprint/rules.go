@@ -142,6 +142,11 @@ type Pattern struct {
 	Fallback bool `json:"fallback,omitempty"`
 	// Lookup: the captured text is looked up in the rule's VersionTable.
 	Lookup bool `json:"lookup,omitempty"`
+	// Copies: the pattern is a library's full banner, so each distinct
+	// version it captures in one file is a separate copy of the library
+	// (Node carries its own zlib and V8's): each is reported, instead of
+	// the disagreement leaving the version empty.
+	Copies bool `json:"copies,omitempty"`
 }
 
 // Limits on pattern shapes, so user rules cannot make the scan quadratic.

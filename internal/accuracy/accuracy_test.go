@@ -19,9 +19,13 @@ import (
 
 // Floors: the totals may only go up. The lead raises them as rules land;
 // false bundled claims must stay at zero.
+// floorSpelled counts only truth versions the binary spells out next to the
+// library's own name ("spelled": true in the corpus, decided from the bytes,
+// see fixtures/corpus/README.md): the ones a rule can be expected to read.
 const (
-	floorVersions  = 88
-	floorPresences = 213
+	floorVersions  = 98
+	floorSpelled   = 95
+	floorPresences = 229
 )
 
 const corpusFile = "../../fixtures/corpus/accuracy.json"
@@ -61,6 +65,12 @@ type truthLib struct {
 	Version     string   `json:"version"`
 	AltVersions []string `json:"altVersions,omitempty"`
 	Source      string   `json:"source"`
+	// Spelled says whether the binary spells the version out next to the
+	// library's own name (or a string only that library has), found in the
+	// bytes independently of this tool; set on every entry with a version.
+	// SpelledAt is "<file offset of the version> <context>" when true.
+	Spelled   *bool  `json:"spelled,omitempty"`
+	SpelledAt string `json:"spelledAt,omitempty"`
 }
 
 type named struct {
@@ -74,6 +84,7 @@ type score struct {
 	negative         bool
 	skipped          string // why the binary was not scored
 	vFound, vTotal   int
+	sFound, sTotal   int // versions the bytes spell out (Spelled)
 	pFound, pTotal   int
 	falseN           int
 	wrongN           int
@@ -84,6 +95,8 @@ type score struct {
 	identities       []string // the file's own product, not in the truth
 	presenceMissLibs []string // for the by-library summary
 	versionMissLibs  []string
+	spelledMiss      []string // "name version (found …) @spelledAt"
+	spelledMissLibs  []string
 }
 
 func loadCorpus(t *testing.T) *corpus {
@@ -109,6 +122,14 @@ func loadCorpus(t *testing.T) *corpus {
 			for _, l := range bin.Truth {
 				if l.Name == "" || l.Source == "" {
 					t.Fatalf("%s %s: truth entry without name or source: %+v", p.Package, bin.Path, l)
+				}
+				switch {
+				case l.Version != "" && l.Spelled == nil:
+					t.Fatalf("%s %s: %s %s: truth version without \"spelled\"", p.Package, bin.Path, l.Name, l.Version)
+				case l.Version == "" && l.Spelled != nil:
+					t.Fatalf("%s %s: %s: \"spelled\" without a version", p.Package, bin.Path, l.Name)
+				case l.Spelled != nil && *l.Spelled != (l.SpelledAt != ""):
+					t.Fatalf("%s %s: %s %s: \"spelledAt\" must be given exactly when spelled is true", p.Package, bin.Path, l.Name, l.Version)
 				}
 			}
 		}
@@ -249,22 +270,36 @@ func scoreBinary(bin binEntry, negative bool, libs, identities []fingerprint.Fin
 		if l.Version == "" {
 			continue
 		}
+		spelled := l.Spelled != nil && *l.Spelled
 		s.vTotal++
+		if spelled {
+			s.sTotal++
+		}
 		if versionOK {
 			s.vFound++
+			if spelled {
+				s.sFound++
+			}
 			continue
 		}
 		s.versionMissLibs = append(s.versionMissLibs, name)
+		var miss string
 		switch {
 		case !present:
-			s.missVersion = append(s.missVersion, fmt.Sprintf("%s %s (not found)", name, l.Version))
+			miss = fmt.Sprintf("%s %s (not found)", name, l.Version)
 		case len(seen) == 0:
-			s.missVersion = append(s.missVersion, fmt.Sprintf("%s %s (found without version)", name, l.Version))
+			miss = fmt.Sprintf("%s %s (found without version)", name, l.Version)
 		default:
-			s.missVersion = append(s.missVersion, fmt.Sprintf("%s %s (found %s)", name, l.Version, strings.Join(seen, ", ")))
+			miss = fmt.Sprintf("%s %s (found %s)", name, l.Version, strings.Join(seen, ", "))
 			s.wrongN++
 			s.wrongVersions = append(s.wrongVersions, fmt.Sprintf("%s: reported %s, truth %s", name, strings.Join(seen, ", "), l.Version))
 		}
+		if spelled {
+			s.spelledMissLibs = append(s.spelledMissLibs, name)
+			s.spelledMiss = append(s.spelledMiss, miss+" @"+l.SpelledAt)
+			miss += " [spelled]"
+		}
+		s.missVersion = append(s.missVersion, miss)
 	}
 	complete := bin.Complete || negative
 	seenFalse := map[string]bool{}
@@ -368,6 +403,7 @@ func TestAccuracy(t *testing.T) {
 	var tot score
 	presenceMiss := map[string]int{}
 	versionMiss := map[string]int{}
+	spelledMiss := map[string][]string{} // library → "binary: miss @offset context"
 	truthCount := map[string]int{}
 	fmt.Fprintf(&out, "\n=== accuracy: %d binaries (truth from package metadata; see %s)\n", len(results), corpusFile)
 	for _, s := range results {
@@ -379,8 +415,8 @@ func TestAccuracy(t *testing.T) {
 			fmt.Fprintf(&out, "%s%s: NOT SCORED (%s)\n", s.label, tag, s.skipped)
 			continue
 		}
-		fmt.Fprintf(&out, "%s%s\n    versions found %d/%d, presences %d/%d, false bundled %d, wrong versions %d\n",
-			s.label, tag, s.vFound, s.vTotal, s.pFound, s.pTotal, s.falseN, s.wrongN)
+		fmt.Fprintf(&out, "%s%s\n    versions found %d/%d, spelled versions found %d/%d, presences %d/%d, false bundled %d, wrong versions %d\n",
+			s.label, tag, s.vFound, s.vTotal, s.sFound, s.sTotal, s.pFound, s.pTotal, s.falseN, s.wrongN)
 		if len(s.missPresence) > 0 {
 			fmt.Fprintf(&out, "    missing: %s\n", strings.Join(s.missPresence, ", "))
 		}
@@ -395,6 +431,8 @@ func TestAccuracy(t *testing.T) {
 		}
 		tot.vFound += s.vFound
 		tot.vTotal += s.vTotal
+		tot.sFound += s.sFound
+		tot.sTotal += s.sTotal
 		tot.pFound += s.pFound
 		tot.pTotal += s.pTotal
 		tot.falseN += s.falseN
@@ -404,6 +442,9 @@ func TestAccuracy(t *testing.T) {
 		}
 		for _, n := range s.versionMissLibs {
 			versionMiss[n]++
+		}
+		for i, n := range s.spelledMissLibs {
+			spelledMiss[n] = append(spelledMiss[n], s.label+": "+s.spelledMiss[i])
 		}
 	}
 	for _, p := range append(append([]pkgEntry{}, c.Packages...), c.Negatives...) {
@@ -432,14 +473,37 @@ func TestAccuracy(t *testing.T) {
 		if !ruleNames[n] {
 			norule = " (no rule)"
 		}
-		fmt.Fprintf(&out, "  %-16s absent %d, version missed %d, in truth of %d binaries%s\n", n, presenceMiss[n], versionMiss[n], truthCount[n], norule)
+		fmt.Fprintf(&out, "  %-16s absent %d, version missed %d (spelled %d), in truth of %d binaries%s\n", n, presenceMiss[n], versionMiss[n], len(spelledMiss[n]), truthCount[n], norule)
 	}
-	fmt.Fprintf(&out, "\n=== TOTAL: versions found %d/%d, presences %d/%d, false bundled %d, wrong versions %d\n",
-		tot.vFound, tot.vTotal, tot.pFound, tot.pTotal, tot.falseN, tot.wrongN)
+	// Versions the bytes spell out next to the library's name that no
+	// finding reports: what rule writers must fix first.
+	fmt.Fprintf(&out, "\n=== spelled versions missed, by library (the bytes name them; offset and context from the corpus)\n")
+	var spelledLibs []string
+	for n := range spelledMiss {
+		spelledLibs = append(spelledLibs, n)
+	}
+	sort.Slice(spelledLibs, func(i, j int) bool {
+		a, b := spelledLibs[i], spelledLibs[j]
+		if len(spelledMiss[a]) != len(spelledMiss[b]) {
+			return len(spelledMiss[a]) > len(spelledMiss[b])
+		}
+		return a < b
+	})
+	for _, n := range spelledLibs {
+		fmt.Fprintf(&out, "  %s (%d)\n", n, len(spelledMiss[n]))
+		for _, m := range spelledMiss[n] {
+			fmt.Fprintf(&out, "      %s\n", m)
+		}
+	}
+	fmt.Fprintf(&out, "\n=== TOTAL: versions found %d/%d, spelled versions found %d/%d, presences %d/%d, false bundled %d, wrong versions %d\n",
+		tot.vFound, tot.vTotal, tot.sFound, tot.sTotal, tot.pFound, tot.pTotal, tot.falseN, tot.wrongN)
 	fmt.Print(out.String())
 
 	if only == nil && tot.vFound < floorVersions {
 		t.Errorf("versions found %d, below the floor %d", tot.vFound, floorVersions)
+	}
+	if only == nil && tot.sFound < floorSpelled {
+		t.Errorf("spelled versions found %d, below the floor %d", tot.sFound, floorSpelled)
 	}
 	if only == nil && tot.pFound < floorPresences {
 		t.Errorf("presences %d, below the floor %d", tot.pFound, floorPresences)
@@ -468,15 +532,19 @@ func TestAccuracyScoring(t *testing.T) {
 	if len(libs) != 3 || len(ids) != 1 || libs[0].Name != "xz" {
 		t.Fatalf("claims: %+v / %+v", libs, ids)
 	}
+	yes, no := true, false
 	bin := binEntry{Complete: true, Truth: []truthLib{
-		{Name: "xz", Version: "5.2.3", Source: "s"},
-		{Name: "zlib", Version: "1.2.11", Source: "s"},
+		{Name: "xz", Version: "5.2.3", Source: "s", Spelled: &no},
+		{Name: "zlib", Version: "1.2.11", Source: "s", Spelled: &yes, SpelledAt: "1 deflate 1.2.11"},
 		{Name: "bzip2", Version: "", Source: "s"},
-		{Name: "7-zip", Version: "21.07", AltVersions: []string{"21.7"}, Source: "s"},
+		{Name: "7-zip", Version: "21.07", AltVersions: []string{"21.7"}, Source: "s", Spelled: &yes, SpelledAt: "2 7-Zip 21.07"},
 	}}
 	s := scoreBinary(bin, false, libs, ids, canon)
-	if s.vFound != 2 || s.vTotal != 3 || s.pFound != 3 || s.pTotal != 4 || s.falseN != 1 || s.wrongN != 1 {
+	if s.vFound != 2 || s.vTotal != 3 || s.sFound != 1 || s.sTotal != 2 || s.pFound != 3 || s.pTotal != 4 || s.falseN != 1 || s.wrongN != 1 {
 		t.Errorf("complete: %+v", s)
+	}
+	if len(s.spelledMissLibs) != 1 || s.spelledMissLibs[0] != "zlib" || !strings.Contains(s.spelledMiss[0], "@1 deflate 1.2.11") {
+		t.Errorf("spelled misses: %q %q", s.spelledMissLibs, s.spelledMiss)
 	}
 	// Not complete: libpng is no false claim, unless the metadata says the
 	// binary does not bundle it.
