@@ -3,6 +3,9 @@ GO        ?= go
 BIN       ?= bin/installer-sbom
 FUZZTIME  ?= 3m
 FIXTURES  ?= .fixtures
+# Registry packages the tests read besides the rules' proofs (see
+# internal/testenv/prefetch); fetched by make deps into ~/.cache/installer-sbom.
+PREFETCH  := npm:node-notifier@10.0.1 npm:google-closure-compiler-java@20240317.0.0
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The oracles and tools the tests use, as "command:debian-package".
 TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
@@ -36,6 +39,8 @@ deps:
 	$(GO) mod download
 	$(GO) mod download github.com/kluctl/go-embed-python@v0.0.0-3.11.11-20241219-1 \
 	                   github.com/kluctl/go-embed-python@v0.0.0-3.14.6-20260610-1
+	@# the real binaries the rules are proven on, and the packages other tests read
+	$(GO) run ./internal/testenv/prefetch $(PREFETCH)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

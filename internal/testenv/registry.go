@@ -34,6 +34,16 @@ var (
 // CacheDir is where fetched registry material is kept between runs.
 func CacheDir(t testing.TB) string {
 	t.Helper()
+	d, err := DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// DefaultCacheDir is $INSTALLER_SBOM_CACHE, or installer-sbom in the user
+// cache directory, created if need be.
+func DefaultCacheDir() (string, error) {
 	d := os.Getenv("INSTALLER_SBOM_CACHE")
 	if d == "" {
 		base, err := os.UserCacheDir()
@@ -42,10 +52,7 @@ func CacheDir(t testing.TB) string {
 		}
 		d = filepath.Join(base, "installer-sbom")
 	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return d, os.MkdirAll(d, 0o755)
 }
 
 // RegistryFile returns one file of a registry package: registry is "npm",
@@ -127,24 +134,54 @@ func SHA256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func fetchNPM(cache, pkg, version string) (map[string][]byte, error) {
+// Download puts a registry package ("npm" or "debian") into the cache
+// directory, unless it is there already, and returns the archive's path.
+// It is what `make deps` runs ahead of the tests (internal/testenv/prefetch),
+// so that the test time limit does not include the downloads.
+func Download(cache, registry, pkg, version string) (string, error) {
+	switch registry {
+	case "npm":
+		return downloadNPM(cache, pkg, version)
+	case "debian":
+		return downloadDebian(cache, pkg, version)
+	}
+	return "", fmt.Errorf("no download for registry %q", registry)
+}
+
+func downloadNPM(cache, pkg, version string) (string, error) {
 	dir := filepath.Join(cache, "npm")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return "", err
 	}
 	// npm pack names scoped packages scope-name-version.tgz.
 	tgz := filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(pkg, "@"), "/", "-")+"-"+version+".tgz")
-	if _, err := os.Stat(tgz); err != nil {
-		cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, pkg+"@"+version)
-		cmd.Dir = dir
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if out, err := cmd.Output(); err != nil {
-			return nil, fmt.Errorf("npm pack: %v: %s%s", err, out, stderr.String())
-		}
-		if _, err := os.Stat(tgz); err != nil {
-			return nil, fmt.Errorf("npm pack wrote no %s", filepath.Base(tgz))
-		}
+	if _, err := os.Stat(tgz); err == nil {
+		return tgz, nil
+	}
+	// npm pack writes the final name only when the download is whole; a
+	// temporary directory keeps concurrent runs apart.
+	tmp, err := os.MkdirTemp(dir, ".pack-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", tmp, pkg+"@"+version)
+	cmd.Dir = tmp
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil {
+		return "", fmt.Errorf("npm pack %s@%s: %v: %s%s", pkg, version, err, out, stderr.String())
+	}
+	if err := os.Rename(filepath.Join(tmp, filepath.Base(tgz)), tgz); err != nil {
+		return "", fmt.Errorf("npm pack %s@%s wrote no %s: %v", pkg, version, filepath.Base(tgz), err)
+	}
+	return tgz, nil
+}
+
+func fetchNPM(cache, pkg, version string) (map[string][]byte, error) {
+	tgz, err := downloadNPM(cache, pkg, version)
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.Open(tgz)
 	if err != nil {
@@ -187,11 +224,63 @@ func untar(r io.Reader, rename func(string) string) (map[string][]byte, error) {
 }
 
 func fetchDebian(cache, pkg, version string) (map[string][]byte, error) {
-	dir := filepath.Join(cache, "debian")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	deb, err := downloadDebian(cache, pkg, version)
+	if err != nil {
 		return nil, err
 	}
-	pattern := filepath.Join(dir, pkg+"_"+strings.ReplaceAll(version, ":", "%3a")+"_*.deb")
+	b, err := os.ReadFile(deb)
+	if err != nil {
+		return nil, err
+	}
+	return debData(b)
+}
+
+// DownloadDebian fetches many Debian packages ("name=version") with one
+// apt-get call (one call per package is slow on a new machine); packages
+// already in the cache are skipped. A failure of the batch falls back to one
+// call per package, so the error names the package that is missing.
+func DownloadDebian(cache string, pkgs [][2]string) error {
+	dir := filepath.Join(cache, "debian")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var args []string
+	for _, p := range pkgs {
+		if m, _ := filepath.Glob(debPattern(dir, p[0], p[1])); len(m) == 0 {
+			args = append(args, p[0]+"="+p[1])
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	exec.Command("apt-get", "update", "-qq").Run()
+	cmd := exec.Command("apt-get", append([]string{"download"}, args...)...)
+	cmd.Dir = dir
+	if cmd.Run() == nil {
+		return nil
+	}
+	var errs []string
+	for _, p := range pkgs {
+		if _, err := downloadDebian(cache, p[0], p[1]); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func debPattern(dir, pkg, version string) string {
+	return filepath.Join(dir, pkg+"_"+strings.ReplaceAll(version, ":", "%3a")+"_*.deb")
+}
+
+func downloadDebian(cache, pkg, version string) (string, error) {
+	dir := filepath.Join(cache, "debian")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	pattern := debPattern(dir, pkg, version)
 	matches, _ := filepath.Glob(pattern)
 	if len(matches) == 0 {
 		download := func() ([]byte, error) {
@@ -202,22 +291,18 @@ func fetchDebian(cache, pkg, version string) (map[string][]byte, error) {
 		if _, err := download(); err != nil {
 			// A new machine may have no package lists yet.
 			if out, err := exec.Command("apt-get", "update", "-qq").CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("apt-get update: %v: %s", err, out)
+				return "", fmt.Errorf("apt-get update: %v: %s", err, out)
 			}
 			if out, err := download(); err != nil {
-				return nil, fmt.Errorf("apt-get download: %v: %s", err, out)
+				return "", fmt.Errorf("apt-get download %s=%s: %v: %s", pkg, version, err, out)
 			}
 		}
 		matches, _ = filepath.Glob(pattern)
 		if len(matches) == 0 {
-			return nil, fmt.Errorf("apt-get download wrote no %s", filepath.Base(pattern))
+			return "", fmt.Errorf("apt-get download wrote no %s", filepath.Base(pattern))
 		}
 	}
-	deb, err := os.ReadFile(matches[0])
-	if err != nil {
-		return nil, err
-	}
-	return debData(deb)
+	return matches[0], nil
 }
 
 // debData reads the data archive of a .deb (an ar archive).
