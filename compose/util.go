@@ -2,6 +2,7 @@ package compose
 
 import (
 	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -86,13 +87,4 @@ func allEqual(s []string) bool {
 	return true
 }
 
-func dedupSorted(s []string) []string {
-	out := s[:0]
-	for i, x := range s {
-		if i > 0 && x == s[i-1] {
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
-}
+func dedupSorted(s []string) []string { return slices.Compact(s) }

@@ -102,22 +102,14 @@ func (p *parser) key() (string, error) {
 
 // skip consumes one value of any shape, without recursion.
 func (p *parser) skip() error {
-	depth := 0
-	for {
-		t, err := p.token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
+	t, err := p.token()
+	if err != nil {
+		return err
 	}
+	if t != json.Delim('{') && t != json.Delim('[') {
+		return nil
+	}
+	return p.skipRest()
 }
 
 // files reads a "files" object: the contents of directory dir.

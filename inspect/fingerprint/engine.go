@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"github.com/installer-sbom/installer-sbom/inspect/filekind"
 	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+	"slices"
 
 	"fmt"
 	"path"
@@ -707,15 +708,7 @@ func sortEvidence(ev []Evidence) []Evidence {
 		}
 		return a.Match < b.Match
 	})
-	// drop exact duplicates
-	out := ev[:0]
-	for i, x := range ev {
-		if i > 0 && x == ev[i-1] {
-			continue
-		}
-		out = append(out, x)
-	}
-	return out
+	return slices.Compact(ev) // drop exact duplicates
 }
 
 func sortFindings(fs []Finding) {

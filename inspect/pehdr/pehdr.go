@@ -80,22 +80,17 @@ func IsPE(b []byte) bool {
 
 // Parse reads the headers of the PE file b, held in memory.
 func Parse(b []byte) (*Header, error) {
-	src := source{size: int64(len(b)), b: b}
-	h, err := readHeaders(src)
-	if err != nil {
-		return nil, err
-	}
-	if err := h.readSections(src); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return readAll(source{size: int64(len(b)), b: b})
 }
 
 // Read reads the headers of the PE file r of size bytes, as Parse does. It
 // reads only the headers: at most 64 + 24 bytes, the optional header (up to
 // 64 KiB) and the section table (up to MaxSections entries).
 func Read(r io.ReaderAt, size int64) (*Header, error) {
-	src := source{size: size, r: r}
+	return readAll(source{size: size, r: r})
+}
+
+func readAll(src source) (*Header, error) {
 	h, err := readHeaders(src)
 	if err != nil {
 		return nil, err
