@@ -33,7 +33,13 @@ type Limits struct {
 	// TableBytes bounds metadata a format reads whole: a zip directory, an
 	// MSI string pool, a xar TOC, a Burn manifest.
 	TableBytes int64
+	// Problems is the most problems listed; the rest are counted in one
+	// summary problem (a damaged file can yield one per entry).
+	Problems int64
 }
+
+// MaxWorkers bounds Options.Workers.
+const MaxWorkers = 64
 
 // DefaultLimits are safe for the largest real installers known (CPython's
 // full Windows bundle unpacks to about 150 MB; Xcode-sized pkgs exceed them on
@@ -47,6 +53,7 @@ func DefaultLimits() Limits {
 		Ratio:       1000,
 		NestedBytes: 1 << 30,
 		TableBytes:  64 << 20,
+		Problems:    10_000,
 	}
 }
 
@@ -59,6 +66,7 @@ func (l *Limits) fields() map[string]*int64 {
 		"ratio":        &l.Ratio,
 		"nested-bytes": &l.NestedBytes,
 		"table-bytes":  &l.TableBytes,
+		"problems":     &l.Problems,
 	}
 }
 
@@ -86,7 +94,7 @@ func (l *Limits) Set(s string) error {
 
 // LimitNames lists the names Set accepts.
 func LimitNames() []string {
-	return []string{"total-bytes", "entry-bytes", "entries", "depth", "ratio", "nested-bytes", "table-bytes"}
+	return []string{"total-bytes", "entry-bytes", "entries", "depth", "ratio", "nested-bytes", "table-bytes", "problems"}
 }
 
 func parseSize(s string) (int64, error) {

@@ -191,7 +191,7 @@ type walker struct {
 	packages   []Package
 	pkgOrigin  []string // key of the container whose description added packages[i]
 	signatures []Signature
-	problems   []Problem
+	problems   problemSet
 	identity   *Identity
 	containers map[string]*containerInfo
 	// reportCache holds fingerprint reports by content and file name.
@@ -237,6 +237,9 @@ func newWalker(opts Options) *walker {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
+	// Each worker and nested walk holds buffers: more workers than this
+	// only add memory.
+	n = min(n, MaxWorkers)
 	w := &walker{
 		limits:      opts.Limits,
 		engine:      opts.Engine,
@@ -247,6 +250,7 @@ func newWalker(opts Options) *walker {
 		nestedSlots: make(chan struct{}, n),
 	}
 	w.budget.limits = opts.Limits
+	w.problems.max = int(opts.Limits.Problems)
 	if opts.Progress != nil {
 		w.progress = startProgress(opts.Progress, &w.budget)
 	}
@@ -391,7 +395,7 @@ func (w *walker) identify(path string, data []byte) (rep *fingerprint.FileReport
 
 func (w *walker) problem(p Problem) {
 	w.mu.Lock()
-	w.problems = append(w.problems, p)
+	w.problems.add(p)
 	w.mu.Unlock()
 }
 
@@ -690,7 +694,7 @@ func (w *walker) describe(c Container, key string, depth int) {
 	}
 	for _, p := range desc.Problems {
 		p.Path = joinRel(key, p.Path)
-		w.problems = append(w.problems, p)
+		w.problems.add(p)
 	}
 	if depth == 0 && desc.Identity != nil {
 		w.identity = desc.Identity
@@ -808,7 +812,7 @@ func (w *walker) finish(inv *Inventory) {
 	})
 	inv.Signatures = append(inv.Signatures, w.signatures...)
 	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })
-	inv.Problems = append([]Problem{}, w.problems...)
+	inv.Problems = w.problems.list(inv.Artifact.Name)
 	sort.SliceStable(inv.Problems, func(i, j int) bool {
 		a, b := inv.Problems[i], inv.Problems[j]
 		if a.Path != b.Path {
