@@ -294,12 +294,16 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 				}
 			}
 			if root.Components != nil {
-				walkCDX(m, *root.Components, 0)
+				if err := walkCDX(m, *root.Components, 0); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
 			}
 		}
 	}
 	if bom.Components != nil {
-		walkCDX(m, *bom.Components, 0)
+		if err := walkCDX(m, *bom.Components, 0); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if ourTool {
 		// compose names files by nesting path under the installer's file
@@ -316,9 +320,11 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 // maxCDXDepth bounds recursion into nested components of a hostile BOM.
 const maxCDXDepth = 64
 
-func walkCDX(m *Model, comps []cdx.Component, depth int) {
-	if depth > maxCDXDepth {
-		return
+func walkCDX(m *Model, comps []cdx.Component, depth int) error {
+	if depth > maxCDXDepth && len(comps) > 0 {
+		// Skipping them would let verify pass a document whose deeper
+		// components the installer does not have.
+		return fmt.Errorf("components nested more than %d deep (under %q): not read, so not verified", maxCDXDepth, comps[0].Name)
 	}
 	for i := range comps {
 		c := &comps[i]
@@ -359,9 +365,12 @@ func walkCDX(m *Model, comps []cdx.Component, depth int) {
 			m.Components = append(m.Components, Component{Name: c.Name, Version: c.Version, PURL: c.PackageURL, VersionFromSource: fromSource})
 		}
 		if c.Components != nil {
-			walkCDX(m, *c.Components, depth+1)
+			if err := walkCDX(m, *c.Components, depth+1); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 func props(c *cdx.Component) []cdx.Property {

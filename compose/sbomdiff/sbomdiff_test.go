@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -416,5 +417,18 @@ func TestVerifySignedPE(t *testing.T) {
 	v := sbomdiff.Verify(docs[sbomdiff.FormatSPDXJSON], tm)
 	if v.OK || len(v.Differences) == 0 || !strings.Contains(v.Differences[0], "the identity differs too: SBOM authenticode-sha256:"+inv.Artifact.Identity.Digest) {
 		t.Errorf("tampered PE: ok=%v %v", v.OK, v.Differences)
+	}
+}
+
+// TestCycloneDXTooDeepIsAnError: components nested past the reader's bound
+// are an error, never silently left out of a verification.
+func TestCycloneDXTooDeepIsAnError(t *testing.T) {
+	inner := `{"type":"library","name":"hidden","version":"1.0"}`
+	for i := 0; i < 70; i++ {
+		inner = fmt.Sprintf(`{"type":"library","name":"level%d","components":[%s]}`, i, inner)
+	}
+	doc := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[` + inner + `]}`
+	if _, err := sbomdiff.Read(strings.NewReader(doc), "deep.cdx.json", nil); err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Fatalf("want an error about nesting, got %v", err)
 	}
 }
