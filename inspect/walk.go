@@ -189,7 +189,8 @@ type walker struct {
 	files      []fileRec
 	reports    []*fingerprint.FileReport
 	packages   []Package
-	pkgOrigin  []string // key of the container whose description added packages[i]
+	pkgOrigin  []string       // key of the container whose description added packages[i]
+	pkgIndex   map[string]int // path -> first index in packages (a bundle may describe 200k)
 	signatures []Signature
 	problems   problemSet
 	identity   *Identity
@@ -595,7 +596,9 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			Kind: kindOf(head, nil), InstallPath: e.InstallPath}, nil
 	}
 
-	buf := make([]byte, len(head), max(int64(len(head)), min(e.Size, w.limits.EntryBytes, int64(len(head))+w.budget.remaining(), 256<<20))+1)
+	// The declared size is a claim of the input: it sizes the first buffer
+	// only up to 16 MiB, and the buffer grows as bytes really arrive.
+	buf := make([]byte, len(head), max(int64(len(head)), min(e.Size, w.limits.EntryBytes, int64(len(head))+w.budget.remaining(), 16<<20))+1)
 	copy(buf, head)
 	for {
 		if len(buf) == cap(buf) {
@@ -686,6 +689,12 @@ func (w *walker) describe(c Container, key string, depth int) {
 			continue
 		}
 		w.pkgOrigin = append(w.pkgOrigin, key)
+		if _, ok := w.pkgIndex[p.Path]; !ok {
+			if w.pkgIndex == nil {
+				w.pkgIndex = map[string]int{}
+			}
+			w.pkgIndex[p.Path] = len(w.packages)
+		}
 		w.packages = append(w.packages, p)
 	}
 	for _, s := range desc.Signatures {
@@ -715,10 +724,8 @@ func (w *walker) mapPackageID(key, from, to string) {
 }
 
 func (w *walker) packageAt(path string) int {
-	for i := range w.packages {
-		if w.packages[i].Path == path {
-			return i
-		}
+	if i, ok := w.pkgIndex[path]; ok {
+		return i
 	}
 	return -1
 }
