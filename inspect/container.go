@@ -63,6 +63,18 @@ type Source struct {
 	// for nested containers and when the input came from stdin.
 	Sibling func(name string) (io.ReaderAt, int64, error)
 	Limits  *Limits
+	// Charge counts bytes a format decodes but never hands back as entry
+	// data (a cabinet folder restarted, skipped output) against the
+	// walk-wide budget; nil outside a walk.
+	Charge func(n int64, layer string) error
+}
+
+// charger adapts Source.Charge to a format package's func(n) error.
+func (s Source) charger(layer string) func(int64) error {
+	if s.Charge == nil {
+		return nil
+	}
+	return func(n int64) error { return s.Charge(n, layer) }
 }
 
 // Format is one registered container format.

@@ -37,7 +37,7 @@ func openBurn(src Source) (Container, error) {
 		l = *src.Limits
 	}
 	b, err := burn.Open(src.R, src.Size, &burn.Options{
-		Cab:      cabOptionsFrom(&l),
+		Cab:      cabOptionsFrom(&l, src.charger("cab")),
 		Manifest: burn.ManifestOptions{MaxBytes: l.TableBytes},
 	})
 	if err != nil {

@@ -30,7 +30,7 @@ func matchCab(p Probe) bool {
 // holds many files (one MSI's whole cabinet is often one folder), so it is
 // bounded by the total, not by the per-entry limit; the walker still checks
 // each file against entry-bytes.
-func cabOptionsFrom(l *Limits) *cab.Options {
+func cabOptionsFrom(l *Limits, charge func(int64) error) *cab.Options {
 	if l == nil {
 		d := DefaultLimits()
 		l = &d
@@ -44,11 +44,13 @@ func cabOptionsFrom(l *Limits) *cab.Options {
 		// the other cores. Not a limit; memory stays bounded by
 		// cab.Options.MaxAheadBytes for all folders ahead together.
 		Workers: runtime.GOMAXPROCS(0),
+		// Restarted and skipped output counts against the walk's budget.
+		Charge: charge,
 	}
 }
 
 func openCab(src Source) (Container, error) {
-	opts := cabOptionsFrom(src.Limits)
+	opts := cabOptionsFrom(src.Limits, src.charger("cab"))
 	c, err := cab.Open(src.R, src.Size, opts)
 	if err != nil {
 		return nil, cabError(err)

@@ -79,7 +79,9 @@ type msiContainer struct {
 	problems []msi.Problem
 }
 
-func (c *msiContainer) cabOptions() *cab.Options { return cabOptionsFrom(c.src.Limits) }
+func (c *msiContainer) cabOptions() *cab.Options {
+	return cabOptionsFrom(c.src.Limits, c.src.charger("cab"))
+}
 
 // Walk yields every File row with its bytes from its cabinet, named by its
 // install path ("ProgramFiles64Folder/Python 3.11/python311.dll").

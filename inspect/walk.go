@@ -142,6 +142,7 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	if f, ok := match(Probe{Head: head, Tail: tail, Size: size}); ok {
 		inv.Artifact.Format = f.Name
 		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
+		src.Charge = w.charge(escName)
 		w.walkReport(f, src, 0, escName, "", "")
 	} else {
 		// Not a container: the artifact is a single file (a bare DLL, a
@@ -394,6 +395,17 @@ func (w *walker) identify(path string, data []byte) (rep *fingerprint.FileReport
 	return w.engine.Identify(path, data)
 }
 
+// charge returns the Source.Charge of the container at path: its bytes
+// count against the walk-wide budget, and exceeding it stops the walk.
+func (w *walker) charge(path string) func(n int64, layer string) error {
+	return func(n int64, layer string) error {
+		if err := w.budget.addBytes(n, layer, path); err != nil {
+			return &abortError{err}
+		}
+		return nil
+	}
+}
+
 func (w *walker) problem(p Problem) {
 	w.mu.Lock()
 	w.problems.add(p)
@@ -485,7 +497,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	}
 	// The container is itself a file of the installer.
 	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath, kind: KindArchive})
-	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits}
+	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path)}
 	select {
 	case w.nestedSlots <- struct{}{}:
 		w.nested.Add(1)

@@ -41,6 +41,14 @@ type Options struct {
 	// streaming, and one that does not fit yet waits for earlier ones to
 	// be handed out. 0 = default 64 MiB.
 	MaxAheadBytes int64
+	// Charge, when set, is given the bytes Walk will decode without handing
+	// them to the callback: the data skipped to reach a file, again on each
+	// restart (a file whose data lies behind the current position sends
+	// its folder back to the start). Walk calls it once, before decoding
+	// anything, and only when there are such bytes; an error it returns
+	// ends the walk and is returned as is. The walk's own accounting of
+	// the bytes the callback reads thus covers every decoded byte.
+	Charge func(n int64) error
 }
 
 const (

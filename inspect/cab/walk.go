@@ -24,7 +24,11 @@ const maxBlockOut = 32768
 // walk continues with the next folder; an error returned by fn stops the walk.
 //
 // Walk itself fails before decoding anything when the folders' declared
-// sizes add up to more than Options.MaxTotalBytes.
+// sizes add up to more than Options.MaxTotalBytes, counting the folders that
+// files send back to their start (restarts) once per pass, or when such
+// restarts would decode more than Options.MaxRatio times the cabinet's size.
+// The bytes that restarts and gaps decode without handing them to fn are
+// given to Options.Charge first.
 func (c *Cabinet) Walk(fn func(f *File, r io.Reader, err error) error) error {
 	byFolder := make([][]*File, len(c.Folders))
 	for _, f := range c.Files {
@@ -32,13 +36,28 @@ func (c *Cabinet) Walk(fn func(f *File, r io.Reader, err error) error) error {
 			byFolder[f.Folder] = append(byFolder[f.Folder], f)
 		}
 	}
-	var total int64
+	var total, need, skipped int64
 	for i, files := range byFolder {
 		slices.SortStableFunc(files, func(a, b *File) int { return cmp.Compare(a.FolderOffset, b.FolderOffset) })
-		total += folderNeed(files)
+		work, skip := folderWork(files)
+		total += work
+		need += folderNeed(files)
+		skipped += skip
 		if total > c.opts.MaxTotalBytes {
-			return limitErr(c.Folders[i].Offset, -1, "MaxTotalBytes", c.opts.MaxTotalBytes,
-				fmt.Sprintf("the cabinet's folders declare more than %d uncompressed bytes", c.opts.MaxTotalBytes))
+			what := fmt.Sprintf("the cabinet's folders declare more than %d uncompressed bytes", c.opts.MaxTotalBytes)
+			if total > need {
+				what = fmt.Sprintf("decoding the cabinet's folders, restarts included, takes more than %d bytes", c.opts.MaxTotalBytes)
+			}
+			return limitErr(c.Folders[i].Offset, -1, "MaxTotalBytes", c.opts.MaxTotalBytes, what)
+		}
+		if total > need && total > ratioGrace && total/max(c.inputSize(), 1) > c.opts.MaxRatio {
+			return limitErr(c.Folders[i].Offset, i, "MaxRatio", c.opts.MaxRatio,
+				fmt.Sprintf("files that send their folders back to the start would decode %d bytes from a %d-byte cabinet", total, c.inputSize()))
+		}
+	}
+	if skipped > 0 && c.opts.Charge != nil {
+		if err := c.opts.Charge(skipped); err != nil {
+			return err
 		}
 	}
 	if c.opts.Workers > 1 {
@@ -64,6 +83,41 @@ func folderNeed(files []*File) int64 {
 		need = max(need, f.FolderOffset+f.Size)
 	}
 	return need
+}
+
+// folderWork is how many bytes decoding a folder for its files (sorted by
+// folder offset) takes, each restart decoding again from the folder's start
+// (see walker.folder), and how many of them are skipped rather than handed
+// out as a file's bytes.
+func folderWork(files []*File) (work, skipped int64) {
+	var pos int64
+	for _, f := range files {
+		if f.Size == 0 {
+			continue
+		}
+		if f.FolderOffset < pos {
+			work += pos
+			pos = 0
+		}
+		skipped += f.FolderOffset - pos
+		pos = f.FolderOffset + f.Size
+	}
+	return work + pos, skipped
+}
+
+// inputSize is the size of the cabinets the folders' data lies in.
+func (c *Cabinet) inputSize() int64 {
+	seen := map[string]bool{}
+	var n int64
+	for _, f := range c.Folders {
+		for _, p := range f.parts {
+			if !seen[p.cabinet] {
+				seen[p.cabinet] = true
+				n += p.size
+			}
+		}
+	}
+	return n
 }
 
 // lzxPool keeps LZX decoders (a 2 MiB window each) between walks.

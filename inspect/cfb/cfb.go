@@ -68,6 +68,10 @@ const (
 type Options struct {
 	// MaxEntries is the most directory entries read (default 1<<20).
 	MaxEntries int
+	// MaxPathBytes bounds the bytes of all entry paths together (default
+	// 32 MiB). Every entry stores its full path, so storages nested deep
+	// under long names would otherwise cost the square of the nesting.
+	MaxPathBytes int64
 }
 
 func (o *Options) maxEntries() int {
@@ -76,6 +80,18 @@ func (o *Options) maxEntries() int {
 	}
 	return o.MaxEntries
 }
+
+func (o *Options) maxPathBytes() int64 {
+	if o == nil || o.MaxPathBytes <= 0 {
+		return 32 << 20
+	}
+	return o.MaxPathBytes
+}
+
+// MaxDepth is the deepest nesting of storages accepted. MSI databases nest
+// one or two levels (embedded transforms and sub-storages); other compound
+// documents a few more.
+const MaxDepth = 64
 
 // File is an open compound file.
 type File struct {
@@ -164,7 +180,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*File, error) {
 	if err := f.readMiniFAT(h[:]); err != nil {
 		return nil, err
 	}
-	if err := f.readDirectory(le.Uint32(h[48:]), opts.maxEntries()); err != nil {
+	if err := f.readDirectory(le.Uint32(h[48:]), opts.maxEntries(), opts.maxPathBytes()); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -246,7 +262,7 @@ func (f *File) readFAT(h []byte) error {
 // 0: to the end of the chain). It is an error when the chain ends early,
 // visits a sector twice, or names a sector outside the file. startOff is
 // where the start sector number was read, for errors.
-func (f *File) chain(start uint32, need int64, startOff int64, what string) ([]uint32, error) {
+func (f *File) chain(start uint32, need int64, startOff int64, what label) ([]uint32, error) {
 	return followChain(f.fat, f.nSectors, start, need, startOff, f.fatEntryOffset, what)
 }
 
@@ -264,7 +280,7 @@ func (f *File) miniFATEntryOffset(i uint32) int64 {
 
 // followChain walks table from start. limit is the number of sectors that
 // exist; entryOff locates table entries in the file for error messages.
-func followChain(table []uint32, limit uint32, start uint32, need int64, startOff int64, entryOff func(uint32) int64, what string) ([]uint32, error) {
+func followChain(table []uint32, limit uint32, start uint32, need int64, startOff int64, entryOff func(uint32) int64, what label) ([]uint32, error) {
 	if need == 0 {
 		return nil, nil
 	}
@@ -314,7 +330,7 @@ func (f *File) readMiniFAT(h []byte) error {
 	if n == 0 || start == endOfChain {
 		return nil
 	}
-	secs, err := f.chain(start, int64(n), 60, "mini FAT")
+	secs, err := f.chain(start, int64(n), 60, label{text: "mini FAT"})
 	if err != nil {
 		return err
 	}
@@ -344,8 +360,8 @@ type dirEntry struct {
 	entryOff int64
 }
 
-func (f *File) readDirectory(start uint32, maxEntries int) error {
-	secs, err := f.chain(start, -1, 48, "directory")
+func (f *File) readDirectory(start uint32, maxEntries int, maxPathBytes int64) error {
+	secs, err := f.chain(start, -1, 48, label{text: "directory"})
 	if err != nil {
 		return err
 	}
@@ -401,7 +417,7 @@ func (f *File) readDirectory(start uint32, maxEntries int) error {
 		if root.size < 0 || root.size > f.size {
 			return errorf(root.entryOff+120, "mini stream size %d exceeds the file size %d", root.size, f.size)
 		}
-		cr, err := f.regularChain(root.start, root.size, root.entryOff+116, "mini stream")
+		cr, err := f.regularChain(root.start, root.size, root.entryOff+116, label{text: "mini stream"})
 		if err != nil {
 			return err
 		}
@@ -412,12 +428,17 @@ func (f *File) readDirectory(start uint32, maxEntries int) error {
 	// the red-black trees are not trusted to be trees.
 	visited := make([]bool, len(entries))
 	visited[0] = true
+	// Each entry's path is its storage's path (built once, shared by the
+	// siblings) plus its name; the depth and the bytes of all paths are
+	// bounded.
 	type item struct {
 		id     uint32
 		prefix string
+		depth  int // storages above the entry
 	}
 	var stack []item
-	push := func(id uint32, prefix string, from int64) error {
+	var pathBytes int64
+	push := func(id uint32, prefix string, depth int, from int64) error {
 		if id == noStream {
 			return nil
 		}
@@ -428,23 +449,26 @@ func (f *File) readDirectory(start uint32, maxEntries int) error {
 			return errorf(from, "directory entry %d is linked twice (a cycle)", id)
 		}
 		visited[id] = true
-		stack = append(stack, item{id, prefix})
+		stack = append(stack, item{id, prefix, depth})
 		return nil
 	}
-	if err := push(root.child, "", root.entryOff+76); err != nil {
+	if err := push(root.child, "", 0, root.entryOff+76); err != nil {
 		return err
 	}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		e := entries[it.id]
-		if err := push(e.left, it.prefix, e.entryOff+68); err != nil {
+		if err := push(e.left, it.prefix, it.depth, e.entryOff+68); err != nil {
 			return err
 		}
-		if err := push(e.right, it.prefix, e.entryOff+72); err != nil {
+		if err := push(e.right, it.prefix, it.depth, e.entryOff+72); err != nil {
 			return err
 		}
 		name := string(utf16.Decode(e.name))
+		if pathBytes += int64(len(it.prefix) + len(name)); pathBytes > maxPathBytes {
+			return errorf(e.entryOff, "directory entry %d: the paths of the entries exceed the limit of %d bytes", it.id, maxPathBytes)
+		}
 		st := &Stream{
 			Path: it.prefix + name, Name: name, NameUTF16: e.name,
 			CLSID: e.clsid, Entry: int(it.id), entryOff: e.entryOff, start: e.start, f: f,
@@ -452,7 +476,10 @@ func (f *File) readDirectory(start uint32, maxEntries int) error {
 		switch e.typ {
 		case typeStorage:
 			st.Storage = true
-			if err := push(e.child, st.Path+"/", e.entryOff+76); err != nil {
+			if e.child != noStream && it.depth+1 >= MaxDepth {
+				return errorf(e.entryOff+76, "directory entry %d (%q): storages nest deeper than %d levels", it.id, name, MaxDepth)
+			}
+			if err := push(e.child, st.Path+"/", it.depth+1, e.entryOff+76); err != nil {
 				return err
 			}
 		case typeStream:
@@ -505,7 +532,7 @@ func (s *Stream) ReaderAt() (io.ReaderAt, error) {
 
 func (s *Stream) resolve() (io.ReaderAt, error) {
 	f := s.f
-	what := fmt.Sprintf("stream %q", s.Path)
+	what := label{stream: s.Path}
 	if s.Size < miniStreamCutoff {
 		if s.Size == 0 {
 			return &chainReader{size: 0}, nil
@@ -515,7 +542,7 @@ func (s *Stream) resolve() (io.ReaderAt, error) {
 		}
 		limit := uint32(min(int64(len(f.miniFAT)), (f.miniStream.size+miniSectorSize-1)/miniSectorSize))
 		need := (s.Size + miniSectorSize - 1) / miniSectorSize
-		secs, err := followChain(f.miniFAT, limit, s.start, need, s.entryOff+116, f.miniFATEntryOffset, what+" (mini)")
+		secs, err := followChain(f.miniFAT, limit, s.start, need, s.entryOff+116, f.miniFATEntryOffset, label{stream: s.Path, mini: true})
 		if err != nil {
 			return nil, err
 		}
@@ -536,13 +563,32 @@ func (s *Stream) resolve() (io.ReaderAt, error) {
 	return f.regularChain(s.start, s.Size, s.entryOff+116, what)
 }
 
-func (f *File) regularChain(start uint32, size int64, startOff int64, what string) (*chainReader, error) {
+func (f *File) regularChain(start uint32, size int64, startOff int64, what label) (*chainReader, error) {
 	need := (size + int64(f.SectorSize) - 1) / int64(f.SectorSize)
 	secs, err := f.chain(start, need, startOff, what)
 	if err != nil {
 		return nil, err
 	}
 	return &chainReader{r: f.r, sectors: secs, sectorSize: int64(f.SectorSize), size: size, offset: f.sectorOffset, what: what, fileSize: f.size}, nil
+}
+
+// label names a chain in errors. A stream's label is formatted only when an
+// error needs it: formatting one per stream would copy every path again.
+type label struct {
+	text   string // "directory", "mini FAT", ...
+	stream string // the stream's path, when the chain is a stream's
+	mini   bool
+}
+
+func (l label) String() string {
+	if l.text != "" {
+		return l.text
+	}
+	s := fmt.Sprintf("stream %q", l.stream)
+	if l.mini {
+		s += " (mini)"
+	}
+	return s
 }
 
 // chainReader maps stream offsets onto a list of sectors of an underlying
@@ -553,7 +599,7 @@ type chainReader struct {
 	sectorSize int64
 	size       int64
 	offset     func(uint32) int64
-	what       string
+	what       label
 	fileSize   int64 // size of the file, for regular chains; 0 for mini chains
 	errOff     int64 // for mini chains: where errors point (the entry's start field)
 }

@@ -291,6 +291,10 @@ func FuzzCFB(f *testing.F) {
 	}
 	f.Add(msibuild.WriteCFB(3, [16]byte{}, testStreams(5000)))
 	f.Add(msibuild.WriteCFB(4, [16]byte{}, testStreams(5000)))
+	// Regression seeds of issue 14: storages nested past MaxDepth, and
+	// nested up to it.
+	f.Add(msibuild.WriteCFB(3, [16]byte{}, nested(cfb.MaxDepth+1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
+	f.Add(msibuild.WriteCFB(3, [16]byte{}, nested(cfb.MaxDepth-1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := cfb.Open(bytes.NewReader(b), int64(len(b)), &cfb.Options{MaxEntries: 4096})
 		if err != nil {

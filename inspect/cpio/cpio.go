@@ -155,6 +155,10 @@ func (r *Reader) skip(n int64) error {
 	return err
 }
 
+// maxOtherData is the most data a member other than a regular file or a
+// symlink (a directory, device, fifo) may declare.
+const maxOtherData = 64 << 10
+
 // Next advances to the next member and returns its header. It returns
 // io.EOF after the TRAILER!!! member. Unread data of the previous member is
 // skipped (and, for newc-crc, still checksummed).
@@ -197,6 +201,11 @@ func (r *Reader) Next() (*Header, error) {
 		r.pad = (4 - h.Size%4) % 4
 	} else {
 		r.pad = 0
+	}
+	if t := h.Type(); t != TypeRegular && t != TypeSymlink && h.Size > maxOtherData {
+		// Only files and symlinks carry data; what others declare would be
+		// decoded and skipped unseen by any caller.
+		return nil, r.fail(errorf(h.Offset, nil, "member %q of type %#o declares %d data bytes", h.RawName, t, h.Size))
 	}
 	if h.Type() == TypeSymlink {
 		// The target is the member's data; it is bounded like a name.

@@ -46,7 +46,19 @@ type Options struct {
 	// MaxTableBytes is the largest table or string-pool stream read whole
 	// (default 64 MiB).
 	MaxTableBytes int64
-	CFB           *cfb.Options
+	// MaxPathBytes bounds the bytes of the install paths of all Directory
+	// and File rows together (default 64 MiB): each row stores its full
+	// path, so a deep Directory chain under long names, or many files in
+	// it, would otherwise cost the square of the depth.
+	MaxPathBytes int64
+	CFB          *cfb.Options
+}
+
+func (o *Options) maxPathBytes() int64 {
+	if o == nil || o.MaxPathBytes <= 0 {
+		return 64 << 20
+	}
+	return o.MaxPathBytes
 }
 
 func (o *Options) maxTableBytes() int64 {
@@ -73,6 +85,13 @@ type Database struct {
 	streams map[string]*cfb.Stream // non-table streams of the root storage by decoded name
 	tstream map[string]*cfb.Stream // table streams by decoded name
 	cache   map[string]*Table
+
+	// Directories is resolved once; dirPathBytes is what its paths cost
+	// against MaxPathBytes.
+	dirs         map[string]*Directory
+	dirsErr      error
+	dirsDone     bool
+	dirPathBytes int64
 }
 
 type tableDef struct {

@@ -738,6 +738,9 @@ func FuzzMSIDatabase(f *testing.F) {
 	f.Add(small)
 	f.Add(readFile(f, externalCab(f)))
 	f.Add(readFile(f, smallMSI(f)))
+	// Regression seed of issue 14: a Directory chain holding files whose
+	// MsiFileHash rows do not match their cabinet entries.
+	f.Add(hashMismatchMSI(8))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		db, err := msi.Open(bytes.NewReader(b), int64(len(b)), &msi.Options{MaxTableBytes: 1 << 20})
 		if err != nil {

@@ -193,6 +193,8 @@ type Directory struct {
 	// property name ("ProgramFiles64Folder", "TARGETDIR") followed by the
 	// long target names of the directories below it, '/'-separated.
 	Path string
+
+	depth int // directories between this one and its root (0 for a root)
 }
 
 // StandardFolders are the Windows Installer system folder properties. A
@@ -230,9 +232,25 @@ func targetName(defaultDir string) string {
 	return target
 }
 
+// MaxDirectoryDepth is the deepest Directory chain accepted below its root
+// or standard folder. Windows paths hold at most 32,767 characters, so no
+// installable chain is deeper.
+const MaxDirectoryDepth = 16384
+
 // Directories returns the Directory table with resolved paths. A parent
-// chain that loops or names a missing row is an error naming the row.
+// chain that loops or names a missing row, is deeper than
+// MaxDirectoryDepth, or makes the paths exceed Options.MaxPathBytes is an
+// error naming the row. The table is resolved once: every call returns the
+// same map.
 func (db *Database) Directories() (map[string]*Directory, error) {
+	if !db.dirsDone {
+		db.dirs, db.dirsErr = db.resolveDirectories()
+		db.dirsDone = true
+	}
+	return db.dirs, db.dirsErr
+}
+
+func (db *Database) resolveDirectories() (map[string]*Directory, error) {
 	t, c, err := db.optionalTable("Directory", "Directory", "Directory_Parent", "DefaultDir")
 	if err != nil || t == nil {
 		return map[string]*Directory{}, err
@@ -248,9 +266,12 @@ func (db *Database) Directories() (map[string]*Directory, error) {
 		rowOf[d.Key] = r
 	}
 	const resolving = "\x00resolving"
+	maxBytes := db.opts.maxPathBytes()
+	var total int64
 	for _, key := range sortedKeys(dirs) {
 		// Walk up to a resolved directory, a standard folder or a root,
-		// collecting the chain; then resolve it top down. No recursion.
+		// collecting the chain; then resolve it top down, each path once
+		// from its parent's. No recursion.
 		var chain []*Directory
 		d := dirs[key]
 		for d.Path == "" {
@@ -260,6 +281,9 @@ func (db *Database) Directories() (map[string]*Directory, error) {
 			}
 			chain = append(chain, d)
 			d.Path = resolving
+			if len(chain) > MaxDirectoryDepth {
+				return nil, errorf(t.RowOffset(rowOf[key]), "Directory row %q: parent chain is deeper than %d levels", key, MaxDirectoryDepth)
+			}
 			p, ok := dirs[d.Parent]
 			if !ok {
 				return nil, errorf(t.RowOffset(rowOf[d.Key]), "Directory row %q: parent %q is not in the Directory table", d.Key, d.Parent)
@@ -269,14 +293,22 @@ func (db *Database) Directories() (map[string]*Directory, error) {
 			}
 			d = p
 		}
-		base := d.Path
+		if d.depth+len(chain) > MaxDirectoryDepth {
+			return nil, errorf(t.RowOffset(rowOf[key]), "Directory row %q: parent chain is deeper than %d levels", key, MaxDirectoryDepth)
+		}
+		base, depth := d.Path, d.depth
 		for i := len(chain) - 1; i >= 0; i-- {
 			if n := targetName(chain[i].DefaultDir); n != "" {
+				if total += int64(len(base) + 1 + len(n)); total > maxBytes {
+					return nil, errorf(t.RowOffset(rowOf[chain[i].Key]), "Directory row %q: the install paths exceed the limit of %d bytes", chain[i].Key, maxBytes)
+				}
 				base = base + "/" + n
 			}
-			chain[i].Path = base
+			depth++
+			chain[i].Path, chain[i].depth = base, depth
 		}
 	}
+	db.dirPathBytes = total
 	return dirs, nil
 }
 
@@ -330,6 +362,9 @@ func (db *Database) Files() ([]*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	// File paths count against the same limit as directory paths: a deep
+	// directory holding many files costs its path once per file.
+	maxBytes, total := db.opts.maxPathBytes(), db.dirPathBytes
 	out := make([]*File, t.Rows())
 	for r := range out {
 		f := &File{Key: t.Cell(r, c[0]).Str, Component: t.Cell(r, c[1]).Str, FileName: t.Cell(r, c[2]).Str,
@@ -348,6 +383,9 @@ func (db *Database) Files() ([]*File, error) {
 			return nil, errorf(t.RowOffset(r), "File row %q: directory %q of component %q is not in the Directory table", f.Key, dk, f.Component)
 		}
 		f.Directory = dk
+		if total += int64(len(d.Path) + 1 + len(f.Name)); total > maxBytes {
+			return nil, errorf(t.RowOffset(r), "File row %q: the install paths exceed the limit of %d bytes", f.Key, maxBytes)
+		}
 		f.Path = d.Path + "/" + f.Name
 		out[r] = f
 	}

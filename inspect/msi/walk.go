@@ -67,11 +67,22 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 		return nil, err
 	}
 	hashTable, _, _ := db.optionalTable("MsiFileHash", "File_")
+	// Rows of MsiFileHash by File key (the first row of a key), built
+	// when the first mismatch needs one: a scan per mismatch is quadratic.
+	var hashRows map[string]int
 	hashRowOffset := func(key string) int64 {
-		for r := 0; hashTable != nil && r < hashTable.Rows(); r++ {
-			if hashTable.String(r, "File_") == key {
-				return hashTable.RowOffset(r)
+		if hashTable == nil {
+			return -1
+		}
+		if hashRows == nil {
+			hashRows = make(map[string]int, hashTable.Rows())
+			col := hashTable.ColumnIndex("File_")
+			for r := hashTable.Rows() - 1; r >= 0; r-- {
+				hashRows[hashTable.Cell(r, col).Str] = r
 			}
+		}
+		if r, ok := hashRows[key]; ok {
+			return hashTable.RowOffset(r)
 		}
 		return -1
 	}
@@ -87,6 +98,21 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			continue
 		}
 		byMedia[i] = append(byMedia[i], f)
+	}
+	// Media rows that name one cabinet share its walk: walking it once per
+	// row decoded it again each time and reported each entry the row does
+	// not name once per row (a 1.5 MB MSI gave 1.3 M problems).
+	firstRow := map[string]int{}
+	for mi, m := range media {
+		if m.Cabinet == "" {
+			continue
+		}
+		if j, ok := firstRow[m.Cabinet]; ok {
+			byMedia[j] = append(byMedia[j], byMedia[mi]...)
+			byMedia[mi] = nil
+			continue
+		}
+		firstRow[m.Cabinet] = mi
 	}
 	for mi, m := range media {
 		mf := byMedia[mi]

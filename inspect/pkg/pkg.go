@@ -179,26 +179,33 @@ func FromXar(x *xar.Reader, opts *Options) (*Package, error) {
 		p.compByID[""] = c
 		p.Components = append(p.Components, c)
 	}
+	// A component's files by name, found in one pass over the TOC (the last
+	// of a repeated name wins): a pass per component is quadratic.
+	files := map[string]*xar.File{}
+	for _, f := range x.Files {
+		if f.Type != "file" {
+			continue
+		}
+		dir, base := "", f.Name
+		if i := strings.LastIndexByte(f.Name, '/'); i >= 0 {
+			dir, base = f.Name[:i], f.Name[i+1:]
+		}
+		switch base {
+		case "PackageInfo", "Bom", "Payload", "Scripts":
+			if p.compByID[dir] != nil {
+				files[f.Name] = f
+			}
+		}
+	}
 	for _, c := range p.Components {
 		prefix := ""
 		if c.Dir != "" {
 			prefix = c.Dir + "/"
 		}
-		for _, f := range x.Files {
-			if f.Type != "file" {
-				continue
-			}
-			switch f.Name {
-			case prefix + "PackageInfo":
-				c.PackageInfo = f
-			case prefix + "Bom":
-				c.Bom = f
-			case prefix + "Payload":
-				c.Payload = f
-			case prefix + "Scripts":
-				c.Scripts = f
-			}
-		}
+		c.PackageInfo = files[prefix+"PackageInfo"]
+		c.Bom = files[prefix+"Bom"]
+		c.Payload = files[prefix+"Payload"]
+		c.Scripts = files[prefix+"Scripts"]
 		if c.PackageInfo != nil {
 			b, err := p.readMeta(c.PackageInfo)
 			if err == nil {

@@ -145,9 +145,15 @@ func (p *Package) walkArchive(c *Component, f *xar.File, isPayload bool, fn func
 		c.PayloadFiles = count
 	}
 	// Drain the rest (cpio block padding) so the xar reader reaches the
-	// end of the Payload and verifies its checksums.
-	if _, err := io.Copy(io.Discard, limited); err != nil {
+	// end of the Payload and verifies its checksums. Honest padding is a
+	// few blocks; the drained bytes reach no callback, so no walk-wide
+	// limit would count them: more than maxDrain is refused unread.
+	if n, err := io.Copy(io.Discard, io.LimitReader(limited, maxDrain+1)); err != nil {
 		return fail(p.wrapStream(f, format, err))
+	} else if n > maxDrain {
+		return fail(errorf(f.Name, p.Xar.HeapOffset()+f.Data.Offset, nil,
+			"%s payload continues for more than %d bytes after the cpio trailer; reading stopped at decoded offset %d",
+			format, maxDrain, p.opts.MaxPayloadSize-limited.n))
 	}
 	if n := c.Info; isPayload && n != nil && n.NumberOfFiles >= 0 && n.NumberOfFiles != count {
 		p.Problems = append(p.Problems, errorf(f.Name, -1, nil, "PackageInfo says %d files, the payload holds %d", n.NumberOfFiles, count))
@@ -181,6 +187,9 @@ func (s *streamReader) Read(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// maxDrain is the most decoded bytes read after a payload's cpio trailer.
+const maxDrain = 1 << 20
 
 type limitReader struct {
 	r io.Reader

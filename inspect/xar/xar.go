@@ -75,7 +75,15 @@ type Options struct {
 	MaxFiles    int   // file elements in the TOC; default 1,000,000
 	MaxFileSize int64 // extracted size of one file; default 2 GiB
 	MaxDict     int64 // largest xz dictionary of an x-xz file; default 64 MiB
+	// MaxPathBytes bounds the bytes of all file names (full paths)
+	// together; default 64 MiB. Each file stores its full path, so files
+	// nested deep under long names would otherwise cost the square of the
+	// depth.
+	MaxPathBytes int64
 }
+
+// MaxDepth is the deepest nesting of file elements accepted.
+const MaxDepth = 1024
 
 func (o *Options) withDefaults() Options {
 	var v Options
@@ -93,6 +101,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if v.MaxDict <= 0 {
 		v.MaxDict = 64 << 20
+	}
+	if v.MaxPathBytes <= 0 {
+		v.MaxPathBytes = 64 << 20
 	}
 	return v
 }
@@ -363,13 +374,21 @@ func (x *Reader) readTOC() error {
 			x.Signatures = append(x.Signatures, sig)
 		}
 	}
-	if err := x.flatten(t.Files, ""); err != nil {
+	var pathBytes int64
+	if err := x.flatten(t.Files, "", 0, &pathBytes); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (x *Reader) flatten(files []xmlFile, dir string) error {
+// flatten appends files and their children to x.Files, each name built once
+// from its directory's. depth is the number of directories above files;
+// pathBytes counts the bytes of all names against MaxPathBytes.
+func (x *Reader) flatten(files []xmlFile, dir string, depth int, pathBytes *int64) error {
+	if len(files) > 0 && depth >= MaxDepth {
+		parent := x.Files[len(x.Files)-1] // depth > 0: the directory was just added
+		return errorf(int64(x.Header.Size), nil, "file element id %q (file %d of the TOC): directories nest deeper than %d levels", parent.ID, parent.Index, MaxDepth)
+	}
 	for i := range files {
 		xf := &files[i]
 		if len(x.Files) >= x.opts.MaxFiles {
@@ -384,6 +403,9 @@ func (x *Reader) flatten(files []xmlFile, dir string) error {
 		}
 		if dir != "" {
 			name = dir + "/" + name
+		}
+		if *pathBytes += int64(len(name)); *pathBytes > x.opts.MaxPathBytes {
+			return errorf(int64(x.Header.Size), nil, "file element id %q (file %d of the TOC): the file names exceed the limit of %d bytes", xf.ID, len(x.Files), x.opts.MaxPathBytes)
 		}
 		f := &File{
 			ID:    xf.ID,
@@ -417,7 +439,7 @@ func (x *Reader) flatten(files []xmlFile, dir string) error {
 			f.Data = fd
 		}
 		x.Files = append(x.Files, f)
-		if err := x.flatten(xf.Files, name); err != nil {
+		if err := x.flatten(xf.Files, name, depth+1, pathBytes); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -382,6 +383,8 @@ func FuzzXar(f *testing.F) {
 	var buf bytes.Buffer
 	pkgbuild.WriteXar(&buf, genEntries, pkgbuild.XarOptions{Checksum: "sha256"})
 	f.Add(buf.Bytes())
+	// Regression seed of issue 14: file elements nested under long names.
+	f.Add(nestedXar(200, strings.Repeat("n", 200)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x, err := NewReader(bytes.NewReader(b), int64(len(b)), &Options{MaxTOCSize: 1 << 20, MaxFileSize: 1 << 20, MaxFiles: 1000})
 		if err != nil {

@@ -108,11 +108,35 @@ func (a *Archive) Open(i int) (io.ReadCloser, error) {
 	if off+int64(f.CompressedSize64) > a.size || off+int64(f.CompressedSize64) < off {
 		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: fmt.Sprintf("data of %d bytes runs past the end of the archive (%d bytes)", f.CompressedSize64, a.size)}
 	}
+	if max, ok := maxExtracted(f.Method, int64(f.CompressedSize64)); ok && f.UncompressedSize64 > uint64(max) {
+		// Readers size buffers from the declared size; one the data cannot
+		// hold would cost memory and time for bytes that never come.
+		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: fmt.Sprintf("declares %d bytes, more than its %d stored bytes can hold (at most %d)", f.UncompressedSize64, f.CompressedSize64, max)}
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: "cannot open entry", Err: err}
 	}
 	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64)}, nil
+}
+
+// maxDeflateRatio is the most bytes one byte of deflate data can produce: a
+// length-258 match coded in 2 bits.
+const maxDeflateRatio = 1032
+
+// maxExtracted is the most bytes packed stored bytes of method can extract
+// to; ok is false for methods whose bound is not known here.
+func maxExtracted(method uint16, packed int64) (max int64, ok bool) {
+	switch method {
+	case kzip.Store:
+		return packed, true
+	case kzip.Deflate:
+		if packed > (1<<63-1)/maxDeflateRatio-1 {
+			return 0, false
+		}
+		return (packed + 1) * maxDeflateRatio, true
+	}
+	return 0, false
 }
 
 // entryReader turns the errors of archive/zip into FormatErrors naming the

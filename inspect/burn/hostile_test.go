@@ -1,0 +1,65 @@
+package burn
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// allocated runs fn and returns the bytes it allocated and how long it took.
+func allocated(fn func()) (uint64, time.Duration) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	d := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, d
+}
+
+// A manifest of 200,000 chain packages (issue 14: > 120 s through the
+// walk) is parsed in one pass and each package's payload is found through
+// a map, so this package adds nothing quadratic. (The walk's own package
+// lookup is the walker's.) encoding/xml allocates about 12 bytes per
+// manifest byte as it goes, transiently; the manifest is bounded by
+// ManifestOptions.MaxBytes.
+func TestHostileManyPackages(t *testing.T) {
+	const n = 200000
+	var b strings.Builder
+	b.WriteString(`<BurnManifest xmlns="http://wixtoolset.org/schemas/v4/2008/Burn"><Chain>`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `<MsiPackage Id="p%d"><PayloadRef Id="f%d"/></MsiPackage>`, i, i)
+	}
+	b.WriteString(`</Chain>`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `<Payload Id="f%d" FilePath="p%d.msi" Packaging="embedded" SourcePath="a%d" Container="c"/>`, i, i, i)
+	}
+	b.WriteString(`</BurnManifest>`)
+	data := []byte(b.String())
+	var m *Manifest
+	var err error
+	found := 0
+	alloc, d := allocated(func() {
+		if m, err = ParseManifest(data, nil); err != nil {
+			return
+		}
+		for _, p := range m.Packages {
+			if pl := m.Payload(p.PayloadIDs[0]); pl != nil && pl.FilePath == p.ID+".msi" {
+				found++
+			}
+		}
+	})
+	t.Logf("%d-byte manifest, %d packages: %d payloads found; %d MiB allocated, %v", len(data), n, found, alloc>>20, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Packages) != n || found != n {
+		t.Fatalf("%d packages, %d payloads found", len(m.Packages), found)
+	}
+	if alloc > 1<<30 {
+		t.Fatalf("allocated %d MiB", alloc>>20)
+	}
+}

@@ -1,0 +1,120 @@
+package zip_test
+
+import (
+	stdzip "archive/zip"
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/installer-sbom/installer-sbom/inspect/zip"
+)
+
+// allocated runs fn and returns the bytes it allocated and how long it took.
+func allocated(fn func()) (uint64, time.Duration) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	d := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, d
+}
+
+// zipOf writes n entries holding data (deflated), each declaring declared
+// extracted bytes (len(data) when 0), and one stored entry likewise.
+func zipOf(t *testing.T, n int, data []byte, declared uint64) []byte {
+	var packed bytes.Buffer
+	fw, _ := flate.NewWriter(&packed, flate.BestCompression)
+	fw.Write(data)
+	fw.Close()
+	if declared == 0 {
+		declared = uint64(len(data))
+	}
+	var b bytes.Buffer
+	zw := stdzip.NewWriter(&b)
+	add := func(name string, method uint16, body []byte) {
+		w, err := zw.CreateRaw(&stdzip.FileHeader{Name: name, Method: method, CRC32: crc32.ChecksumIEEE(data),
+			CompressedSize64: uint64(len(body)), UncompressedSize64: declared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(body)
+	}
+	for i := 0; i < n; i++ {
+		add(fmt.Sprintf("f%04d.bin", i), stdzip.Deflate, packed.Bytes())
+	}
+	add("stored.bin", stdzip.Store, data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// readAll reads every entry the way a walker does: a buffer sized from the
+// declared size (up to 256 MiB), filled as bytes arrive.
+func readAll(a *zip.Archive) (read int64, errs []error) {
+	for i, e := range a.Entries() {
+		rc, err := a.Open(i)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		buf := bytes.NewBuffer(make([]byte, 0, min(e.Size, 256<<20)))
+		n, err := io.Copy(buf, rc)
+		rc.Close()
+		read += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return read, errs
+}
+
+// An entry declaring more bytes than its data can extract to is an error
+// when opened, before anyone sizes a buffer from it: 2,000 entries of 70 KB
+// declaring 256 MiB each used to cost 19 s (0.3 s honest).
+func TestHostileDeclaredSizes(t *testing.T) {
+	data := bytes.Repeat([]byte{0}, 70<<10)
+	for _, tc := range []struct {
+		name     string
+		declared uint64
+		errs     int
+	}{
+		{"honest", 0, 0},
+		{"declares 256 MiB", 256 << 20, 2001},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := zipOf(t, 2000, data, tc.declared)
+			a, err := zip.Open(bytes.NewReader(b), int64(len(b)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var read int64
+			var errs []error
+			n, d := allocated(func() { read, errs = readAll(a) })
+			t.Logf("%d-byte zip: %d bytes read, %d errors; %d MiB allocated, %v", len(b), read, len(errs), n>>20, d)
+			if len(errs) != tc.errs {
+				t.Fatalf("%d errors, want %d: %v", len(errs), tc.errs, errs[:min(len(errs), 3)])
+			}
+			for _, err := range errs {
+				fe, ok := err.(*zip.FormatError)
+				if !ok || fe.Off <= 0 || fe.Where == "" || !strings.Contains(err.Error(), "stored bytes can hold") {
+					t.Fatalf("err = %T %v", err, err)
+				}
+			}
+			if tc.errs == 0 && read != 2001*int64(len(data)) {
+				t.Fatalf("read %d bytes", read)
+			}
+			if tc.errs > 0 && n > 16<<20 {
+				t.Fatalf("allocated %d MiB", n>>20)
+			}
+		})
+	}
+}
