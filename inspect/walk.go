@@ -608,13 +608,28 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			Kind: kindOf(head, nil), InstallPath: e.InstallPath}, nil
 	}
 
-	// The declared size is a claim of the input: it sizes the first buffer
-	// only up to 16 MiB, and the buffer grows as bytes really arrive.
-	buf := make([]byte, len(head), max(int64(len(head)), min(e.Size, w.limits.EntryBytes, int64(len(head))+w.budget.remaining(), 16<<20))+1)
+	// The declared size is a claim of the input. Unless the entry's
+	// compressed size makes it plausible (at most 64x), it sizes the buffer
+	// only once the first 1 MiB has really arrived (a liar must deliver
+	// that much per entry before a larger buffer exists), and never past
+	// what the limits allow; an entry longer than it declared grows by
+	// doubling.
+	declared := max(int64(len(head)), min(e.Size, w.limits.EntryBytes, int64(len(head))+w.budget.remaining(), 256<<20)) + 1
+	first := min(declared, 1<<20+1)
+	if e.Packed > 0 && declared <= 64*e.Packed+1<<20 {
+		first = declared // a size its compressed bytes can plausibly hold
+	}
+	buf := make([]byte, len(head), first)
 	copy(buf, head)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			next := int64(cap(buf)) * 2
+			if int64(cap(buf)) < declared {
+				next = declared
+			}
+			grown := make([]byte, len(buf), next)
+			copy(grown, buf)
+			buf = grown
 		}
 		k, err := r.Read(buf[len(buf):cap(buf)])
 		if k > 0 {
