@@ -2,23 +2,10 @@ package burn
 
 import (
 	"fmt"
-	"runtime"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
-	"time"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // A manifest of 200,000 chain packages (issue 14: > 120 s through the
 // walk) is parsed in one pass and each package's payload is found through
@@ -42,7 +29,7 @@ func TestHostileManyPackages(t *testing.T) {
 	var m *Manifest
 	var err error
 	found := 0
-	alloc, d := allocated(func() {
+	alloc, d := testenv.Allocated(func() {
 		if m, err = ParseManifest(data, nil); err != nil {
 			return
 		}

@@ -2,26 +2,13 @@ package cfb_test
 
 import (
 	"bytes"
-	"runtime"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/inspect/cfb"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // longName is a 31-unit entry name that decodes to 93 bytes of UTF-8, the
 // most a directory entry can make a path grow by.
@@ -58,7 +45,7 @@ func TestHostilePaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := msibuild.WriteCFB(3, [16]byte{}, tc.streams)
 			var err error
-			n, d := allocated(func() { _, err = cfb.Open(bytes.NewReader(b), int64(len(b)), nil) })
+			n, d := testenv.Allocated(func() { _, err = cfb.Open(bytes.NewReader(b), int64(len(b)), nil) })
 			t.Logf("%d-byte file: %v, %d MiB allocated, %v", len(b), err, n>>20, d)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -374,7 +373,7 @@ func TestDotnetMalformed(t *testing.T) {
 		b := mutate(bytes.Clone(orig))
 		var a *assemblyIdentity
 		var err error
-		alloc := allocated(func() { a, err = readAssembly(b) })
+		alloc := allocDuring(func() { a, err = readAssembly(b) })
 		if err == nil {
 			t.Errorf("%s: no error, read %s", name, a.DisplayName())
 		} else {
@@ -416,15 +415,6 @@ func TestDotnetMalformed(t *testing.T) {
 	if s := attributeString([]byte{1, 0, 0x85, 'a'}); s != "" {
 		t.Errorf("overlong SerString read as %q", s)
 	}
-}
-
-// allocated returns the bytes allocated while fn runs.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestDotnetPlainVersion: which informational versions are versions.

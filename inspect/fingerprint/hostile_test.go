@@ -2,18 +2,15 @@ package fingerprint
 
 import (
 	"encoding/binary"
-	"runtime"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
 )
 
 // allocDuring reports the bytes allocated while f runs.
 func allocDuring(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
+	n, _ := testenv.Allocated(f)
+	return n
 }
 
 // thinMachO is a 64-bit little-endian Mach-O header followed by cmds.

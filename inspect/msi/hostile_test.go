@@ -4,27 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/inspect/msi"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // Column types as _Columns stores them.
 const (
@@ -203,7 +190,7 @@ func TestHostilePaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := testDatabase(tc.tables, nil)
 			var err error
-			n, d := allocated(func() {
+			n, d := testenv.Allocated(func() {
 				var db *msi.Database
 				if db, err = openBytes(b); err != nil {
 					return
@@ -270,7 +257,7 @@ func TestHostileHashMismatches(t *testing.T) {
 	}
 	var problems []msi.Problem
 	read := 0
-	alloc, d := allocated(func() {
+	alloc, d := testenv.Allocated(func() {
 		problems, err = db.Walk(nil, func(f *msi.File, r io.Reader, err error) error {
 			if err != nil {
 				return err
@@ -326,7 +313,7 @@ func TestHostileIdentityPaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
 			var id string
-			n, d := allocated(func() {
+			n, d := testenv.Allocated(func() {
 				var db *msi.Database
 				if db, err = openBytes(tc.b); err == nil {
 					id, err = db.Identity()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestIdentitySharedChains(t *testing.T) {
 		copy(b[e+116:e+128], b[big+116:big+128]) // start sector and size
 	}
 	var id string
-	alloc, _ := allocated(func() {
+	alloc, _ := testenv.Allocated(func() {
 		db, err = msi.Open(bytes.NewReader(b), int64(len(b)), nil)
 		if err == nil {
 			id, err = db.Identity()

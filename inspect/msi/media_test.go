@@ -2,6 +2,7 @@ package msi_test
 
 import (
 	"fmt"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"io"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestMediaRowsShareCabinet(t *testing.T) {
 	}
 	var problems []msi.Problem
 	read := 0
-	alloc, _ := allocated(func() {
+	alloc, _ := testenv.Allocated(func() {
 		problems, err = db.Walk(nil, func(f *msi.File, r io.Reader, err error) error {
 			if err != nil {
 				return err

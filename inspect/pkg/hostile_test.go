@@ -3,25 +3,12 @@ package pkg
 import (
 	"bytes"
 	"fmt"
-	"runtime"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"testing"
-	"time"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
 	"github.com/installer-sbom/installer-sbom/inspect/xar"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // Each component's PackageInfo, Bom, Payload and Scripts used to be found by
 // scanning the whole TOC once per component: quadratic in a product archive
@@ -42,7 +29,7 @@ func TestHostileManyComponents(t *testing.T) {
 		t.Fatal(err)
 	}
 	var p *Package
-	alloc, d := allocated(func() { p, err = FromXar(x, nil) })
+	alloc, d := testenv.Allocated(func() { p, err = FromXar(x, nil) })
 	t.Logf("%d-byte pkg, %d TOC files: %d components; %d MiB allocated, %v", len(b), len(x.Files), len(p.Components), alloc>>20, d)
 	if err != nil {
 		t.Fatal(err)

@@ -5,23 +5,10 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"runtime"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
-	"time"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // nestedXar is a xar without checksums whose TOC nests depth directory
 // elements, each named name, one inside the other.
@@ -64,7 +51,7 @@ func TestHostilePaths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := nestedXar(tc.depth, tc.elem)
 			var err error
-			n, d := allocated(func() { _, err = NewReader(bytes.NewReader(b), int64(len(b)), nil) })
+			n, d := testenv.Allocated(func() { _, err = NewReader(bytes.NewReader(b), int64(len(b)), nil) })
 			t.Logf("%d-byte xar: %v; %d MiB allocated, %v", len(b), err, n>>20, d)
 			fe, ok := err.(*FormatError)
 			if !ok || fe.Off != fixedHeaderSize || !strings.Contains(err.Error(), tc.want) {

@@ -5,27 +5,14 @@ import (
 	"bytes"
 	"compress/flate"
 	"fmt"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"hash/crc32"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/installer-sbom/installer-sbom/inspect/zip"
 )
-
-// allocated runs fn and returns the bytes it allocated and how long it took.
-func allocated(fn func()) (uint64, time.Duration) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	fn()
-	d := time.Since(start)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, d
-}
 
 // zipOf writes n entries holding data (deflated), each declaring declared
 // extracted bytes (len(data) when 0), and one stored entry likewise.
@@ -98,7 +85,7 @@ func TestHostileDeclaredSizes(t *testing.T) {
 			}
 			var read int64
 			var errs []error
-			n, d := allocated(func() { read, errs = readAll(a) })
+			n, d := testenv.Allocated(func() { read, errs = readAll(a) })
 			t.Logf("%d-byte zip: %d bytes read, %d errors; %d MiB allocated, %v", len(b), read, len(errs), n>>20, d)
 			if len(errs) != tc.errs {
 				t.Fatalf("%d errors, want %d: %v", len(errs), tc.errs, errs[:min(len(errs), 3)])
