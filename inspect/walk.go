@@ -554,6 +554,7 @@ const streamAbove = 16 << 20
 // input and sizes the buffer only as far as the walk may still read.
 func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byte, streamed *File, err error) {
 	var n int64
+	charge := w.charge(path)
 	count := func(k int) error {
 		n += int64(k)
 		if n > w.limits.EntryBytes {
@@ -563,10 +564,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			return &LimitError{Limit: "ratio", Value: w.limits.Ratio, Layer: layer,
 				What: fmt.Sprintf("entry expands beyond %dx its %d compressed bytes", w.limits.Ratio, e.Packed)}
 		}
-		if err := w.budget.addBytes(int64(k), layer, path); err != nil {
-			return &abortError{err}
-		}
-		return nil
+		return charge(int64(k), layer)
 	}
 
 	headBuf := make([]byte, headSize)
