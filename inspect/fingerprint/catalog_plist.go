@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -27,7 +28,7 @@ func (plistBundle) Wants(p string, head []byte, size int64) bool {
 	if path.Base(p) == "Info.plist" && size <= maxPlistBytes {
 		return bundleDir(p) != ""
 	}
-	return looksExecutable(head) && !strings.HasPrefix(string(head), "MZ")
+	return looksExecutable(head) && !bytes.HasPrefix(head, []byte("MZ"))
 }
 func (plistBundle) Catalog(f *Subject, rep *FileReport) {
 	data, resource, where := f.Data, "Info.plist", bundleDir(f.Path)

@@ -286,20 +286,14 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	}
 	// Library names: the file is the component's own library.
 	own := make([]bool, len(e.rules))
-	for _, ri := range e.names.rules(e, false, base) {
-		own[ri] = true
-	}
-	for _, sn := range selfNames {
-		for _, ri := range e.names.rules(e, false, path.Base(sn.name)) {
+	// The file's own name and the names it gives itself (export name,
+	// LC_ID_DYLIB, DT_SONAME).
+	for _, sn := range append([]selfName{{base, "file name"}}, selfNames...) {
+		name := path.Base(sn.name)
+		for _, ri := range e.names.rules(e, false, name) {
 			own[ri] = true
 		}
-	}
-	for _, ri := range e.names.rules(e, true, base) {
-		own[ri] = true
-		add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: "file name", Match: base})
-	}
-	for _, sn := range selfNames {
-		for _, ri := range e.names.rules(e, true, path.Base(sn.name)) {
+		for _, ri := range e.names.rules(e, true, name) {
 			own[ri] = true
 			add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
 		}
