@@ -48,15 +48,15 @@ func (peProduct) Catalog(f *Subject, rep *FileReport) {
 		rep.Findings = append(rep.Findings, fd)
 		return
 	}
+	// The generic "Microsoft Windows Operating System" names a product only
+	// for Microsoft's own files; a third-party DLL built from a Windows
+	// template (onnxruntime.dll) or a more specific description wins.
 	field := "ProductName"
 	name := cleanProductText(strs[field])
-	if name == "Microsoft Windows Operating System" && !strings.HasPrefix(company, "Microsoft") {
-		name = "" // a third-party DLL built from a Windows template (onnxruntime.dll)
-	}
-	if name == "" || (name == "Microsoft Windows Operating System" && cleanProductText(strs["FileDescription"]) != "" &&
-		!strings.HasPrefix(cleanProductText(strs["FileDescription"]), "Microsoft")) {
-		field = "FileDescription"
-		name = cleanProductText(strs[field])
+	desc := cleanProductText(strs["FileDescription"])
+	if name == "" || name == "Microsoft Windows Operating System" &&
+		(!strings.HasPrefix(company, "Microsoft") || desc != "" && !strings.HasPrefix(desc, "Microsoft")) {
+		field, name = "FileDescription", desc
 	}
 	if name == "" || !meaningfulName(name) {
 		return
