@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -25,7 +24,7 @@ func NPMTool(t testing.TB, pkg, version string) string {
 	Tool(t, "node")
 	npm := Tool(t, "npm")
 	base := filepath.Join(CacheDir(t), "npm-tools")
-	dir := filepath.Join(base, strings.ReplaceAll(strings.TrimPrefix(pkg, "@"), "/", "-")+"@"+version)
+	dir := filepath.Join(base, npmFileName(pkg)+"@"+version)
 	pkgDir := filepath.Join(dir, "node_modules", filepath.FromSlash(pkg))
 	if _, err := os.Stat(filepath.Join(pkgDir, "package.json")); err == nil {
 		return pkgDir

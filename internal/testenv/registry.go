@@ -153,8 +153,7 @@ func downloadNPM(cache, pkg, version string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	// npm pack names scoped packages scope-name-version.tgz.
-	tgz := filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(pkg, "@"), "/", "-")+"-"+version+".tgz")
+	tgz := filepath.Join(dir, npmFileName(pkg)+"-"+version+".tgz")
 	if _, err := os.Stat(tgz); err == nil {
 		return tgz, nil
 	}
@@ -176,6 +175,12 @@ func downloadNPM(cache, pkg, version string) (string, error) {
 		return "", fmt.Errorf("npm pack %s@%s wrote no %s: %v", pkg, version, filepath.Base(tgz), err)
 	}
 	return tgz, nil
+}
+
+// npmFileName is a package name as npm writes it in file names: a scoped
+// "@scope/name" becomes "scope-name".
+func npmFileName(pkg string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(pkg, "@"), "/", "-")
 }
 
 func fetchNPM(cache, pkg, version string) (map[string][]byte, error) {
