@@ -26,7 +26,8 @@
 //	version-ambiguous:       the bytes show no version and the source SBOMs disagree
 //	not-embedded:            a sub-installer the bundle downloads on demand
 //	unverified:              a source-SBOM package not found in the installer (--include-unverified)
-//	inspection-problem:      part of the installer that could not be read
+//	inspection-problem:      a problem inspect reported: "error" (bytes not read) or "warning"
+//	incomplete:              the document lists less than the installer holds (inspect reported errors)
 //	version-from-bytes:      the installer's version from its own metadata or its CPython
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions

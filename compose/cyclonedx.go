@@ -141,6 +141,13 @@ func WriteCycloneDX(w io.Writer, res *Result) error {
 	if len(graph) > 0 {
 		bom.Dependencies = &graph
 	}
+	if m.incomplete {
+		// CycloneDX's own word for an inventory known to lack parts.
+		bom.Compositions = &[]cdx.Composition{{Aggregate: cdx.CompositionAggregateIncomplete,
+			Assemblies: &[]cdx.BOMReference{cdx.BOMReference(elementRef(rootID))}}}
+		props := append(deref(bom.Metadata.Properties), cdx.Property{Name: PropAnnotation, Value: incompleteComment})
+		bom.Metadata.Properties = &props
+	}
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
 	enc.SetEscapeHTML(false)

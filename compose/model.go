@@ -40,6 +40,10 @@ const RootID = "SPDXRef-" + rootID
 // element can be found under the same name in every format.
 func elementRef(id string) string { return "SPDXRef-" + id }
 
+// incompleteComment is what every format says, at document level, about a
+// document composed from an installer that could not be read completely.
+const incompleteComment = NoteIncomplete + " parts of the installer could not be read; this document lists less than the installer holds (see the installer package's inspection-problem annotations)."
+
 // model is the format-neutral document the writers render.
 type model struct {
 	name, namespace, created string
@@ -48,6 +52,9 @@ type model struct {
 	packages                 []*pkgNode
 	files                    []*fileNode
 	rels                     []relation
+	// incomplete says inspect could not read every byte of the installer:
+	// the document says so in every format (NoteIncomplete).
+	incomplete bool
 }
 
 type checksum struct{ alg, value string }

@@ -82,8 +82,18 @@ func (b *builder) addRoot() error {
 	} else if loc != "" {
 		root.refs = append(root.refs, extRef{"OTHER", IdentityRefType, loc})
 	}
+	errs := 0
 	for _, p := range b.inv.Problems {
-		root.notes = append(root.notes, fmt.Sprintf(NoteInspectionProblem+" %s: %s at offset %d: %s", p.Path, p.Layer, p.Offset, p.Message))
+		sev := inspect.SeverityWarning
+		if p.IsError() {
+			sev = inspect.SeverityError
+			errs++
+		}
+		root.notes = append(root.notes, fmt.Sprintf(NoteInspectionProblem+" %s: %s: %s at offset %d: %s", sev, p.Path, p.Layer, p.Offset, p.Message))
+	}
+	if errs > 0 {
+		b.m.incomplete = true
+		root.notes = append(root.notes, fmt.Sprintf(NoteIncomplete+" %d part(s) of the installer could not be read (see inspection-problem errors); this document lists less than the installer holds.", errs))
 	}
 	b.root = root
 	b.m.packages = append(b.m.packages, root)

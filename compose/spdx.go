@@ -80,6 +80,9 @@ func (m *model) spdx() (*v2_3.Document, error) {
 		DocumentNamespace: m.namespace,
 		CreationInfo:      &v2_3.CreationInfo{Created: m.created},
 	}
+	if m.incomplete {
+		doc.DocumentComment = incompleteComment
+	}
 	for _, c := range m.creators {
 		typ, name, _ := strings.Cut(c, ": ")
 		doc.CreationInfo.Creators = append(doc.CreationInfo.Creators, common.Creator{CreatorType: typ, Creator: name})

@@ -14,6 +14,7 @@ const (
 	NoteNotEmbedded            = "not-embedded:"
 	NoteUnverified             = "unverified:"
 	NoteInspectionProblem      = "inspection-problem:"
+	NoteIncomplete             = "incomplete:"
 	NoteVersionFromBytes       = "version-from-bytes:"
 	NoteVersionlessSighting    = "versionless-sighting:"
 	NoteVersionUnknown         = "version-unknown:"

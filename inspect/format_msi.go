@@ -160,7 +160,11 @@ func (c *msiContainer) Describe() Description {
 		if name == "" {
 			name = p.File
 		}
-		d.Problems = append(d.Problems, Problem{Path: strings.TrimPrefix(name, "/"), Layer: p.Layer, Offset: p.Offset, Message: p.Message})
+		sev := SeverityError
+		if p.Warning {
+			sev = SeverityWarning
+		}
+		d.Problems = append(d.Problems, Problem{Path: strings.TrimPrefix(name, "/"), Layer: p.Layer, Offset: p.Offset, Severity: sev, Message: p.Message})
 	}
 	if sig := msiSignature(c.db); sig != nil {
 		d.Signatures = append(d.Signatures, *sig)

@@ -35,3 +35,9 @@ const (
 	KindText    = inventory.KindText
 	KindData    = inventory.KindData
 )
+
+// Problem severities (see inventory.SeverityError).
+const (
+	SeverityError   = inventory.SeverityError
+	SeverityWarning = inventory.SeverityWarning
+)

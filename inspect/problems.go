@@ -18,9 +18,15 @@ type problemSet struct {
 	max     int
 	kept    problemHeap // max-heap: the last kept problem in output order on top
 	dropped int64
+	// droppedErrors counts dropped problems that are errors: the summary is
+	// an error when any is, so that a cap never hides a loss.
+	droppedErrors int64
 }
 
 func (s *problemSet) add(p Problem) {
+	if p.Severity == "" {
+		p.Severity = SeverityError
+	}
 	if len(p.Message) > maxProblemMessage {
 		cut := maxProblemMessage
 		for cut > 0 && !utf8.RuneStart(p.Message[cut]) {
@@ -34,8 +40,11 @@ func (s *problemSet) add(p Problem) {
 	}
 	s.dropped++
 	if problemLess(p, s.kept[0]) {
-		s.kept[0] = p
+		p, s.kept[0] = s.kept[0], p
 		heap.Fix(&s.kept, 0)
+	}
+	if p.IsError() {
+		s.droppedErrors++
 	}
 }
 
@@ -44,8 +53,12 @@ func (s *problemSet) add(p Problem) {
 func (s *problemSet) list(artifact string) []Problem {
 	out := append([]Problem{}, s.kept...)
 	if s.dropped > 0 {
-		out = append(out, Problem{Path: artifact, Layer: "limits", Offset: -1,
-			Message: fmt.Sprintf("%d more problems not listed (limit problems=%d)", s.dropped, s.max)})
+		sev := SeverityWarning
+		if s.droppedErrors > 0 {
+			sev = SeverityError
+		}
+		out = append(out, Problem{Path: artifact, Layer: "limits", Offset: -1, Severity: sev,
+			Message: fmt.Sprintf("%d more problems not listed, %d of them errors (limit problems=%d)", s.dropped, s.droppedErrors, s.max)})
 	}
 	return out
 }

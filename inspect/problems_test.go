@@ -15,7 +15,7 @@ import (
 func TestProblemSetBoundedAndDeterministic(t *testing.T) {
 	var all []Problem
 	for i := 0; i < 500; i++ {
-		all = append(all, Problem{Path: fmt.Sprintf("x.msi/f%03d", i%37), Layer: "cab", Offset: int64(i), Message: "bad"})
+		all = append(all, Problem{Path: fmt.Sprintf("x.msi/f%03d", i%37), Layer: "cab", Offset: int64(i), Severity: SeverityError, Message: "bad"})
 	}
 	var first []Problem
 	for run := 0; run < 5; run++ {
@@ -27,7 +27,7 @@ func TestProblemSetBoundedAndDeterministic(t *testing.T) {
 		got := s.list("x.msi")
 		sort.SliceStable(got, func(i, j int) bool { return problemLess(got[i], got[j]) })
 		// The summary sits at the artifact's path, before its entries.
-		if len(got) != 101 || got[0] != (Problem{Path: "x.msi", Layer: "limits", Offset: -1, Message: "400 more problems not listed (limit problems=100)"}) {
+		if len(got) != 101 || got[0] != (Problem{Path: "x.msi", Layer: "limits", Offset: -1, Severity: SeverityError, Message: "400 more problems not listed, 400 of them errors (limit problems=100)"}) {
 			t.Fatalf("run %d: %d problems, first %+v", run, len(got), got[0])
 		}
 		got = got[1:]
@@ -41,6 +41,33 @@ func TestProblemSetBoundedAndDeterministic(t *testing.T) {
 	sort.Slice(sorted, func(i, j int) bool { return problemLess(sorted[i], sorted[j]) })
 	if !reflect.DeepEqual(first, sorted[:100]) {
 		t.Fatal("the kept problems are not the first 100 in output order")
+	}
+}
+
+// TestProblemCapNeverHidesAnError: when the kept problems are warnings and
+// an error is dropped, the summary is an error, so the inventory still says
+// it is incomplete; a problem without a severity counts as an error.
+func TestProblemCapNeverHidesAnError(t *testing.T) {
+	s := problemSet{max: 10}
+	for i := 0; i < 50; i++ {
+		s.add(Problem{Path: fmt.Sprintf("a/%02d", i), Severity: SeverityWarning, Message: "odd name"})
+	}
+	s.add(Problem{Path: "z/last", Message: "unreadable"})
+	inv := Inventory{Problems: s.list("a")}
+	if inv.Complete() {
+		t.Fatalf("an error dropped by the cap left the inventory complete: %+v", inv.Problems[len(inv.Problems)-1])
+	}
+	for _, p := range inv.Problems[:10] {
+		if p.IsError() {
+			t.Fatalf("kept %+v", p)
+		}
+	}
+	w := problemSet{max: 10}
+	for i := 0; i < 50; i++ {
+		w.add(Problem{Path: fmt.Sprintf("a/%02d", i), Severity: SeverityWarning, Message: "odd name"})
+	}
+	if inv := (Inventory{Problems: w.list("a")}); !inv.Complete() {
+		t.Fatal("warnings alone made the inventory incomplete")
 	}
 }
 

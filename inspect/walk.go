@@ -442,6 +442,7 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 		if err := w.budget.addEntry(f.Layer, path); err != nil {
 			return &abortError{err}
 		}
+		w.checkNames(path, f.Layer, e)
 		if e.Err != nil {
 			w.problem(problemFrom(path, f.Layer, e.Err))
 			return nil
@@ -478,6 +479,27 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 	return walkErr
 }
 
+// checkNames warns about a member name or install path that would be
+// dangerous to extract naively; the entry is still read.
+func (w *walker) checkNames(path, layer string, e Entry) {
+	var why []string
+	if s := suspiciousName(e.Name); s != "" {
+		why = append(why, "member name "+s)
+	}
+	if strings.HasSuffix(e.Name, "/") {
+		why = append(why, "member name ends in \"/\" like a directory's, but the member carries data")
+	}
+	if e.InstallPath != "" && e.InstallPath != e.Name {
+		if s := suspiciousName(strings.TrimPrefix(e.InstallPath, "/")); s != "" {
+			why = append(why, fmt.Sprintf("install path %q %s", escapeName(e.InstallPath), s))
+		}
+	}
+	if len(why) > 0 {
+		w.problem(Problem{Path: path, Layer: layer, Offset: -1, Severity: SeverityWarning,
+			Message: strings.Join(why, "; ") + " (shown escaped, never resolved; the member is inventoried)"})
+	}
+}
+
 // handleData decides whether an entry is a nested container or a file.
 func (w *walker) handleData(path string, data []byte, depth int, key string, e Entry) error {
 	nf, isContainer := match(probeBytes(data))
@@ -492,11 +514,11 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		isContainer = false
 	}
 	if !isContainer {
-		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath})
+		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)})
 		return nil
 	}
 	// The container is itself a file of the installer.
-	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: e.InstallPath, kind: KindArchive})
+	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath), kind: KindArchive})
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path)}
 	select {
 	case w.nestedSlots <- struct{}{}:
@@ -603,7 +625,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			}
 		}
 		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
-			Kind: kindOf(head, nil), InstallPath: e.InstallPath}, nil
+			Kind: kindOf(head, nil), InstallPath: escapeName(e.InstallPath)}, nil
 	}
 
 	// The declared size is a claim of the input. Unless the entry's

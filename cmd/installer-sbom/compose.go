@@ -27,6 +27,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		nsBase     = fs.String("namespace-base", "", "base URL of the document namespace")
 		strict     = fs.Bool("strict", false, "exit 1 when the installer's bytes and a source SBOM disagree on a version")
 		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
+		incomplete = fs.Bool("allow-incomplete", false, "write the document even when parts of the installer could not be read; it is marked incomplete (exit 3 all the same)")
 	)
 	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON; repeatable)")
 	fs.Var(&creators, "creator", "add a creator, e.g. \"Organization: PSF\" (repeatable)")
@@ -78,11 +79,13 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	if inv == nil {
 		return code
 	}
-	if len(inv.Problems) > 0 {
+	reportProblems(inv, stderr)
+	complete := inv.Complete()
+	if !complete && !*incomplete {
 		// An SBOM of an installer that could not be read completely would
-		// claim less than the installer holds: refuse to write one.
-		reportProblems(inv, stderr)
-		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; no SBOM written\n", pos[0])
+		// claim less than the installer holds: refuse to write one unless
+		// asked, and then the document says it is incomplete.
+		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; no SBOM written (--allow-incomplete writes one marked incomplete)\n", pos[0])
 		return exitBadInput
 	}
 	res, err := compose.Compose(inv, opts)
@@ -106,6 +109,10 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(buf.Bytes())
 	} else if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	if !complete {
+		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; the SBOM written is marked incomplete\n", pos[0])
 		return exitBadInput
 	}
 	if *strict && len(res.Conflicts) > 0 {

@@ -43,8 +43,8 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	} else {
 		printInventory(stdout, inv)
 	}
-	if len(inv.Problems) > 0 {
-		reportProblems(inv, stderr)
+	reportProblems(inv, stderr)
+	if !inv.Complete() {
 		return exitBadInput
 	}
 	return exitOK

@@ -147,7 +147,8 @@ func inspectInstaller(path string, f *inspectFlags, stderr io.Writer) (*inspect.
 	return inv, exitOK
 }
 
-// reportProblems prints each problem on stderr, naming file, layer and offset.
+// reportProblems prints each problem on stderr, naming its severity, file,
+// layer and offset.
 func reportProblems(inv *inspect.Inventory, stderr io.Writer) {
 	for _, p := range inv.Problems {
 		fmt.Fprintf(stderr, "installer-sbom: %s\n", formatProblem(p))
@@ -155,7 +156,11 @@ func reportProblems(inv *inspect.Inventory, stderr io.Writer) {
 }
 
 func formatProblem(p inspect.Problem) string {
-	where := p.Path + ": " + p.Layer
+	sev := inspect.SeverityWarning
+	if p.IsError() {
+		sev = inspect.SeverityError
+	}
+	where := sev + ": " + p.Path + ": " + p.Layer
 	if p.Offset >= 0 {
 		where += fmt.Sprintf(" at offset %d (0x%x)", p.Offset, p.Offset)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -108,9 +109,37 @@ func TestMalformedExitCode(t *testing.T) {
 		if code != exitBadInput || out != "" {
 			t.Errorf("%s: compose exit %d, stdout %q", name, code, out)
 		}
+		// Asked to, it writes one that says, in each format, that it is
+		// incomplete, and still exits 3.
+		for format, mark := range map[string]string{"spdx-json": `"comment": "incomplete:`, "cyclonedx-json": `"aggregate": "incomplete"`} {
+			out, _, code = runCLI(t, nil, "compose", "--allow-incomplete", "--format", format, path)
+			if code != exitBadInput || !strings.Contains(out, mark) || !strings.Contains(out, "inspection-problem: error: ") {
+				t.Errorf("%s: compose --allow-incomplete --format %s: exit %d, document not marked incomplete:\n%.600s", name, format, code, out)
+			}
+		}
 	}
 	if _, stderr, code := runCLI(t, nil, "inspect", filepath.Join(t.TempDir(), "missing.exe")); code != exitBadInput || !strings.Contains(stderr, "missing.exe") {
 		t.Errorf("missing file: exit %d, %s", code, stderr)
+	}
+}
+
+// TestWarningsKeepExitZero: a member with a suspicious name is a warning:
+// inspect exits 0 and says so on stderr, compose writes the document with
+// the warning as an annotation.
+func TestWarningsKeepExitZero(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("../../outside.txt")
+	w.Write([]byte("hello"))
+	zw.Close()
+	path := writeFile(t, "traversal.zip", buf.Bytes())
+	_, stderr, code := runCLI(t, nil, "inspect", "--json", path)
+	if code != exitOK || !strings.Contains(stderr, "warning: traversal.zip/../../outside.txt") {
+		t.Errorf("inspect: exit %d, stderr %q", code, stderr)
+	}
+	out, _, code := runCLI(t, nil, "compose", path)
+	if code != exitOK || !strings.Contains(out, "inspection-problem: warning: traversal.zip/../../outside.txt") || strings.Contains(out, "incomplete:") {
+		t.Errorf("compose: exit %d:\n%s", code, out)
 	}
 }
 

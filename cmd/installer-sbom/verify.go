@@ -55,6 +55,12 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
+	if inst.Incomplete {
+		// Parts of the installer were not read: a match proves nothing
+		// about them, and a difference may be only what was not read.
+		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; the verification is not conclusive\n", pos[0])
+		return exitBadInput
+	}
 	if !v.OK {
 		return exitDiffers
 	}

@@ -24,7 +24,7 @@ func FromInventory(inv *inspect.Inventory) (*Model, error) {
 	}
 	m := &Model{
 		Source: inv.Artifact.Name, Format: FormatInstaller, Name: l.Name, Version: spdxVersion(l.Version), FileName: inv.Artifact.Name,
-		SHA256: inv.Artifact.SHA256, SHA1: inv.Artifact.SHA1,
+		SHA256: inv.Artifact.SHA256, SHA1: inv.Artifact.SHA1, Incomplete: !inv.Complete(),
 	}
 	if id := inv.Artifact.Identity; id != nil && id.Algorithm != "" && id.Digest != "" {
 		m.Identity = &Identity{Algorithm: id.Algorithm, Digest: id.Digest}

@@ -61,6 +61,9 @@ type Model struct {
 	Identity   *Identity   `json:"identity,omitempty"`
 	Files      []File      `json:"files"`
 	Components []Component `json:"components"`
+	// Incomplete says the model lists less than the installer holds: the
+	// installer could not be read completely, or the document says so.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Identity is a signature-invariant digest ("authenticode-sha256",

@@ -138,6 +138,7 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 	}
 
 	root := spdxRoot(doc)
+	m.Incomplete = strings.HasPrefix(doc.DocumentComment, compose.NoteIncomplete)
 	ourTool := false
 	if doc.CreationInfo != nil {
 		for _, c := range doc.CreationInfo.Creators {
@@ -268,6 +269,13 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 	}
 	m := &Model{Source: name, Format: FormatCycloneDXJSON}
 	ourTool := false
+	if bom.Compositions != nil {
+		for _, c := range *bom.Compositions {
+			if c.Aggregate == cdx.CompositionAggregateIncomplete {
+				m.Incomplete = true
+			}
+		}
+	}
 	if md := bom.Metadata; md != nil {
 		if md.Tools != nil && md.Tools.Components != nil {
 			for _, t := range *md.Tools.Components {

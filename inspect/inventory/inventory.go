@@ -103,13 +103,47 @@ type Signature struct {
 	Message         string   `json:"message,omitempty"`
 }
 
-// Problem is something that could not be read. Offset is relative to the
-// container named by Layer at Path; -1 when no offset applies.
+// Problem is something inspect has to tell about the input. Offset is
+// relative to the container named by Layer at Path; -1 when no offset
+// applies. Severity says whether the inventory is complete (see below).
 type Problem struct {
-	Path    string `json:"path"`
-	Layer   string `json:"layer"`
-	Offset  int64  `json:"offset"`
-	Message string `json:"message"`
+	Path     string `json:"path"`
+	Layer    string `json:"layer"`
+	Offset   int64  `json:"offset"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// Problem severities, defined once for every layer and command:
+//
+//   - error: bytes the installer holds could not be read (damaged, hostile,
+//     over a limit). The inventory claims less than the installer holds;
+//     inspect and verify exit 3, compose writes nothing unless asked to with
+//     --allow-incomplete, and then marks the document incomplete.
+//   - warning: everything was read, but something is suspicious or unusual
+//     (a member name that climbs out of its directory, a file hash that does
+//     not match the installer's own table). The inventory is complete;
+//     commands exit 0 and compose records the warning as an annotation.
+//
+// A problem without a severity is an error: a reader that forgets to say
+// must not make a loss look harmless.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// IsError reports whether the problem means data was not read.
+func (p Problem) IsError() bool { return p.Severity != SeverityWarning }
+
+// Complete reports whether every byte the installer holds was read: no
+// problem is an error.
+func (inv *Inventory) Complete() bool {
+	for _, p := range inv.Problems {
+		if p.IsError() {
+			return false
+		}
+	}
+	return true
 }
 
 // File kinds.

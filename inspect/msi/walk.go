@@ -32,6 +32,9 @@ type Problem struct {
 	Layer   string // "msi", or the layer of a cabinet error ("cab", "lzx")
 	Offset  int64  // byte offset in the MSI (or the cabinet, for cab errors); -1 when none
 	Message string
+	// Warning marks a problem after which every byte was still read (a hash
+	// mismatch, a duplicate entry); otherwise bytes were lost.
+	Warning bool
 }
 
 // ErrNotCompressed is given for files whose Media row names no cabinet: such
@@ -150,12 +153,12 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			f, ok := byKey[cf.Name]
 			if !ok {
 				problems = append(problems, Problem{File: cf.Name, Layer: Layer, Offset: -1,
-					Message: fmt.Sprintf("cabinet %q holds %q (%d bytes), which no File row of its media names", m.Cabinet, cf.Name, cf.Size)})
+					Message: fmt.Sprintf("cabinet %q holds %q (%d bytes), which no File row of its media names; it is not installed", m.Cabinet, cf.Name, cf.Size), Warning: true})
 				return nil
 			}
 			if seen[f.Key] {
 				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
-					Message: fmt.Sprintf("cabinet %q holds %q more than once; the first copy is used", m.Cabinet, cf.Name)})
+					Message: fmt.Sprintf("cabinet %q holds %q more than once; the first copy is used", m.Cabinet, cf.Name), Warning: true})
 				return nil
 			}
 			seen[f.Key] = true
@@ -165,7 +168,7 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			}
 			if cf.Size != f.Size {
 				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: db.fileRowOffset(f),
-					Message: fmt.Sprintf("File row %q declares %d bytes, its cabinet entry has %d", f.Key, f.Size, cf.Size)})
+					Message: fmt.Sprintf("File row %q declares %d bytes, its cabinet entry has %d", f.Key, f.Size, cf.Size), Warning: true})
 			}
 			h, checked := hashes[f.Key]
 			if !checked || f.Versioned() {
@@ -222,7 +225,7 @@ func checkHash(f *File, h FileHash, sum hash.Hash, rowOffset func(key string) in
 		return Problem{}, true
 	}
 	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: rowOffset(f.Key),
-		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, got)}, false
+		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, got), Warning: true}, false
 }
 
 func (db *Database) fileRowOffset(f *File) int64 {

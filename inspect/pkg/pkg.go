@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cpio"
@@ -104,11 +103,19 @@ func (c *Component) InstallLocation() string {
 
 // InstallPath joins an install location and a path inside a payload the
 // way Installer does: the payload root "." is the install location itself.
+// It only joins: ".." and "." inside the name are kept as the payload
+// stores them, so that a member climbing out of its location shows as such
+// ("/Applications/../../etc/passwd") instead of being resolved into a
+// harmless-looking path.
 func InstallPath(location, inPayload string) string {
 	if location == "" {
 		location = "/"
 	}
-	return path.Join(location, cpio.NormalizeName(inPayload))
+	name := cpio.NormalizeName(inPayload)
+	if name == "." {
+		return location
+	}
+	return strings.TrimRight(location, "/") + "/" + name
 }
 
 // IsPackage reports whether a xar archive is a flat package.

@@ -236,6 +236,10 @@ func TestInstallPath(t *testing.T) {
 		{"/Library/X/", "a", "/Library/X/a"},
 		{"", "./usr/local/bin/x", "/usr/local/bin/x"},
 		{"/Applications", ".", "/Applications"},
+		{"/", "./a/b", "/a/b"},
+		// a traversal is kept, never resolved into another path
+		{"/Applications", "./../../etc/passwd", "/Applications/../../etc/passwd"},
+		{"/Applications", "Payload/../../../etc/passwd", "/Applications/Payload/../../../etc/passwd"},
 	} {
 		if got := InstallPath(c[0], c[1]); got != c[2] {
 			t.Errorf("InstallPath(%q, %q) = %q, want %q", c[0], c[1], got, c[2])

@@ -10,7 +10,10 @@ package zip
 import (
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
+	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 
@@ -89,7 +92,10 @@ func (a *Archive) Entries() []Entry {
 			Name:   f.Name,
 			Size:   int64(f.UncompressedSize64),
 			Packed: int64(f.CompressedSize64),
-			Dir:    f.FileInfo().IsDir(),
+			// A name ending in "/" is a directory only when it carries no
+			// data; one that does is a file with an odd name, never
+			// dropped (at most the two bytes of an empty deflate stream).
+			Dir:    strings.HasSuffix(f.Name, "/") && f.UncompressedSize64 == 0 && f.CompressedSize64 <= 2,
 			Offset: off,
 			Method: f.Method,
 		}
@@ -113,12 +119,55 @@ func (a *Archive) Open(i int) (io.ReadCloser, error) {
 		// hold would cost memory and time for bytes that never come.
 		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: fmt.Sprintf("declares %d bytes, more than its %d stored bytes can hold (at most %d)", f.UncompressedSize64, f.CompressedSize64, max)}
 	}
-	rc, err := f.Open()
+	var rc io.ReadCloser
+	if strings.HasSuffix(f.Name, "/") {
+		rc, err = openUnderDirectoryName(f)
+	} else {
+		rc, err = f.Open()
+	}
 	if err != nil {
 		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: "cannot open entry", Err: err}
 	}
 	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64)}, nil
 }
+
+// openUnderDirectoryName reads an entry whose name ends in "/" but which
+// carries data: the zip package refuses to (a directory has no data), yet
+// the bytes are in the installer and must be inventoried, not dropped.
+func openUnderDirectoryName(f *kzip.File) (io.ReadCloser, error) {
+	raw, err := f.OpenRaw()
+	if err != nil {
+		return nil, err
+	}
+	var r io.Reader
+	switch f.Method {
+	case kzip.Store:
+		r = raw
+	case kzip.Deflate:
+		r = flate.NewReader(raw)
+	default:
+		return nil, fmt.Errorf("compression method %d", f.Method)
+	}
+	return &crcReader{r: r, want: f.CRC32, sum: crc32.NewIEEE()}, nil
+}
+
+// crcReader checks the CRC-32 the zip package would have checked.
+type crcReader struct {
+	r    io.Reader
+	want uint32
+	sum  hash.Hash32
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.sum.Write(p[:n])
+	if err == io.EOF && c.sum.Sum32() != c.want {
+		return n, kzip.ErrChecksum
+	}
+	return n, err
+}
+
+func (c *crcReader) Close() error { return nil }
 
 // maxDeflateRatio is the most bytes one byte of deflate data can produce: a
 // length-258 match coded in 2 bits.
