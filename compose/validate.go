@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -124,6 +125,10 @@ func Validate(docJSON []byte) []Problem {
 	sort.SliceStable(probs, func(i, j int) bool {
 		return lessStrings([]string{probs[i].Element, probs[i].Rule, probs[i].Message}, []string{probs[j].Element, probs[j].Rule, probs[j].Message})
 	})
+	for i := range probs {
+		probs[i].Element = inventory.ClipMessage(probs[i].Element)
+		probs[i].Message = inventory.ClipMessage(probs[i].Message)
+	}
 	return dedupProblems(probs)
 }
 

@@ -3,12 +3,9 @@ package inspect
 import (
 	"container/heap"
 	"fmt"
-	"unicode/utf8"
-)
 
-// maxProblemMessage bounds one problem's message: a message may quote the
-// input (a JSON number a megabyte long), and problems are output.
-const maxProblemMessage = 1024
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+)
 
 // problemSet keeps at most max problems: the first ones in output order
 // (path, offset, message), whatever order parallel walks report them in, so
@@ -27,13 +24,7 @@ func (s *problemSet) add(p Problem) {
 	if p.Severity == "" {
 		p.Severity = SeverityError
 	}
-	if len(p.Message) > maxProblemMessage {
-		cut := maxProblemMessage
-		for cut > 0 && !utf8.RuneStart(p.Message[cut]) {
-			cut--
-		}
-		p.Message = fmt.Sprintf("%s… (%d bytes)", p.Message[:cut], len(p.Message))
-	}
+	p.Message = inventory.ClipMessage(p.Message)
 	if s.max <= 0 || len(s.kept) < s.max {
 		heap.Push(&s.kept, p)
 		return

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 )
 
 // TestProblemSetBoundedAndDeterministic: however many problems arrive, and
@@ -75,7 +77,7 @@ func TestProblemMessageBounded(t *testing.T) {
 	s := problemSet{}
 	s.add(Problem{Path: "a", Message: strings.Repeat("é", 1<<20)})
 	m := s.list("a")[0].Message
-	if len(m) > maxProblemMessage+64 || !strings.HasSuffix(m, "(2097152 bytes)") {
+	if len(m) > inventory.MaxMessage+64 || !strings.HasSuffix(m, "(2097152 bytes)") {
 		t.Fatalf("message of %d bytes: %q", len(m), m[len(m)-40:])
 	}
 }

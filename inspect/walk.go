@@ -62,35 +62,62 @@ func InspectFile(path string, opts Options) (*Inventory, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if opts.Sibling == nil {
-		dir := filepath.Dir(path)
-		opts.Sibling = func(name string) (io.ReaderAt, int64, error) {
-			return openSibling(dir, name)
-		}
+		sib := &siblings{dir: filepath.Dir(path), open: map[string]*os.File{}}
+		defer sib.close()
+		opts.Sibling = sib.openFile
 	}
 	return Inspect(f, st.Size(), filepath.Base(path), opts)
 }
 
-// openSibling opens a file named by an installer next to the artifact. The
-// name is untrusted: only a plain file name in the same directory is
-// accepted, matched case-insensitively as Windows would.
-func openSibling(dir, name string) (io.ReaderAt, int64, error) {
+// siblings opens files an installer names next to the artifact (external
+// cabinets) and keeps each open once for the whole inspection: they are read
+// where the format points, never read whole into memory, and a database
+// whose many Media rows name one cabinet opens it once.
+type siblings struct {
+	dir  string
+	mu   sync.Mutex
+	open map[string]*os.File // by the directory entry's own name
+}
+
+// openFile opens a file named by an installer. The name is untrusted: only
+// a plain file name in the same directory is accepted, matched
+// case-insensitively as Windows would.
+func (s *siblings) openFile(name string) (io.ReaderAt, int64, error) {
 	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
 		return nil, 0, fmt.Errorf("sibling %q: not a plain file name", name)
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, 0, err
 	}
 	for _, e := range ents {
-		if strings.EqualFold(e.Name(), name) && e.Type().IsRegular() {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
+		if !strings.EqualFold(e.Name(), name) || !e.Type().IsRegular() {
+			continue
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		f, ok := s.open[e.Name()]
+		if !ok {
+			if f, err = os.Open(filepath.Join(s.dir, e.Name())); err != nil {
 				return nil, 0, err
 			}
-			return bytes.NewReader(b), int64(len(b)), nil
+			s.open[e.Name()] = f
 		}
+		st, err := f.Stat()
+		if err != nil {
+			return nil, 0, err
+		}
+		return f, st.Size(), nil
 	}
 	return nil, 0, fmt.Errorf("sibling %q: %w", name, os.ErrNotExist)
+}
+
+func (s *siblings) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.open {
+		f.Close()
+	}
 }
 
 // Inspect walks the installer read from r (size bytes, called name) and

@@ -7,7 +7,27 @@ import (
 	"os"
 
 	"github.com/installer-sbom/installer-sbom/compose"
+	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
 )
+
+// readDocument reads an SBOM document whole, refusing one larger than any
+// document compose writes could plausibly be (sbomdiff's bound, shared by
+// verify and diff): the schema check holds several times its size.
+func readDocument(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, sbomdiff.DefaultMaxDocumentBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > sbomdiff.DefaultMaxDocumentBytes {
+		return nil, fmt.Errorf("%s: document larger than the limit of %d bytes", path, sbomdiff.DefaultMaxDocumentBytes)
+	}
+	return b, nil
+}
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
@@ -20,7 +40,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	b, err := os.ReadFile(pos[0])
+	b, err := readDocument(pos[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput

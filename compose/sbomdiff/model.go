@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/compose"
+	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 )
 
 // Document formats: the names of compose's output formats (compose.Formats)
@@ -232,10 +233,11 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
+	msg := inventory.ClipMessage(e.Msg)
 	if e.Off < 0 {
-		return fmt.Sprintf("%s: %s", e.Format, e.Msg)
+		return fmt.Sprintf("%s: %s", e.Format, msg)
 	}
-	return fmt.Sprintf("%s: at offset %d: %s", e.Format, e.Off, e.Msg)
+	return fmt.Sprintf("%s: at offset %d: %s", e.Format, e.Off, msg)
 }
 
 // Layer returns the document format.

@@ -1,6 +1,7 @@
 package sbomdiff
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,12 @@ var readers = map[string]func(b []byte, name string) (*Model, error){
 		return FromSPDX(&doc, name, FormatSPDXJSON)
 	},
 	FormatSPDXTagValue: func(b []byte, name string) (*Model, error) {
+		// The tag-value reader scans lines of at most 64 KiB and says only
+		// "token too long" past that: name the line first.
+		if line, off, ok := longLine(b, bufio.MaxScanTokenSize-1); ok {
+			return nil, &FormatError{Format: FormatSPDXTagValue, Off: off,
+				Msg: fmt.Sprintf("%s: line %d is longer than %d bytes", name, line, bufio.MaxScanTokenSize-1)}
+		}
 		var doc v2_3.Document
 		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
 			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
@@ -95,6 +102,23 @@ var readers = map[string]func(b []byte, name string) (*Model, error){
 func Readable(format string) bool {
 	_, ok := readers[format]
 	return ok
+}
+
+// longLine finds the first line longer than max bytes: its 1-based number
+// and byte offset.
+func longLine(b []byte, max int) (line int, off int64, ok bool) {
+	start := 0
+	for line = 1; start < len(b); line++ {
+		end := bytes.IndexByte(b[start:], '\n')
+		if end < 0 {
+			end = len(b) - start
+		}
+		if end > max {
+			return line, int64(start), true
+		}
+		start += end + 1
+	}
+	return 0, 0, false
 }
 
 func jsonError(format, name string, err error) error {

@@ -4,6 +4,11 @@
 // the fingerprint catalogers and compose depend on it, never the reverse.
 package inventory
 
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
 // Inventory is everything inspect learned about one installer. Its JSON form is
 // the `inspect --json` contract documented in README.md.
 type Inventory struct {
@@ -131,6 +136,24 @@ const (
 	SeverityError   = "error"
 	SeverityWarning = "warning"
 )
+
+// MaxMessage bounds a problem's message (and any message built from the
+// input): readers and decoders quote the input — a JSON number a megabyte
+// long, a member name of any length — and messages are for people.
+const MaxMessage = 1024
+
+// ClipMessage cuts s to MaxMessage bytes at a character boundary, saying how
+// long it was.
+func ClipMessage(s string) string {
+	if len(s) <= MaxMessage {
+		return s
+	}
+	cut := MaxMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
 
 // IsError reports whether the problem means data was not read.
 func (p Problem) IsError() bool { return p.Severity != SeverityWarning }
