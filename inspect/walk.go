@@ -131,7 +131,22 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	if opts.Engine == nil {
 		opts.Engine = fingerprint.Default()
 	}
-	w := newWalker(opts)
+	inv, w, err := inspectOnce(r, size, name, opts, false)
+	if err == nil && w.aborted.Load() && w.wentParallel.Load() {
+		// A walk-wide limit stopped the walk while nested containers were
+		// walked side by side: which bytes were read before it tripped
+		// depends on scheduling. Walk again one container at a time, so
+		// that the same installer always gives the same inventory; the
+		// limits bound what the second walk can cost.
+		inv, _, err = inspectOnce(r, size, name, opts, true)
+	}
+	return inv, err
+}
+
+// inspectOnce is one walk of the installer; sequential walks nested
+// containers one at a time, in order.
+func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequential bool) (*Inventory, *walker, error) {
+	w := newWalker(opts, sequential)
 	defer w.stop()
 	w.budget.setArtifactSize(size)
 
@@ -155,14 +170,14 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	head := make([]byte, min(size, headSize))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		<-hashDone
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	tail := head
 	if size > int64(len(head)) {
 		tail = make([]byte, min(size, tailSize))
 		if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
 			<-hashDone
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	escName := escapeName(name)
@@ -192,13 +207,13 @@ func Inspect(r io.ReaderAt, size int64, name string, opts Options) (*Inventory, 
 	w.nested.Wait()
 	w.wait()
 	if err := finishHash(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w.finish(inv)
 	if inv.Artifact.Format == "" {
 		inv.Artifact.Format = kindOf(head, nil)
 	}
-	return inv, nil
+	return inv, w, nil
 }
 
 // walker holds the state of one inspection. Containers are walked by one
@@ -234,7 +249,9 @@ type walker struct {
 	nestedSlots chan struct{}
 	nested      sync.WaitGroup
 	aborted     atomic.Bool
-	abortOnce   sync.Once
+	// wentParallel records that a nested walk ran on its own goroutine.
+	wentParallel atomic.Bool
+	abortOnce    sync.Once
 }
 
 // fileRec is a file before its package reference is resolved.
@@ -261,7 +278,7 @@ type fileJob struct {
 	kind        string // set for containers, which are hashed but not fingerprinted
 }
 
-func newWalker(opts Options) *walker {
+func newWalker(opts Options, sequential bool) *walker {
 	n := opts.Workers
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
@@ -277,6 +294,9 @@ func newWalker(opts Options) *walker {
 		containers:  map[string]*containerInfo{"": {}},
 		reportCache: map[string]cachedReport{},
 		nestedSlots: make(chan struct{}, n),
+	}
+	if sequential {
+		w.nestedSlots = nil // never ready: every nested walk runs inline
 	}
 	w.budget.limits = opts.Limits
 	w.problems.max = int(opts.Limits.Problems)
@@ -549,6 +569,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path)}
 	select {
 	case w.nestedSlots <- struct{}{}:
+		w.wentParallel.Store(true)
 		w.nested.Add(1)
 		go func() {
 			defer w.nested.Done()
