@@ -111,6 +111,9 @@ func (b *builder) addSubInstallers() error {
 				}
 			}
 			note := NoteNotEmbedded + " the installer does not contain this package's bytes; it downloads it on demand"
+			if p.Missing {
+				note = NoteNotEmbedded + " the installer declares this package's bytes embedded, but they are not in it (see the inspection-problem errors)"
+			}
 			if p.URL != "" {
 				note += " from " + p.URL
 			}

@@ -43,8 +43,14 @@ func openBurn(src Source) (Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &burnContainer{b: b, r: src.R, size: src.Size}
-	c.names = burnEntryNames(b.Manifest)
+	c := &burnContainer{b: b, r: src.R, size: src.Size, absent: map[string]string{}}
+	for _, u := range b.UnplacedPayloads() {
+		c.absent[u.Payload.ID] = u.Reason
+	}
+	for _, p := range b.MissingPayloads() {
+		c.absent[p.ID] = fmt.Sprintf("is not in its container as %q", p.SourcePath)
+	}
+	c.names = burnEntryNames(b.Manifest, c.absent)
 	c.packageOf = map[string]string{}
 	for _, p := range b.Manifest.Packages {
 		for _, id := range p.PayloadIDs {
@@ -68,13 +74,16 @@ type burnContainer struct {
 	packageOf map[string]string // payload id -> package id
 	// problems found while walking (hash mismatches), reported by Describe.
 	problems []Problem
+	// absent maps the IDs of embedded payloads whose bytes the bundle does
+	// not hold to the reason.
+	absent map[string]string
 }
 
 // burnEntryNames gives each embedded payload a unique entry name: its file
 // path ('/'-separated), or "<payload id>/<file path>" when several payloads
 // share one file path (CPython's bundle carries core.msi twice, once per
 // install scope). UX payloads live under "ux/".
-func burnEntryNames(m *burn.Manifest) map[string]string {
+func burnEntryNames(m *burn.Manifest, absent map[string]string) map[string]string {
 	base := func(p *burn.Payload) string {
 		fp := strings.ReplaceAll(p.FilePath, "\\", "/")
 		fp = strings.TrimLeft(fp, "/")
@@ -88,13 +97,13 @@ func burnEntryNames(m *burn.Manifest) map[string]string {
 	}
 	count := map[string]int{}
 	for _, p := range m.Payloads {
-		if p.Embedded() {
+		if _, gone := absent[p.ID]; p.Embedded() && !gone {
 			count[base(p)]++
 		}
 	}
 	names := map[string]string{}
 	for _, p := range m.Payloads {
-		if !p.Embedded() {
+		if _, gone := absent[p.ID]; !p.Embedded() || gone {
 			continue
 		}
 		n := base(p)
@@ -113,7 +122,12 @@ func burnEntryNames(m *burn.Manifest) map[string]string {
 func (c *burnContainer) Walk(fn func(Entry, io.Reader) error) error {
 	for _, ct := range c.b.Containers[1:] {
 		if err := c.b.VerifyContainerHash(ct); err != nil {
-			c.problems = append(c.problems, problemFrom("", "burn", err))
+			p := problemFrom("", "burn", err)
+			var mismatch *burn.HashMismatchError
+			if errors.As(err, &mismatch) {
+				p.Severity = SeverityWarning
+			}
+			c.problems = append(c.problems, p)
 		}
 	}
 	return c.b.WalkPayloads(func(pf burn.PayloadFile, r io.Reader, err error) error {
@@ -174,10 +188,10 @@ func (c *burnContainer) checkPayload(name string, p *burn.Payload, h hash.Hash, 
 	got := hex.EncodeToString(h.Sum(nil))
 	switch {
 	case n != p.FileSize:
-		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1,
+		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1, Severity: SeverityWarning,
 			Message: fmt.Sprintf("payload %s is %d bytes, the manifest declares %d", p.ID, n, p.FileSize)})
 	case got != p.Hash:
-		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1,
+		c.problems = append(c.problems, Problem{Path: name, Layer: "burn", Offset: -1, Severity: SeverityWarning,
 			Message: fmt.Sprintf("payload %s has %s %s, the manifest declares %s", p.ID, p.HashAlgorithm, got, p.Hash)})
 	}
 }
@@ -257,7 +271,9 @@ func (c *burnContainer) Describe() Description {
 					pkg.Hash = pl.HashAlgorithm + ":" + pl.Hash
 				}
 				pkg.URL = pl.DownloadURL
-				if pl.Embedded() {
+				if _, gone := c.absent[pl.ID]; gone {
+					pkg.Missing = true
+				} else if pl.Embedded() {
 					pkg.Embedded = true
 					pkg.Path = c.names[pl.ID]
 				}
@@ -278,9 +294,11 @@ func (c *burnContainer) Describe() Description {
 			d.Problems = append(d.Problems, problemFrom("", "burn", ct.Err))
 		}
 	}
-	for _, p := range b.MissingPayloads() {
-		d.Problems = append(d.Problems, Problem{Layer: "burn", Offset: -1, Message: fmt.Sprintf(
-			"embedded payload %s (%s) is not in its container as %q", p.ID, p.FilePath, p.SourcePath)})
+	for _, p := range m.Payloads {
+		if why, gone := c.absent[p.ID]; gone {
+			d.Problems = append(d.Problems, Problem{Layer: "burn", Offset: -1, Message: fmt.Sprintf(
+				"embedded payload %s (%s) %s; its bytes are not read", p.ID, p.FilePath, why)})
+		}
 	}
 	d.Problems = append(d.Problems, c.problems...)
 	sig, id, probs := authenticodeDescription(c.r, c.size, "")

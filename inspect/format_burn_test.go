@@ -265,10 +265,10 @@ func TestBurnPayloadProblems(t *testing.T) {
 	var mismatch, missing bool
 	for _, p := range inv.Problems {
 		switch {
-		case p.Path == "bad.exe/lib.msi" && p.Layer == "burn" && strings.Contains(p.Message, "payload lib_AllUsers has sha1 ") &&
+		case p.Path == "bad.exe/lib.msi" && p.Layer == "burn" && !p.IsError() && strings.Contains(p.Message, "payload lib_AllUsers has sha1 ") &&
 			strings.Contains(p.Message, "the manifest declares "+strings.Repeat("ab", 20)):
 			mismatch = true
-		case p.Path == "bad.exe" && strings.Contains(p.Message, "embedded payload stub_exe (stub.exe) is not in its container"):
+		case p.Path == "bad.exe" && p.IsError() && strings.Contains(p.Message, "embedded payload stub_exe (stub.exe) is not in its container"):
 			missing = true
 		default:
 			t.Errorf("unexpected problem %+v", p)
@@ -283,6 +283,54 @@ func TestBurnPayloadProblems(t *testing.T) {
 	}
 	if !found {
 		t.Error("lib.msi not inventoried")
+	}
+}
+
+// Two payloads answering to one container entry, and a payload in a
+// container the bundle does not have: each is an error naming the payload,
+// and its package is marked missing (not embedded at a path with no file),
+// so the inventory says it is incomplete. The payload that does own the
+// entry keeps it.
+func TestBurnUnplacedPayloads(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	for i := range spec.Packages {
+		switch spec.Packages[i].ID {
+		case "lib_AllUsers":
+			spec.Packages[i].SameSourceAs = "core_AllUsers"
+		case "stub_exe":
+			spec.Packages[i].Container = "NoSuchContainer"
+		}
+	}
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "bad.exe")
+	if inv.Complete() {
+		t.Fatalf("complete despite unplaced payloads: %+v", inv.Problems)
+	}
+	var shadowed, noContainer bool
+	for _, p := range inv.Problems {
+		shadowed = shadowed || p.IsError() && strings.Contains(p.Message, "embedded payload lib_AllUsers (lib.msi) has the source path") &&
+			strings.Contains(p.Message, "of payload core_AllUsers")
+		noContainer = noContainer || p.IsError() && strings.Contains(p.Message, `embedded payload stub_exe (stub.exe) names container "NoSuchContainer"`)
+	}
+	if !shadowed || !noContainer {
+		t.Errorf("shadowed %v, no container %v: %+v", shadowed, noContainer, inv.Problems)
+	}
+	for _, p := range inv.Packages {
+		switch p.ID {
+		case "lib_AllUsers", "stub_exe":
+			if !p.Missing || p.Embedded || p.Path != "" {
+				t.Errorf("package %s: missing %v embedded %v path %q", p.ID, p.Missing, p.Embedded, p.Path)
+			}
+		case "core_AllUsers":
+			if p.Missing || !p.Embedded || p.Path != "bad.exe/core.msi" {
+				t.Errorf("package %s: missing %v embedded %v path %q", p.ID, p.Missing, p.Embedded, p.Path)
+			}
+		}
+	}
+	for _, f := range inv.Files {
+		if strings.HasPrefix(f.Path, "bad.exe/lib.msi") || strings.HasPrefix(f.Path, "bad.exe/stub.exe") {
+			t.Errorf("file %s inventoried from bytes the bundle does not hold", f.Path)
+		}
 	}
 }
 

@@ -755,7 +755,7 @@ func (w *walker) describe(c Container, key string, depth int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, p := range desc.Packages {
-		if p.Path == "" && !p.Embedded && p.URL == "" {
+		if p.Path == "" && !p.Embedded && p.URL == "" && !p.Missing {
 			// A package that describes the container itself.
 			p.Path, p.Embedded = key, true
 		} else if p.Path != "" {

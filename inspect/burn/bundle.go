@@ -52,7 +52,21 @@ type Bundle struct {
 	opts          Options
 	// payloads maps each container to its embedded payloads by SourcePath.
 	payloads map[*Container]map[string]*Payload
+	// unplaced are embedded payloads no container entry can deliver.
+	unplaced []Unplaced
 }
+
+// Unplaced is an embedded payload whose bytes the bundle cannot hold where
+// the manifest says: Reason says why.
+type Unplaced struct {
+	Payload *Payload
+	Reason  string
+}
+
+// UnplacedPayloads lists, in manifest order, embedded payloads that name a
+// container the bundle does not have, or share their container and
+// SourcePath with an earlier payload (only one entry can answer to a name).
+func (b *Bundle) UnplacedPayloads() []Unplaced { return b.unplaced }
 
 // ManifestEntry is the UX container's file holding the BurnManifest.
 const ManifestEntry = "0"
@@ -133,13 +147,21 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 		}
 	}
 	for _, p := range b.Manifest.Payloads {
-		switch {
-		case !p.Embedded():
-		case p.UX:
-			b.payloads[ux][p.SourcePath] = p
-		case byID[p.Container] != nil:
-			b.payloads[byID[p.Container]][p.SourcePath] = p
+		if !p.Embedded() {
+			continue
 		}
+		c := ux
+		if !p.UX {
+			if c = byID[p.Container]; c == nil {
+				b.unplaced = append(b.unplaced, Unplaced{p, fmt.Sprintf("names container %q, which the bundle does not have", p.Container)})
+				continue
+			}
+		}
+		if first, ok := b.payloads[c][p.SourcePath]; ok {
+			b.unplaced = append(b.unplaced, Unplaced{p, fmt.Sprintf("has the source path %q of payload %s in the same container; only one of them can be there", p.SourcePath, first.ID)})
+			continue
+		}
+		b.payloads[c][p.SourcePath] = p
 	}
 	for _, c := range b.Containers[1:] {
 		if c.Available == 0 {
@@ -304,10 +326,16 @@ func (b *Bundle) VerifyContainerHash(c *Container) error {
 		return &FormatError{In: layer, Off: c.Offset, Msg: "reading attached container", Err: err}
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != c.Hash {
-		return errorf(c.Offset, "attached container %d has SHA-1 %s, the manifest declares %s", c.Index, got, c.Hash)
+		return &HashMismatchError{errorf(c.Offset, "attached container %d has SHA-1 %s, the manifest declares %s", c.Index, got, c.Hash)}
 	}
 	return nil
 }
+
+// HashMismatchError says bytes were read whole but their hash is not the
+// one the manifest declares: suspicious, but nothing was lost.
+type HashMismatchError struct{ *FormatError }
+
+func (e *HashMismatchError) Unwrap() error { return e.FormatError }
 
 // Engine returns the bundle's engine (stub and UX container) as it was when
 // it was signed, before the attached containers were appended: the bytes up

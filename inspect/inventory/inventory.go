@@ -63,6 +63,11 @@ type Package struct {
 	Size       int64             `json:"size,omitempty"`
 	Hash       string            `json:"hash,omitempty"` // "sha1:<hex>", "sha512:<hex>"
 	Properties map[string]string `json:"properties,omitempty"`
+	// Missing says the installer declares the package's bytes embedded but
+	// they are not in it (a payload in a container the bundle lacks, or
+	// shadowed by another with the same source path); an error problem says
+	// why. Path is then empty and Embedded false.
+	Missing bool `json:"missing,omitempty"`
 }
 
 // File is one regular file at any nesting level.
