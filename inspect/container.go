@@ -77,6 +77,14 @@ func (s Source) charger(layer string) func(int64) error {
 	return func(n int64) error { return s.Charge(n, layer) }
 }
 
+// notContainerError is returned by a format's Open when a deeper look shows
+// the file is not that format after all (a compound file that is not an
+// MSI): the file is still inventoried, with a warning, not an error.
+type notContainerError struct{ err error }
+
+func (e *notContainerError) Error() string { return e.err.Error() }
+func (e *notContainerError) Unwrap() error { return e.err }
+
 // Format is one registered container format.
 type Format struct {
 	Name string

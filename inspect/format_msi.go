@@ -44,7 +44,9 @@ func matchMSI(p Probe) bool {
 	case 12:
 		sectorSize = 4096
 	default:
-		return false
+		// A sector size the format does not allow: opening it reports the
+		// damage, rather than the file passing as opaque data.
+		return true
 	}
 	dirOff := (int64(le.Uint32(head[48:])) + 1) * sectorSize
 	if dirOff+128 > int64(len(head)) {
@@ -60,7 +62,7 @@ func openMSI(src Source) (Container, error) {
 		return nil, err
 	}
 	if f.Root().CLSID != msiRootCLSID {
-		return nil, msi.Errorf(-1, "compound file with root CLSID %s is not an MSI database", cfb.CLSIDString(f.Root().CLSID))
+		return nil, &notContainerError{msi.Errorf(-1, "compound file with root CLSID %s is not an MSI database; inventoried as a file", cfb.CLSIDString(f.Root().CLSID))}
 	}
 	db, err := msi.OpenCFB(f, &msi.Options{MaxTableBytes: src.Limits.TableBytes})
 	if err != nil {
@@ -136,11 +138,8 @@ func (c *msiContainer) describePackage() Package {
 }
 
 func msiProblem(err error) msi.Problem {
-	p := msi.Problem{Layer: "msi", Offset: -1, Message: err.Error()}
-	if oe, ok := err.(OffsetError); ok {
-		p.Layer, p.Offset = oe.Layer(), oe.Offset()
-	}
-	return p
+	q := problemFrom("", "msi", err)
+	return msi.Problem{Layer: q.Layer, Offset: q.Offset, Message: q.Message}
 }
 
 // Describe returns the MSI as a package, the problems found while walking

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"testing"
@@ -92,5 +93,24 @@ func TestMatchMSI(t *testing.T) {
 	}
 	if matchMSI(Probe{Head: []byte("PK\x03\x04"), Size: 4}) {
 		t.Error("zip matched")
+	}
+}
+
+// A compound file whose sector shift the format does not allow is damage
+// to report (an error naming the layer and offset), not opaque data that
+// passes with exit 0.
+func TestMSIUnsupportedSectorShift(t *testing.T) {
+	b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "msi", "NUnit-2.5.2.9222.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[30] = 10 // sector shift 10: neither version 3's 9 nor version 4's 12
+	inv, err := Inspect(bytes.NewReader(b), int64(len(b)), "shift.msi", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Complete() || len(inv.Problems) != 1 || inv.Problems[0].Layer != "cfb" || inv.Problems[0].Offset != 26 ||
+		!strings.Contains(inv.Problems[0].Message, "sector shift 10") {
+		t.Fatalf("problems %+v", inv.Problems)
 	}
 }

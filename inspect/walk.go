@@ -20,6 +20,7 @@ import (
 
 	"github.com/installer-sbom/installer-sbom/inspect/filekind"
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
+	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
 // Options configure one inspection.
@@ -601,7 +602,12 @@ func (w *walker) walkReport(f Format, src Source, depth int, key, parentKey, raw
 	}
 	var ab *abortError
 	if !errors.As(err, &ab) {
-		w.problem(problemFrom(key, f.Layer, err))
+		p := problemFrom(key, f.Layer, err)
+		var nc *notContainerError
+		if errors.As(err, &nc) {
+			p.Severity = SeverityWarning
+		}
+		w.problem(p)
 		return
 	}
 	w.aborted.Store(true)
@@ -942,6 +948,10 @@ func problemFrom(path, layer string, err error) Problem {
 		}
 	case errors.As(err, &oe):
 		p.Layer, p.Offset = oe.Layer(), oe.Offset()
+		if fe, ok := err.(*formaterr.Error); ok {
+			// The problem states layer and offset itself.
+			p.Message = fe.Detail()
+		}
 	}
 	return p
 }

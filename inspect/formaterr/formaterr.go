@@ -133,6 +133,39 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Detail is the message without the layer's name and the offset, for
+// reports that state both on their own (a problem's layer and offset): what
+// is wrong, where in the layer's input, and the cause, less a "<layer>: "
+// prefix that would say the layer twice ("zip: ...: zip: not a valid zip
+// file").
+func (e *Error) Detail() string {
+	l := e.In
+	if l == nil {
+		l = &Layer{}
+	}
+	var b strings.Builder
+	if e.Where != "" {
+		if l.WhereFormat != "" {
+			fmt.Fprintf(&b, l.WhereFormat, e.Where)
+		} else {
+			b.WriteString(e.Where)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil && !l.HideCause && !l.quiet(e.Err) {
+		cause := e.Err.Error()
+		for _, name := range []string{l.Name, l.Prefix} {
+			if name != "" {
+				cause = strings.TrimPrefix(cause, name+": ")
+			}
+		}
+		b.WriteString(": ")
+		b.WriteString(cause)
+	}
+	return b.String()
+}
+
 func (l *Layer) offset(off int64) string {
 	if l.Decimal {
 		return fmt.Sprintf("%d", off)

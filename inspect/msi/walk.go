@@ -208,7 +208,7 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 		for _, f := range mf {
 			if !seen[f.Key] {
 				err := errorf(db.fileRowOffset(f), "File row %q (%s): cabinet %q has no entry %q", f.Key, f.Path, m.Cabinet, f.Key)
-				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: err.(*FormatError).Off, Message: err.Error()})
+				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: err.(*FormatError).Off, Message: err.(*FormatError).Detail()})
 				if err := fn(f, nil, err); err != nil {
 					return problems, err
 				}
