@@ -1,6 +1,7 @@
 package inspect_test
 
 import (
+	"errors"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -43,6 +44,10 @@ func FuzzInspect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run := func() []byte {
 			inv, err := inspect.Inspect(bytes.NewReader(data), int64(len(data)), "fuzz.bin", inspect.Options{Limits: limits, Workers: 2})
+			var notInstaller *inspect.NotInstallerError
+			if errors.As(err, &notInstaller) {
+				return []byte(err.Error())
+			}
 			if err != nil {
 				t.Fatalf("Inspect error on in-memory input: %v", err)
 			}

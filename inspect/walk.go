@@ -186,7 +186,10 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 		inv.Artifact.Format = f.Name
 		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
 		src.Charge = w.charge(escName)
-		w.walkReport(f, src, 0, escName, "", "")
+		w.walkReport(f, src, 0, escName, "", "", nil)
+	} else if !acceptedBare(head) {
+		<-hashDone
+		return nil, nil, &NotInstallerError{Name: name, What: describeContent(head, size)}
 	} else {
 		// Not a container: the artifact is a single file (a bare DLL, a
 		// dylib), inventoried as itself.
@@ -209,6 +212,9 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 	w.wait()
 	if err := finishHash(); err != nil {
 		return nil, nil, err
+	}
+	if w.notInstaller != "" {
+		return nil, nil, &NotInstallerError{Name: name, What: w.notInstaller}
 	}
 	w.finish(inv)
 	if inv.Artifact.Format == "" {
@@ -250,6 +256,9 @@ type walker struct {
 	nestedSlots chan struct{}
 	nested      sync.WaitGroup
 	aborted     atomic.Bool
+	// notInstaller says why the artifact, which looked like a container,
+	// is not one after all.
+	notInstaller string
 	// wentParallel records that a nested walk ran on its own goroutine.
 	wentParallel atomic.Bool
 	abortOnce    sync.Once
@@ -468,8 +477,11 @@ func (e *abortError) Error() string { return e.err.Error() }
 func (e *abortError) Unwrap() error { return e.err }
 
 // walkContainer opens one container and walks it. key is its nested path;
-// parentKey and rawPkg say where it came from.
-func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, rawPkg string) error {
+// parentKey and rawPkg say where it came from. self is the container as a
+// file of its parent (nil for the artifact): recorded as an archive once it
+// opens, as a plain file to fingerprint when it turns out not to be this
+// format or cannot be opened.
+func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, rawPkg string, self *fileJob) error {
 	w.mu.Lock()
 	info := &containerInfo{parentKey: parentKey, rawPkg: rawPkg}
 	w.containers[key] = info
@@ -477,7 +489,19 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 
 	c, err := f.Open(src)
 	if err != nil {
+		var nc *notContainerError
+		if self != nil {
+			w.submit(*self)
+			if errors.As(err, &nc) {
+				return nil // an ordinary file after all (a compound file that is not an MSI)
+			}
+		}
 		return err
+	}
+	if self != nil {
+		job := *self
+		job.kind = KindArchive
+		w.submit(job)
 	}
 	walkErr := c.Walk(func(e Entry, r io.Reader) error {
 		if e.Dir {
@@ -565,8 +589,9 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)})
 		return nil
 	}
-	// The container is itself a file of the installer.
-	w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath), kind: KindArchive})
+	// The container is itself a file of the installer: walkContainer
+	// records it once it knows whether it opens.
+	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)}
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path)}
 	select {
 	case w.nestedSlots <- struct{}{}:
@@ -575,12 +600,12 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		go func() {
 			defer w.nested.Done()
 			defer func() { <-w.nestedSlots }()
-			w.walkReport(nf, src, depth+1, path, key, e.Package)
+			w.walkReport(nf, src, depth+1, path, key, e.Package, self)
 		}()
 		return nil
 	default:
 	}
-	w.walkReport(nf, src, depth+1, path, key, e.Package)
+	w.walkReport(nf, src, depth+1, path, key, e.Package, self)
 	if w.aborted.Load() {
 		// A walk-wide limit was crossed (and reported) inside: stop this
 		// walk too.
@@ -595,19 +620,19 @@ var errStopped = errors.New("walk stopped")
 
 // walkReport walks a container and reports its error as a problem; a
 // walk-wide limit stops every walk and is reported once.
-func (w *walker) walkReport(f Format, src Source, depth int, key, parentKey, rawPkg string) {
-	err := w.walkContainer(f, src, depth, key, parentKey, rawPkg)
+func (w *walker) walkReport(f Format, src Source, depth int, key, parentKey, rawPkg string, self *fileJob) {
+	err := w.walkContainer(f, src, depth, key, parentKey, rawPkg, self)
 	if err == nil {
 		return
 	}
 	var ab *abortError
 	if !errors.As(err, &ab) {
-		p := problemFrom(key, f.Layer, err)
 		var nc *notContainerError
-		if errors.As(err, &nc) {
-			p.Severity = SeverityWarning
+		if self == nil && errors.As(err, &nc) {
+			w.notInstaller = nc.err.Error()
+			return
 		}
-		w.problem(p)
+		w.problem(problemFrom(key, f.Layer, err))
 		return
 	}
 	w.aborted.Store(true)

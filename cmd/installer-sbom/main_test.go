@@ -123,6 +123,18 @@ func TestMalformedExitCode(t *testing.T) {
 	}
 }
 
+// TestNotAnInstallerRefused: an HTML page saved under an installer's name
+// gets no SBOM: exit 3 and what it looks like.
+func TestNotAnInstallerRefused(t *testing.T) {
+	path := writeFile(t, "python-3.12.0-amd64.exe", []byte("<!DOCTYPE html><html><body>Not Found</body></html>"))
+	for _, cmd := range []string{"inspect", "compose"} {
+		out, stderr, code := runCLI(t, nil, cmd, path)
+		if code != exitBadInput || out != "" || !strings.Contains(stderr, "python-3.12.0-amd64.exe: not an installer: an HTML document") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", cmd, code, out, stderr)
+		}
+	}
+}
+
 // TestWarningsKeepExitZero: a member with a suspicious name is a warning:
 // inspect exits 0 and says so on stderr, compose writes the document with
 // the warning as an annotation.
