@@ -1,9 +1,9 @@
 package inspect_test
 
 import (
-	"errors"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 
