@@ -8,7 +8,7 @@ FIXTURES  ?= .fixtures
 PREFETCH  := npm:node-notifier@10.0.1 npm:google-closure-compiler-java@20240317.0.0
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # The oracles and tools the tests use, as "command:debian-package".
-TOOLS     := msiinfo:msitools msiextract:msitools wixl:wixl gcab:gcab cabextract:cabextract \
+TOOLS     := msiinfo:msitools msiextract:msitools msibuild:msitools wixl:wixl gcab:gcab cabextract:cabextract \
              7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode objcopy:binutils \
              monodis:mono-utils
 # Packages checked by name: unrelated Windows binaries that the fingerprint

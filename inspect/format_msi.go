@@ -154,7 +154,7 @@ func (c *msiContainer) Describe() Description {
 	if len(d.Packages[0].Properties) == 0 {
 		d.Packages[0].Properties = nil
 	}
-	for _, p := range c.problems {
+	for _, p := range append(append([]msi.Problem{}, c.db.Warnings()...), c.problems...) {
 		name := p.Path
 		if name == "" {
 			name = p.File

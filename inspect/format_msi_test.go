@@ -2,7 +2,12 @@ package inspect
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -112,5 +117,64 @@ func TestMSIUnsupportedSectorShift(t *testing.T) {
 	if inv.Complete() || len(inv.Problems) != 1 || inv.Problems[0].Layer != "cfb" || inv.Problems[0].Offset != 26 ||
 		!strings.Contains(inv.Problems[0].Message, "sector shift 10") {
 		t.Fatalf("problems %+v", inv.Problems)
+	}
+}
+
+// A Directory row whose parent is not in the Directory table does not fail
+// the MSI: its files are placed under the missing key, as lessmsi does (and
+// msiextract, which drops the root), with a warning; the inventory is
+// complete. Oracle: msiextract gives the same files with the same bytes.
+func TestMSIMissingDirectoryParent(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	for name, data := range map[string]string{"a.txt": "a\n", "sub/b.txt": "b\n", "sub/deeper/c.txt": "c\n"} {
+		p := filepath.Join(src, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msiPath := msibuild.BuildMSI(t, dir, src, msibuild.Spec{})
+	idt := testenv.Run(t, dir, testenv.Tool(t, "msiinfo"), "export", msiPath, "Directory")
+	orphaned := regexp.MustCompile(`(?m)^(\w+)\tINSTALLDIR\tsub\r?$`).ReplaceAll(idt, []byte("${1}\tGONEDIR\tsub"))
+	if bytes.Equal(orphaned, idt) {
+		t.Fatalf("no Directory row for sub:\n%s", idt)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Directory.idt"), orphaned, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Run(t, dir, testenv.Tool(t, "msibuild"), msiPath, "-i", filepath.Join(dir, "Directory.idt"))
+
+	inv, err := InspectFile(msiPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !inv.Complete() || len(inv.Problems) != 1 || !strings.Contains(inv.Problems[0].Message, `parent "GONEDIR" is not in the Directory table`) {
+		t.Fatalf("problems %+v", inv.Problems)
+	}
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	testenv.Run(t, out, testenv.Tool(t, "msiextract"), msiPath)
+	got := map[string]string{}
+	for _, f := range inv.Files {
+		// Our paths start at the root directory key (ProgramFiles64Folder,
+		// GONEDIR); msiextract's one level below.
+		rel := strings.TrimPrefix(f.Path, filepath.Base(msiPath)+"/")
+		_, rel, _ = strings.Cut(rel, "/")
+		got[rel] = f.SHA256
+	}
+	want := map[string]string{}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(out, p)
+			want[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(b))
+		}
+		return nil
+	})
+	if len(want) != 3 || !reflect.DeepEqual(got, want) {
+		t.Errorf("files %v, msiextract %v", got, want)
 	}
 }

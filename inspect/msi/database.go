@@ -92,7 +92,14 @@ type Database struct {
 	dirsErr      error
 	dirsDone     bool
 	dirPathBytes int64
+	// warnings are oddities the database was read through (see Warnings).
+	warnings []Problem
 }
+
+// Warnings lists what the database was read through although it is not as
+// the schema says (a Directory row whose parent is missing): every file was
+// still placed, the way msiextract and lessmsi place it.
+func (db *Database) Warnings() []Problem { return db.warnings }
 
 type tableDef struct {
 	name    string

@@ -286,7 +286,12 @@ func (db *Database) resolveDirectories() (map[string]*Directory, error) {
 			}
 			p, ok := dirs[d.Parent]
 			if !ok {
-				return nil, errorf(t.RowOffset(rowOf[d.Key]), "Directory row %q: parent %q is not in the Directory table", d.Key, d.Parent)
+				// Windows Installer would fail; msiextract and lessmsi
+				// root the files at the missing key, and so do we.
+				p = &Directory{Key: d.Parent, Path: d.Parent}
+				dirs[d.Parent] = p
+				db.warnings = append(db.warnings, Problem{Layer: Layer, Offset: t.RowOffset(rowOf[d.Key]), Warning: true,
+					Message: fmt.Sprintf("Directory row %q: parent %q is not in the Directory table; its files are placed under %q", d.Key, d.Parent, d.Parent)})
 			}
 			if p.Path == resolving {
 				return nil, errorf(t.RowOffset(rowOf[d.Key]), "Directory row %q: parent chain loops back to %q", d.Key, p.Key)
@@ -380,7 +385,10 @@ func (db *Database) Files() ([]*File, error) {
 		}
 		d, ok := dirs[dk]
 		if !ok {
-			return nil, errorf(t.RowOffset(r), "File row %q: directory %q of component %q is not in the Directory table", f.Key, dk, f.Component)
+			d = &Directory{Key: dk, Path: dk}
+			dirs[dk] = d
+			db.warnings = append(db.warnings, Problem{File: f.Key, Layer: Layer, Offset: t.RowOffset(r), Warning: true,
+				Message: fmt.Sprintf("File row %q: directory %q of component %q is not in the Directory table; its files are placed under %q", f.Key, dk, f.Component, dk)})
 		}
 		f.Directory = dk
 		if total += int64(len(d.Path) + 1 + len(f.Name)); total > maxBytes {
