@@ -116,6 +116,18 @@ func (c *msiContainer) describePackage() Package {
 		UpgradeCode:  props["UpgradeCode"],
 		Properties:   map[string]string{},
 	}
+	if m, ok, err := c.db.Module(); err != nil {
+		c.problems = append(c.problems, msiProblem(err))
+	} else if ok {
+		// A merge module: no Property table, its identity is its
+		// signature.
+		p.Format = "msm"
+		p.ID, p.Name, p.Version = m.ModuleID, m.Name(), m.Version
+		p.Properties["ModuleID"] = m.ModuleID
+		if g := m.GUID(); g != "" {
+			p.Properties["ModuleGUID"] = g
+		}
+	}
 	if p.ID == "" {
 		p.ID = path.Base(c.src.Name)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -176,5 +177,87 @@ func TestMSIMissingDirectoryParent(t *testing.T) {
 	})
 	if len(want) != 3 || !reflect.DeepEqual(got, want) {
 		t.Errorf("files %v, msiextract %v", got, want)
+	}
+}
+
+// A merge module has no Media table: its files are the entries of its
+// MergeModule.CABinet stream named by File keys, installed under its
+// Directory table (standard folders may carry the module's GUID). The
+// module is made from a wixl MSI with msibuild (Media dropped, the cabinet
+// re-added as MergeModule.CABinet, a ModuleSignature row); oracle: the
+// bytes cabextract gets from that stream, and the install paths of the tree.
+func TestMergeModule(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	tree := map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n", "sub/deeper/c.txt": "gamma\n"}
+	for name, data := range tree {
+		p := filepath.Join(src, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msm := msibuild.BuildMSI(t, dir, src, msibuild.Spec{CabName: "data.cab"})
+	cabBytes := testenv.Run(t, dir, testenv.Tool(t, "msiinfo"), "extract", msm, "data.cab")
+	cabPath := filepath.Join(dir, "module.cab")
+	os.WriteFile(cabPath, cabBytes, 0o644)
+	msibuildTool := testenv.Tool(t, "msibuild")
+	testenv.Run(t, dir, msibuildTool, msm, "-q", "DROP TABLE Media")
+	testenv.Run(t, dir, msibuildTool, msm, "-a", "MergeModule.CABinet", cabPath)
+	sig := "ModuleID\tLanguage\tVersion\r\ns72\ti2\ts32\r\nModuleSignature\tModuleID\tLanguage\r\n" +
+		"TestModule.1A2B3C4D_0000_4000_8000_000000000001\t1033\t2.5.0\r\n"
+	os.WriteFile(filepath.Join(dir, "ModuleSignature.idt"), []byte(sig), 0o644)
+	testenv.Run(t, dir, msibuildTool, msm, "-i", filepath.Join(dir, "ModuleSignature.idt"))
+
+	inv, err := InspectFile(msm, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Problems) != 0 {
+		t.Fatalf("problems %+v", inv.Problems)
+	}
+	if len(inv.Packages) != 1 || inv.Packages[0].Format != "msm" || inv.Packages[0].Name != "TestModule" || inv.Packages[0].Version != "2.5.0" ||
+		inv.Packages[0].Properties["ModuleGUID"] != "{1A2B3C4D-0000-4000-8000-000000000001}" {
+		t.Errorf("package %+v", inv.Packages)
+	}
+	// Oracle: cabextract's bytes of the module's cabinet.
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	testenv.Run(t, out, testenv.Tool(t, "cabextract"), "-q", cabPath)
+	var want, got []string
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		want = append(want, fmt.Sprintf("%x", sha256.Sum256(b)))
+	}
+	base := filepath.Base(msm) + "/ProgramFiles64Folder/Test Product/"
+	for _, f := range inv.Files {
+		got = append(got, f.SHA256)
+		rel := strings.TrimPrefix(f.Path, base)
+		if data, ok := tree[rel]; !ok || fmt.Sprintf("%x", sha256.Sum256([]byte(data))) != f.SHA256 {
+			t.Errorf("file %s (%s) is not the tree's", f.Path, f.SHA256)
+		}
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if len(want) != len(tree) || !reflect.DeepEqual(got, want) {
+		t.Errorf("files %v, cabextract %v", got, want)
+	}
+}
+
+// The real WiX merge module: both File rows come out of its cabinet stream,
+// one under the module's ProgramFilesFolder, one under its redirect folder.
+func TestMergeModuleWiX(t *testing.T) {
+	inv, err := InspectFile(testenv.Shared(t, "fixtures-real", "wix", "MergeModule1.msm"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range inv.Files {
+		paths = append(paths, f.Path)
+	}
+	want := []string{"MergeModule1.msm/ProgramFilesFolder/WiX Toolset Test Directory/MergeModule.wxs", "MergeModule1.msm/TARGETDIR/MergeModule.wxs"}
+	if !reflect.DeepEqual(paths, want) || len(inv.Problems) != 0 || inv.Packages[0].Name != "MergeModule1" || inv.Packages[0].Version != "1.0.0.0" {
+		t.Errorf("files %q, problems %+v, packages %+v", paths, inv.Problems, inv.Packages)
 	}
 }

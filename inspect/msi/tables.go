@@ -3,6 +3,7 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -133,8 +134,15 @@ func (m Media) Embedded() bool { return strings.HasPrefix(m.Cabinet, "#") }
 // Media returns the Media table sorted by LastSequence (then DiskId).
 func (db *Database) Media() ([]Media, error) {
 	t, c, err := db.optionalTable("Media", "DiskId", "LastSequence", "DiskPrompt", "Cabinet", "VolumeLabel", "Source")
-	if err != nil || t == nil {
+	if err != nil {
 		return nil, err
+	}
+	if t == nil {
+		if _, ok := db.streams[MergeModuleCabinet]; ok {
+			// A merge module: every file is in its one cabinet stream.
+			return []Media{{DiskID: 1, LastSequence: math.MaxInt32, Cabinet: "#" + MergeModuleCabinet}}, nil
+		}
+		return nil, nil
 	}
 	out := make([]Media, t.Rows())
 	for r := range out {
@@ -275,7 +283,11 @@ func (db *Database) resolveDirectories() (map[string]*Directory, error) {
 		var chain []*Directory
 		d := dirs[key]
 		for d.Path == "" {
-			if StandardFolders[d.Key] || d.Parent == "" || d.Parent == d.Key {
+			if std, ok := standardFolder(d.Key); ok {
+				d.Path = std
+				break
+			}
+			if d.Parent == "" || d.Parent == d.Key {
 				d.Path = d.Key
 				break
 			}
@@ -316,6 +328,80 @@ func (db *Database) resolveDirectories() (map[string]*Directory, error) {
 	db.dirPathBytes = total
 	return dirs, nil
 }
+
+// standardFolder reports whether a Directory key is a standard folder, as
+// an MSI names it (ProgramFilesFolder) or as a merge module does, with the
+// module's GUID appended (ProgramFilesFolder.F844F0E3_8CB4_4A0F_973E_31C4F9338382),
+// and gives the folder's plain name.
+func standardFolder(key string) (string, bool) {
+	if StandardFolders[key] {
+		return key, true
+	}
+	base, suffix, ok := strings.Cut(key, ".")
+	if ok && StandardFolders[base] && isModuleGUID(suffix) {
+		return base, true
+	}
+	return "", false
+}
+
+// isModuleGUID reports whether s is a GUID as merge modules append it to
+// their keys: 32 hex digits in groups of 8-4-4-4-12 joined by '_'.
+func isModuleGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '_' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ModuleSignature is a merge module's identity (its ModuleSignature row).
+type ModuleSignature struct {
+	ModuleID string // "Name.GUID", the GUID with '_' for '-'
+	Language int32
+	Version  string
+}
+
+// Name is the module's name: its ModuleID without the GUID.
+func (m ModuleSignature) Name() string {
+	if base, suffix, ok := strings.Cut(m.ModuleID, "."); ok && isModuleGUID(suffix) {
+		return base
+	}
+	return m.ModuleID
+}
+
+// GUID is the module's GUID in registry form, or "".
+func (m ModuleSignature) GUID() string {
+	if _, suffix, ok := strings.Cut(m.ModuleID, "."); ok && isModuleGUID(suffix) {
+		return "{" + strings.ReplaceAll(suffix, "_", "-") + "}"
+	}
+	return ""
+}
+
+// Module returns the ModuleSignature row of a merge module; ok is false for
+// a database that is not one.
+func (db *Database) Module() (m ModuleSignature, ok bool, err error) {
+	t, c, err := db.optionalTable("ModuleSignature", "ModuleID", "Language", "Version")
+	if err != nil || t == nil || t.Rows() == 0 {
+		return m, false, err
+	}
+	return ModuleSignature{ModuleID: t.Cell(0, c[0]).Str, Language: t.Cell(0, c[1]).Int, Version: t.Cell(0, c[2]).Str}, true, nil
+}
+
+// MergeModuleCabinet is the stream that holds a merge module's files, named
+// by their File keys; a merge module has no Media table.
+const MergeModuleCabinet = "MergeModule.CABinet"
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

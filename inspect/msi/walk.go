@@ -171,7 +171,9 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 					Message: fmt.Sprintf("File row %q declares %d bytes, its cabinet entry has %d", f.Key, f.Size, cf.Size), Warning: true})
 			}
 			h, checked := hashes[f.Key]
-			if !checked || f.Versioned() {
+			if !checked || f.Versioned() || h.Parts == [4]int32{} {
+				// An all-zero row records no hash (WiX writes them for
+				// empty files in merge modules).
 				stop = fn(f, r, nil)
 				return stop
 			}
