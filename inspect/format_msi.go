@@ -53,13 +53,21 @@ func matchMSI(p Probe) bool {
 		return true
 	}
 	root := head[dirOff : dirOff+128]
-	return root[66] == 5 && [16]byte(root[80:96]) == msiRootCLSID
+	clsid := [16]byte(root[80:96])
+	return root[66] == 5 && (clsid == msiRootCLSID || clsid == mspRootCLSID)
 }
 
 func openMSI(src Source) (Container, error) {
 	f, err := cfb.Open(src.R, src.Size, nil)
 	if err != nil {
 		return nil, err
+	}
+	if f.Root().CLSID == mspRootCLSID {
+		db, err := msi.OpenCFB(f, &msi.Options{MaxTableBytes: src.Limits.TableBytes})
+		if err != nil {
+			return nil, err
+		}
+		return &patchContainer{db: db, src: src}, nil
 	}
 	if f.Root().CLSID != msiRootCLSID {
 		return nil, &notContainerError{msi.Errorf(-1, "compound file with root CLSID %s is not an MSI database; inventoried as a file", cfb.CLSIDString(f.Root().CLSID))}

@@ -366,6 +366,22 @@ func isModuleGUID(s string) bool {
 	return true
 }
 
+// PatchMetadata returns a patch's MsiPatchMetadata properties (Company
+// column empty: the standard ones), or an empty map when it has none.
+func (db *Database) PatchMetadata() (map[string]string, error) {
+	t, c, err := db.optionalTable("MsiPatchMetadata", "Company", "Property", "Value")
+	out := map[string]string{}
+	if err != nil || t == nil {
+		return out, err
+	}
+	for r := 0; r < t.Rows(); r++ {
+		if t.Cell(r, c[0]).Str == "" {
+			out[t.Cell(r, c[1]).Str] = t.Cell(r, c[2]).Str
+		}
+	}
+	return out, nil
+}
+
 // ModuleSignature is a merge module's identity (its ModuleSignature row).
 type ModuleSignature struct {
 	ModuleID string // "Name.GUID", the GUID with '_' for '-'
