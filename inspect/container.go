@@ -38,6 +38,15 @@ type Entry struct {
 	Err error
 }
 
+// SiblingOpener is implemented by containers whose entries name one another
+// (an MSI in a Burn bundle whose external cabinet is another payload of the
+// bundle): OpenSibling opens the entry called name in the directory of the
+// entry called entry, matched as Windows would, case-insensitively. A
+// nested container opened from an entry gets it as its Source.Sibling.
+type SiblingOpener interface {
+	OpenSibling(entry, name string) (io.ReaderAt, int64, error)
+}
+
 // Describer is implemented by containers that know about sub-installers,
 // signatures or problems beyond single entries.
 type Describer interface {

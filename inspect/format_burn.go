@@ -1,11 +1,13 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/burn"
@@ -43,7 +45,7 @@ func openBurn(src Source) (Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &burnContainer{b: b, r: src.R, size: src.Size, absent: map[string]string{}}
+	c := &burnContainer{b: b, r: src.R, size: src.Size, absent: map[string]string{}, limits: l, charge: src.charger("cab")}
 	for _, u := range b.UnplacedPayloads() {
 		c.absent[u.Payload.ID] = u.Reason
 	}
@@ -77,6 +79,8 @@ type burnContainer struct {
 	// absent maps the IDs of embedded payloads whose bytes the bundle does
 	// not hold to the reason.
 	absent map[string]string
+	limits Limits
+	charge func(int64) error // counts sibling reads against the walk
 }
 
 // burnEntryNames gives each embedded payload a unique entry name: its file
@@ -163,6 +167,39 @@ func (c *burnContainer) Walk(fn func(Entry, io.Reader) error) error {
 		}
 		return nil
 	})
+}
+
+// OpenSibling opens another embedded payload in the directory of entry:
+// the external cabinet of an MSI payload (WiX v3 bundles ship
+// SetupProject1.msi with cab1.cab beside it). The payload is read whole,
+// within the entry-bytes limit, from a cabinet reader of its own; the bytes
+// it decodes count against the walk.
+func (c *burnContainer) OpenSibling(entry, name string) (io.ReaderAt, int64, error) {
+	dir := path.Dir(entry)
+	want := name
+	if dir != "." {
+		want = dir + "/" + name
+	}
+	var target *burn.Payload
+	for _, p := range c.b.Manifest.Payloads {
+		if n, ok := c.names[p.ID]; ok && strings.EqualFold(n, want) {
+			target = p
+			break
+		}
+	}
+	if target == nil {
+		return nil, 0, fmt.Errorf("no payload %q beside %q in the bundle", name, entry)
+	}
+	data, err := c.b.ReadPayload(target, c.limits.EntryBytes, cabOptionsFrom(&c.limits, c.charge))
+	if err != nil {
+		return nil, 0, err
+	}
+	if c.charge != nil {
+		if err := c.charge(int64(len(data))); err != nil {
+			return nil, 0, err
+		}
+	}
+	return bytes.NewReader(data), int64(len(data)), nil
 }
 
 // wrapCabError turns a cab error (offset inside the container) into a burn

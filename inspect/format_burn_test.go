@@ -3,9 +3,13 @@ package inspect_test
 import (
 	"bytes"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -283,6 +287,49 @@ func TestBurnPayloadProblems(t *testing.T) {
 	}
 	if !found {
 		t.Error("lib.msi not inventoried")
+	}
+}
+
+// An MSI payload whose cabinet is external is given its sibling payloads:
+// the WiX v3 shape (SetupProject1.msi with cab1.cab beside it in the bundle).
+// The files come out of the cabinet payload, with no problem; oracle:
+// msiextract on the MSI with the cabinet beside it on disk.
+func TestBurnMSIWithExternalCabinetPayload(t *testing.T) {
+	dir := testenv.Shared(t, "fixtures-real", "msi")
+	msiBytes, err := os.ReadFile(filepath.Join(dir, "msi_with_external_cab.msi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cabBytes, err := os.ReadFile(filepath.Join(dir, "msi_with_external_cab.cab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := burnbuild.Spec{BundleID: "{7f8381ad-2e42-4432-8de5-c7beebe100aa}", Name: "External", Version: "1.0.0", UpgradeCode: "{7f8381ad-2e42-4432-8de5-c7beebe100ab}",
+		Packages: []burnbuild.Package{{ID: "app", Kind: "msi", ProductCode: "{5A1E0009-0000-4000-8000-000000000009}", Version: "1.0.0",
+			FilePath: "SetupProject1.msi", Data: msiBytes, Extra: []burnbuild.UXFile{{FilePath: "MSI_WITH_EXTERNAL_CAB.CAB", Data: cabBytes}}}}}
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "v3bundle.exe")
+	if len(inv.Problems) != 0 {
+		t.Fatalf("problems %+v", inv.Problems)
+	}
+	out := t.TempDir()
+	testenv.Run(t, out, testenv.Tool(t, "msiextract"), filepath.Join(dir, "msi_with_external_cab.msi"))
+	want := map[string]string{}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			b, _ := os.ReadFile(p)
+			want[filepath.Base(p)] = fmt.Sprintf("%x", sha256.Sum256(b))
+		}
+		return nil
+	})
+	got := map[string]string{}
+	for _, f := range inv.Files {
+		if strings.HasPrefix(f.Path, "v3bundle.exe/SetupProject1.msi/") {
+			got[path.Base(f.Path)] = f.SHA256
+		}
+	}
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("files of the MSI %v, msiextract %v", got, want)
 	}
 }
 

@@ -545,7 +545,12 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 			return nil
 		}
 		w.progress.file(int64(len(data)))
-		return w.handleData(path, data, depth, key, e)
+		var sibling func(string) (io.ReaderAt, int64, error)
+		if so, ok := c.(SiblingOpener); ok {
+			entry := e.Name
+			sibling = func(name string) (io.ReaderAt, int64, error) { return so.OpenSibling(entry, name) }
+		}
+		return w.handleData(path, data, depth, key, e, sibling)
 	})
 	w.describe(c, key, depth)
 	return walkErr
@@ -573,7 +578,7 @@ func (w *walker) checkNames(path, layer string, e Entry) {
 }
 
 // handleData decides whether an entry is a nested container or a file.
-func (w *walker) handleData(path string, data []byte, depth int, key string, e Entry) error {
+func (w *walker) handleData(path string, data []byte, depth int, key string, e Entry, sibling func(string) (io.ReaderAt, int64, error)) error {
 	nf, isContainer := match(probeBytes(data))
 	if isContainer && depth+1 > w.limits.Depth {
 		w.problem(problemFrom(path, nf.Layer, &LimitError{Limit: "depth", Value: int64(w.limits.Depth), Layer: nf.Layer,
@@ -592,7 +597,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	// The container is itself a file of the installer: walkContainer
 	// records it once it knows whether it opens.
 	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)}
-	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path)}
+	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path), Sibling: sibling}
 	select {
 	case w.nestedSlots <- struct{}{}:
 		w.wentParallel.Store(true)

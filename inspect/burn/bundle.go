@@ -54,6 +54,8 @@ type Bundle struct {
 	payloads map[*Container]map[string]*Payload
 	// unplaced are embedded payloads no container entry can deliver.
 	unplaced []Unplaced
+	// containerOf is the container of each placed embedded payload.
+	containerOf map[*Payload]*Container
 }
 
 // Unplaced is an embedded payload whose bytes the bundle cannot hold where
@@ -162,6 +164,10 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 			continue
 		}
 		b.payloads[c][p.SourcePath] = p
+		if b.containerOf == nil {
+			b.containerOf = map[*Payload]*Container{}
+		}
+		b.containerOf[p] = c
 	}
 	for _, c := range b.Containers[1:] {
 		if c.Available == 0 {
@@ -269,6 +275,47 @@ func (b *Bundle) WalkPayloads(fn func(pf PayloadFile, r io.Reader, err error) er
 		}
 	}
 	return nil
+}
+
+// ReadPayload reads one embedded payload's bytes, at most max of them,
+// from a cabinet reader of its own over the payload's container, so that it
+// can run while a walk of that container is in progress (an MSI whose
+// external cabinet is another payload of the bundle). The folder holding
+// the payload is decoded again; opts counts those bytes.
+func (b *Bundle) ReadPayload(p *Payload, max int64, opts *cab.Options) ([]byte, error) {
+	c := b.containerOf[p]
+	if c == nil || c.Cabinet == nil {
+		return nil, errorf(-1, "payload %s is not in a container of the bundle", p.ID)
+	}
+	var src io.ReaderAt = io.NewSectionReader(b.r, c.Offset, c.Available)
+	cb, err := cab.Open(src, c.Available, opts)
+	if err != nil {
+		return nil, &FormatError{In: layer, Off: c.Offset, Msg: fmt.Sprintf("container %d", c.Index), Err: err}
+	}
+	var data []byte
+	err = cb.Walk(func(f *cab.File, r io.Reader, err error) error {
+		if f.Name != p.SourcePath {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if f.Size > max {
+			return errorf(c.Offset, "payload %s declares %d bytes, more than the limit of %d", p.ID, f.Size, max)
+		}
+		data, err = io.ReadAll(io.LimitReader(r, f.Size))
+		if err != nil {
+			return err
+		}
+		return errStop
+	})
+	if err != errStop {
+		if err == nil {
+			err = errorf(c.Offset, "payload %s is not in container %d as %q", p.ID, c.Index, p.SourcePath)
+		}
+		return nil, err
+	}
+	return data, nil
 }
 
 // MissingPayloads lists embedded payloads whose container was opened but
