@@ -406,3 +406,24 @@ func TestBurnNestedPackageMerge(t *testing.T) {
 		}
 	}
 }
+
+// WiX v4 and later write UX payloads without Packaging: they are still the
+// UX container's files and are named by their FilePath, not ux/u0.
+func TestBurnV4UXPayloadNames(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	spec.V4 = true
+	spec.UXFiles = []burnbuild.UXFile{{FilePath: "fakeba.dll", Data: burnbuild.StubPE(t, "amd64")},
+		{FilePath: "BootstrapperApplicationData.xml", Data: []byte("<BootstrapperApplicationData/>")}}
+	fx := burnbuild.Build(t, spec)
+	inv := inspectBurn(t, fx.Bytes, "v4.exe")
+	var ux []string
+	for _, f := range inv.Files {
+		if strings.HasPrefix(f.Path, "v4.exe/ux/") {
+			ux = append(ux, f.Path)
+		}
+	}
+	want := []string{"v4.exe/ux/BootstrapperApplicationData.xml", "v4.exe/ux/fakeba.dll"}
+	if !reflect.DeepEqual(ux, want) || len(inv.Problems) != 0 {
+		t.Errorf("UX files %q (want %q), problems %+v", ux, want, inv.Problems)
+	}
+}

@@ -71,8 +71,11 @@ type Payload struct {
 	UX bool
 }
 
-// Embedded reports whether the payload's bytes are inside the bundle.
-func (p *Payload) Embedded() bool { return strings.EqualFold(p.Packaging, "embedded") }
+// Embedded reports whether the payload's bytes are inside the bundle. The
+// bootstrapper application's payloads always are, in the UX container:
+// WiX v3 marks them Packaging="embedded", WiX v4 and later write no
+// Packaging for them at all.
+func (p *Payload) Embedded() bool { return p.UX || strings.EqualFold(p.Packaging, "embedded") }
 
 // Package is a chain package.
 type Package struct {
