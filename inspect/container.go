@@ -157,6 +157,18 @@ func match(p Probe) (Format, bool) {
 	return Format{}, false
 }
 
+// formatNamed returns the registered format called name.
+func formatNamed(name string) (Format, bool) {
+	formatsMu.RLock()
+	defer formatsMu.RUnlock()
+	for _, f := range formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
 // sniff returns the first registered format matching a file of size bytes
 // of which only head has been read (Probe.Tail is nil).
 func sniff(head []byte, size int64) (Format, bool) {

@@ -206,6 +206,7 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 				}
 			}
 			w.submit(fileJob{path: escName, data: data, key: ""})
+			w.walkEmbeddedCabinets(escName, data, 1, "", "")
 		}
 	}
 	w.nested.Wait()
@@ -592,6 +593,9 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	}
 	if !isContainer {
 		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)})
+		if depth+1 <= w.limits.Depth {
+			w.walkEmbeddedCabinets(path, data, depth+1, key, e.Package)
+		}
 		return nil
 	}
 	// The container is itself a file of the installer: walkContainer
