@@ -3,10 +3,10 @@ package inspect
 import (
 	"bytes"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
@@ -43,10 +43,7 @@ func TestNotAnInstaller(t *testing.T) {
 	}
 	// A compound file that is not an MSI is not an installer either, when
 	// it is the artifact; inside an installer it is an ordinary file.
-	b, err := os.ReadFile(testenv.Shared(t, "fixtures-real", "wix", "PatchAv101.msp"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := msibuild.WriteCFB(3, [16]byte{0x06, 0x09, 0x02}, []msibuild.CFBStream{{Name: "WordDocument", Data: []byte("x")}})
 	if _, err := Inspect(bytes.NewReader(b), int64(len(b)), "p.doc", Options{}); err == nil {
 		t.Error("a compound file that is not an MSI was accepted as an installer")
 	}
