@@ -38,6 +38,7 @@ const (
 	RuleRelationshipRef  = "relationship-target"
 	RuleVerificationCode = "verification-code"
 	RuleNamespace        = "document-namespace"
+	RuleFileName         = "file-name"
 )
 
 // Problem is one failed check. Element is the SPDXID of the element the
@@ -203,6 +204,33 @@ func objects(m map[string]any, k string) []map[string]any {
 	return out
 }
 
+// badFileName says why an SPDX fileName is not a relative path that stays
+// inside the package ("./" followed by non-empty parts, none "." or ".."),
+// or "" when it is one.
+func badFileName(name string) string {
+	rest, ok := strings.CutPrefix(name, "./")
+	switch {
+	case !ok:
+		return `does not start with "./"`
+	case rest == "":
+		return "names no file"
+	}
+	for _, part := range strings.Split(rest, "/") {
+		switch part {
+		case "":
+			return "has an empty path part (absolute or doubled '/')"
+		case ".", "..":
+			return fmt.Sprintf("has the path part %q, which can climb out of the package", part)
+		}
+	}
+	for _, r := range rest {
+		if r < 0x20 || r == 0x7f {
+			return "holds control characters"
+		}
+	}
+	return ""
+}
+
 func checkDocument(root map[string]any) []Problem {
 	const docID = "SPDXRef-DOCUMENT"
 	var probs []Problem
@@ -272,8 +300,17 @@ func checkDocument(root map[string]any) []Problem {
 		pkgIDs[i] = checkID("packages", i, p)
 	}
 	fileSHA1 := map[string]string{}
+	fileNames := map[string]string{}
 	for i, f := range files {
 		id := checkID("files", i, f)
+		name, _ := str(f, "fileName")
+		if why := badFileName(name); why != "" {
+			add(id, RuleFileName, false, "fileName %q %s", name, why)
+		} else if other, dup := fileNames[name]; dup {
+			add(id, RuleFileName, false, "fileName %q is also the name of %s: two files collapse into one", name, other)
+		} else {
+			fileNames[name] = id
+		}
 		for _, c := range objects(f, "checksums") {
 			if alg, _ := str(c, "algorithm"); alg == "SHA1" {
 				v, _ := str(c, "checksumValue")

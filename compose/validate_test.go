@@ -87,6 +87,14 @@ func TestValidateOtherRules(t *testing.T) {
 		"missing verification code": {mutate(func(d map[string]any) { delete(pkgs(d)[0].(map[string]any), "filesAnalyzed") }), "SPDXRef-app", RuleVerificationCode, "filesAnalyzed is true"},
 		"noassertion supplier":      {mutate(func(d map[string]any) { pkgs(d)[0].(map[string]any)["supplier"] = "NOASSERTION" }), "SPDXRef-app", RuleSupplier, "NOASSERTION"},
 		"not json":                  {[]byte("{"), "SPDXRef-DOCUMENT", RuleJSON, ""},
+		"file climbing out": {mutate(func(d map[string]any) {
+			d["files"] = []any{map[string]any{"SPDXID": "SPDXRef-f", "fileName": "./dirwalk-vulns.cab/../../../relative/path",
+				"checksums": []any{map[string]any{"algorithm": "SHA1", "checksumValue": strings.Repeat("0", 40)}}}}
+		}), "SPDXRef-f", RuleFileName, "climb out"},
+		"empty path part": {mutate(func(d map[string]any) {
+			d["files"] = []any{map[string]any{"SPDXID": "SPDXRef-f", "fileName": "./dirwalk-vulns.cab//",
+				"checksums": []any{map[string]any{"algorithm": "SHA1", "checksumValue": strings.Repeat("0", 40)}}}}
+		}), "SPDXRef-f", RuleFileName, "empty path part"},
 	}
 	for name, c := range cases {
 		found := false

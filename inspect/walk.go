@@ -592,7 +592,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		isContainer = false
 	}
 	if !isContainer {
-		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)})
+		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath)})
 		if depth+1 <= w.limits.Depth {
 			w.walkEmbeddedCabinets(path, data, depth+1, key, e.Package)
 		}
@@ -600,7 +600,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	}
 	// The container is itself a file of the installer: walkContainer
 	// records it once it knows whether it opens.
-	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeName(e.InstallPath)}
+	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath)}
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path), Sibling: sibling}
 	select {
 	case w.nestedSlots <- struct{}{}:
@@ -713,7 +713,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			}
 		}
 		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
-			Kind: kindOf(head, nil), InstallPath: escapeName(e.InstallPath)}, nil
+			Kind: kindOf(head, nil), InstallPath: escapeInstallPath(e.InstallPath)}, nil
 	}
 
 	// The declared size is a claim of the input. Unless the entry's
@@ -990,36 +990,99 @@ func problemFrom(path, layer string, err error) Problem {
 	return p
 }
 
-// escapeName keeps an archive member name faithfully but safely printable:
-// invalid UTF-8, control characters and backslashes are escaped, so a name is
-// data and never a filesystem path. '/' stays the nesting separator.
+// escapeName keeps an archive member name faithfully but safely printable,
+// so that a name is data and never a filesystem path: invalid UTF-8 bytes
+// become \xNN; control characters, noncharacters (U+FFFE, U+FFFF, …) and
+// the bidirectional overrides that can make a name read backwards become
+// \uNNNN; a backslash becomes \\. '/' stays the nesting separator only
+// between two non-empty parts: a leading, trailing or doubled '/' becomes
+// \x2f, and a part that is "." or ".." has its dots escaped (\x2e), so a
+// name can neither climb out of its container nor be empty, two names never
+// collapse into one, and the raw bytes are recoverable by unescaping.
 func escapeName(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if nameIsClean(s) {
 		return s
 	}
 	var b strings.Builder
+	start := 0 // start of the current part
+	for i := 0; i <= len(s); {
+		if i == len(s) || s[i] == '/' && i > start && i+1 < len(s) && s[i+1] != '/' {
+			part := s[start:i]
+			if part == "." || part == ".." {
+				b.WriteString(strings.Repeat(`\x2e`, len(part)))
+			} else {
+				escapePart(&b, part)
+			}
+			if i == len(s) {
+				break
+			}
+			b.WriteByte('/')
+			i++
+			start = i
+			continue
+		}
+		i++
+	}
+	return b.String()
+}
+
+// escapeInstallPath escapes an install path like a member name, except for
+// its leading '/': install paths on macOS are absolute by design.
+func escapeInstallPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/"); ok && rest != "" {
+		return "/" + escapeName(rest)
+	}
+	return escapeName(p)
+}
+
+// nameIsClean reports whether escapeName would return s unchanged.
+func nameIsClean(s string) bool {
+	if s == "" || s[0] == '/' || s[len(s)-1] == '/' || strings.Contains(s, "//") {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	for _, part := range strings.Split(s, "/") {
+		if part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// escapePart escapes one part of a name (no real separators in it).
+func escapePart(b *strings.Builder, s string) {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+			fmt.Fprintf(b, `\x%02x`, s[i])
 		case r == '\\':
 			b.WriteString(`\\`)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, `\x%02x`, r)
+		case r == '/':
+			b.WriteString(`\x2f`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isNoncharacter(r) || isBidiControl(r):
+			fmt.Fprintf(b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
 		}
 		i += n
 	}
-	return b.String()
+}
+
+// isNoncharacter reports Unicode's permanently unassigned code points.
+func isNoncharacter(r rune) bool {
+	return r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe
+}
+
+// isBidiControl reports the characters that reorder text around them
+// (embeddings, overrides, isolates): a name holding one can display as
+// another.
+func isBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f
 }
 
 // kindOf classifies a file from its bytes (and the fingerprint report when

@@ -215,7 +215,7 @@ func TestEscapedNames(t *testing.T) {
 	for _, f := range inv.Files {
 		got = append(got, f.Path)
 	}
-	want := []string{`hostile.zip/../../etc/passwd`, `hostile.zip/a\\b\x01c\xffd.txt`}
+	want := []string{`hostile.zip/\x2e\x2e/\x2e\x2e/etc/passwd`, `hostile.zip/a\\b\u0001c\xffd.txt`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("paths = %q, want %q", got, want)
 	}

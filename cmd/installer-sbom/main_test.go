@@ -146,11 +146,11 @@ func TestWarningsKeepExitZero(t *testing.T) {
 	zw.Close()
 	path := writeFile(t, "traversal.zip", buf.Bytes())
 	_, stderr, code := runCLI(t, nil, "inspect", "--json", path)
-	if code != exitOK || !strings.Contains(stderr, "warning: traversal.zip/../../outside.txt") {
+	if code != exitOK || !strings.Contains(stderr, `warning: traversal.zip/\x2e\x2e/\x2e\x2e/outside.txt`) {
 		t.Errorf("inspect: exit %d, stderr %q", code, stderr)
 	}
 	out, _, code := runCLI(t, nil, "compose", path)
-	if code != exitOK || !strings.Contains(out, "inspection-problem: warning: traversal.zip/../../outside.txt") || strings.Contains(out, "incomplete:") {
+	if code != exitOK || !strings.Contains(out, `inspection-problem: warning: traversal.zip/\\x2e\\x2e/\\x2e\\x2e/outside.txt`) || !strings.Contains(out, `"fileName": "./traversal.zip/\\x2e\\x2e/\\x2e\\x2e/outside.txt"`) || strings.Contains(out, "incomplete:") {
 		t.Errorf("compose: exit %d:\n%s", code, out)
 	}
 }
