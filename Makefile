@@ -16,7 +16,7 @@ TOOLS     := msiinfo:msitools msiextract:msitools msibuild:msitools wixl:wixl gc
 # finds the shell keyword, not /usr/bin/time).
 DATA_PKGS := libz-mingw-w64 libwine time
 
-.PHONY: all build test deps vet demo bench fuzz corpus accuracy clean
+.PHONY: all build test deps vet demo bench fuzz corpus accuracy hostile clean
 
 all: build
 
@@ -72,6 +72,12 @@ fuzz:
 	    echo "== $$pkg $$name ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 100x $$pkg || exit 1; \
 	  done; done
+
+# hostile: every hostile class of fixtures/hostile (issue 14), generated into
+# a temporary directory, through the built binary under a watchdog on RSS,
+# CPU time and wall time, twice and with --workers 16 (output must match).
+hostile: build
+	$(GO) run ./fixtures/hostile/cmd/runhostile -bin $(BIN)
 
 # corpus: real installers built from the CPython trees of two releases,
 # inspected and composed end to end (long; not part of make test).

@@ -31,7 +31,7 @@ func buildAsarApp(t *testing.T) asarApp {
 		"main.js":                                        []byte("require('foo');\n"),
 		"node_modules/foo/package.json":                  []byte(`{"name":"foo","version":"1.2.3","license":"MIT"}` + "\n"),
 		"node_modules/foo/index.js":                      []byte("module.exports = require('./build/Release/foo.node');\n"),
-		"node_modules/foo/build/Release/foo.node":        bytes.Repeat([]byte("\x7fELF not really"), 100),
+		"node_modules/foo/build/Release/foo.node":        bytes.Repeat([]byte("not really ELF!"), 100),
 		"node_modules/foo/node_modules/bar/package.json": []byte(`{"name":"bar","version":"4.5.6"}` + "\n"),
 	}}
 	src := filepath.Join(t.TempDir(), "app")

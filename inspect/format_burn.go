@@ -281,6 +281,7 @@ func (c *burnContainer) Describe() Description {
 	if m.ProviderKey != "" {
 		root.Properties["burn.providerKey"] = m.ProviderKey
 	}
+	d.Packages = make([]Package, 0, 1+len(m.Packages)) // a bundle may list 200k
 	d.Packages = append(d.Packages, root)
 	for _, p := range m.Packages {
 		pkg := Package{

@@ -12,6 +12,7 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -368,6 +369,16 @@ func (w *walker) process(j fileJob) {
 	var sig *Signature
 	if f.Kind == KindPE && rep != nil {
 		sig = rep.Signature
+	}
+	if rep != nil {
+		// Headers the parsers refused (a load command declaring more
+		// bytes than the image has, a resource directory that loops): the
+		// file was read and hashed and its bytes scanned, but the facts
+		// its headers hold are missing. Said, not silent.
+		for _, e := range rep.Errors {
+			w.problem(Problem{Path: j.path, Layer: e.Layer_, Offset: e.Offset_, Severity: SeverityWarning,
+				Message: e.Msg + " (headers not used; the file was hashed and scanned)"})
+		}
 	}
 	w.mu.Lock()
 	if sig != nil {
@@ -794,6 +805,13 @@ func (w *walker) describe(c Container, key string, depth int) {
 	desc := d.Describe()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// Grow once for the whole description: a bundle may describe 200k
+	// packages, and growing by appends costs twice their size in garbage.
+	w.packages = slices.Grow(w.packages, len(desc.Packages))
+	w.pkgOrigin = slices.Grow(w.pkgOrigin, len(desc.Packages))
+	if w.pkgIndex == nil {
+		w.pkgIndex = make(map[string]int, len(desc.Packages))
+	}
 	for _, p := range desc.Packages {
 		if p.Path == "" && !p.Embedded && p.URL == "" && !p.Missing {
 			// A package that describes the container itself.
@@ -944,7 +962,11 @@ func (w *walker) finish(inv *Inventory) {
 		inv.Components = []Component{}
 	}
 	inv.SystemDependencies = sys
-	inv.Packages = append([]Package{}, w.packages...)
+	inv.Packages = w.packages // the walk is over: moved, not copied
+	w.packages = nil
+	if inv.Packages == nil {
+		inv.Packages = []Package{}
+	}
 	sort.SliceStable(inv.Packages, func(i, j int) bool {
 		a, b := inv.Packages[i], inv.Packages[j]
 		if a.Path != b.Path {

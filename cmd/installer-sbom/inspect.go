@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -33,10 +32,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(inv); err != nil {
+		if err := writeJSONStreamed(stdout, inv); err != nil {
 			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 			return exitBadInput
 		}

@@ -205,8 +205,10 @@ func (b *Bundle) readManifest() error {
 		if f.Size > max {
 			return errorf(ux.Offset, "manifest of %d bytes exceeds the limit of %d", f.Size, max)
 		}
-		b.ManifestBytes, err = io.ReadAll(io.LimitReader(r, f.Size))
-		if err != nil {
+		// The size is checked against max above: one buffer, not the
+		// doublings of ReadAll.
+		b.ManifestBytes = make([]byte, f.Size)
+		if _, err := io.ReadFull(r, b.ManifestBytes); err != nil {
 			return err
 		}
 		return errStop

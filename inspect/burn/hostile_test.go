@@ -1,10 +1,10 @@
 package burn
 
 import (
-	"fmt"
-	"github.com/installer-sbom/installer-sbom/internal/testenv"
-	"strings"
 	"testing"
+
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
 // A manifest of 200,000 chain packages (issue 14: > 120 s through the
@@ -15,17 +15,7 @@ import (
 // ManifestOptions.MaxBytes.
 func TestHostileManyPackages(t *testing.T) {
 	const n = 200000
-	var b strings.Builder
-	b.WriteString(`<BurnManifest xmlns="http://wixtoolset.org/schemas/v4/2008/Burn"><Chain>`)
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, `<MsiPackage Id="p%d"><PayloadRef Id="f%d"/></MsiPackage>`, i, i)
-	}
-	b.WriteString(`</Chain>`)
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, `<Payload Id="f%d" FilePath="p%d.msi" Packaging="embedded" SourcePath="a%d" Container="c"/>`, i, i, i)
-	}
-	b.WriteString(`</BurnManifest>`)
-	data := []byte(b.String())
+	data := hostile.BurnManifestManyPackages(n)
 	var m *Manifest
 	var err error
 	found := 0
@@ -34,7 +24,7 @@ func TestHostileManyPackages(t *testing.T) {
 			return
 		}
 		for _, p := range m.Packages {
-			if pl := m.Payload(p.PayloadIDs[0]); pl != nil && pl.FilePath == p.ID+".msi" {
+			if pl := m.Payload(p.PayloadIDs[0]); pl != nil && pl.FilePath == p.ID+".exe" {
 				found++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/inspect/cfb"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
@@ -293,8 +294,8 @@ func FuzzCFB(f *testing.F) {
 	f.Add(msibuild.WriteCFB(4, [16]byte{}, testStreams(5000)))
 	// Regression seeds of issue 14: storages nested past MaxDepth, and
 	// nested up to it.
-	f.Add(msibuild.WriteCFB(3, [16]byte{}, nested(cfb.MaxDepth+1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
-	f.Add(msibuild.WriteCFB(3, [16]byte{}, nested(cfb.MaxDepth-1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
+	f.Add(msibuild.WriteCFB(3, [16]byte{}, hostile.NestedStorages(cfb.MaxDepth+1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
+	f.Add(msibuild.WriteCFB(3, [16]byte{}, hostile.NestedStorages(cfb.MaxDepth-1, []msibuild.CFBStream{{Name: "x", Data: []byte("leaf")}})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := cfb.Open(bytes.NewReader(b), int64(len(b)), &cfb.Options{MaxEntries: 4096})
 		if err != nil {

@@ -2,11 +2,12 @@ package msi_test
 
 import (
 	"fmt"
-	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"io"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/inspect/msi"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
 // TestMediaRowsShareCabinet: n Media rows each covering one file, all
@@ -15,20 +16,7 @@ import (
 // MSI gave 1.3 M). The cabinet is walked once now, for all its rows.
 func TestMediaRowsShareCabinet(t *testing.T) {
 	const n = 2000
-	files := make([][]any, n)
-	media := make([][]any, n)
-	names := make([]string, n)
-	for i := range files {
-		names[i] = fmt.Sprintf("F%d", i)
-		files[i] = []any{names[i], "C", "f.txt", 1, nil, nil, 0, i + 1}
-		media[i] = []any{i + 1, i + 1, nil, "#c.cab", nil, nil}
-	}
-	b := testDatabase([]testTable{
-		{"Directory", directoryCols, chain(1, "dir")},
-		{"Component", componentCols, [][]any{{"C", "{00000000-0000-0000-0000-000000000001}", "D0", 0, nil, nil}}},
-		{"File", fileCols, files},
-		{"Media", mediaCols, media},
-	}, map[string][]byte{"c.cab": storedCab(names)})
+	b := hostile.MSIMediaShareCabinet(n)
 	db, err := openBytes(b)
 	if err != nil {
 		t.Fatal(err)

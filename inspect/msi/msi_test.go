@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
 	"github.com/installer-sbom/installer-sbom/inspect/cfb"
@@ -740,7 +741,7 @@ func FuzzMSIDatabase(f *testing.F) {
 	f.Add(readFile(f, smallMSI(f)))
 	// Regression seed of issue 14: a Directory chain holding files whose
 	// MsiFileHash rows do not match their cabinet entries.
-	f.Add(hashMismatchMSI(8))
+	f.Add(hostile.MSIHashMismatches(8))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		db, err := msi.Open(bytes.NewReader(b), int64(len(b)), &msi.Options{MaxTableBytes: 1 << 20})
 		if err != nil {

@@ -1,14 +1,12 @@
 package pkg
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 )
 
 // TestDrainAfterTrailer: a payload that goes on after its cpio trailer was
@@ -16,27 +14,16 @@ import (
 // components inflated 100 GB). At most 1 MiB is drained now and the rest is
 // refused with an error naming the payload and its offset.
 func TestDrainAfterTrailer(t *testing.T) {
-	c := pkgbuild.Component{ID: "com.example.drain", Version: "1", InstallLocation: "/"}
-	var cp bytes.Buffer
-	if err := pkgbuild.WriteCpio(&cp, "odc", []pkgbuild.CpioEntry{pkgbuild.Dir("."), pkgbuild.File("./a", []byte("aaaa"))}); err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(cp.Bytes())
-	zw.Write(make([]byte, 32<<20))
-	zw.Close()
-	var b bytes.Buffer
-	err := pkgbuild.WriteXar(&b, []pkgbuild.XarEntry{{Name: "PackageInfo", Data: c.PackageInfo(), Gzip: true}, {Name: "Payload", Data: gz.Bytes()}}, pkgbuild.XarOptions{})
+	b, err := hostile.PkgDrainAfterTrailer(1, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	w := walk(t, open(t, b.Bytes()), nil)
+	w := walk(t, open(t, b), nil)
 	runtime.ReadMemStats(&m1)
-	if _, ok := w.files["Payload/a"]; !ok {
+	if _, ok := w.files["c0.pkg/Payload/a"]; !ok {
 		t.Errorf("files %v", w.files)
 	}
 	var fe *FormatError
@@ -47,5 +34,5 @@ func TestDrainAfterTrailer(t *testing.T) {
 	if d := m1.TotalAlloc - m0.TotalAlloc; d > 256<<20 {
 		t.Fatalf("allocated %d bytes", d)
 	}
-	t.Logf("%d-byte pkg: %v", b.Len(), w.errs[0])
+	t.Logf("%d-byte pkg: %v", len(b), w.errs[0])
 }

@@ -3,11 +3,11 @@ package pkg
 import (
 	"bytes"
 	"fmt"
-	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"testing"
 
-	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/inspect/xar"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
 // Each component's PackageInfo, Bom, Payload and Scripts used to be found by
@@ -15,15 +15,10 @@ import (
 // of many small components (152 KB: 53 s). They are found through one map.
 func TestHostileManyComponents(t *testing.T) {
 	const n = 20000
-	entries := []pkgbuild.XarEntry{{Name: "Distribution", Data: []byte(`<installer-gui-script minSpecVersion="2"/>`)}}
-	for i := 0; i < n; i++ {
-		entries = append(entries, pkgbuild.XarEntry{Name: fmt.Sprintf("c%d/Payload", i), Data: []byte{byte(i)}})
-	}
-	var buf bytes.Buffer
-	if err := pkgbuild.WriteXar(&buf, entries, pkgbuild.XarOptions{Checksum: "none"}); err != nil {
+	b, err := hostile.PkgManyComponents(n, func(i int) []byte { return []byte{byte(i)} }, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	b := buf.Bytes()
 	x, err := xar.NewReader(bytes.NewReader(b), int64(len(b)), nil)
 	if err != nil {
 		t.Fatal(err)

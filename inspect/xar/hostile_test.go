@@ -2,37 +2,12 @@ package xar
 
 import (
 	"bytes"
-	"compress/zlib"
-	"encoding/binary"
-	"fmt"
-	"github.com/installer-sbom/installer-sbom/internal/testenv"
 	"strings"
 	"testing"
-)
 
-// nestedXar is a xar without checksums whose TOC nests depth directory
-// elements, each named name, one inside the other.
-func nestedXar(depth int, name string) []byte {
-	var toc strings.Builder
-	toc.WriteString(`<?xml version="1.0" encoding="UTF-8"?><xar><toc>`)
-	for i := 0; i < depth; i++ {
-		fmt.Fprintf(&toc, `<file id="%d"><name>%s</name><type>directory</type>`, i+1, name)
-	}
-	toc.WriteString(strings.Repeat(`</file>`, depth))
-	toc.WriteString(`</toc></xar>`)
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zw.Write([]byte(toc.String()))
-	zw.Close()
-	h := make([]byte, fixedHeaderSize)
-	copy(h, Magic)
-	binary.BigEndian.PutUint16(h[4:], fixedHeaderSize)
-	binary.BigEndian.PutUint16(h[6:], 1)
-	binary.BigEndian.PutUint64(h[8:], uint64(z.Len()))
-	binary.BigEndian.PutUint64(h[16:], uint64(toc.Len()))
-	binary.BigEndian.PutUint32(h[24:], ChecksumNone)
-	return append(h, z.Bytes()...)
-}
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
+)
 
 // Each file's name is its directory's name plus its own: nesting deep under
 // long names used to cost the square of the depth (5,000 levels of 4 KiB
@@ -49,7 +24,7 @@ func TestHostilePaths(t *testing.T) {
 		{"long names", 5000, strings.Repeat("n", 4096), "file names exceed the limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := nestedXar(tc.depth, tc.elem)
+			b := hostile.NestedXar(tc.depth, tc.elem)
 			var err error
 			n, d := testenv.Allocated(func() { _, err = NewReader(bytes.NewReader(b), int64(len(b)), nil) })
 			t.Logf("%d-byte xar: %v; %d MiB allocated, %v", len(b), err, n>>20, d)
@@ -63,7 +38,7 @@ func TestHostilePaths(t *testing.T) {
 		})
 	}
 	// Nesting up to the limit still opens, with full paths.
-	b := nestedXar(MaxDepth, "d")
+	b := hostile.NestedXar(MaxDepth, "d")
 	x, err := NewReader(bytes.NewReader(b), int64(len(b)), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/fixtures/pkgbuild"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -384,7 +385,7 @@ func FuzzXar(f *testing.F) {
 	pkgbuild.WriteXar(&buf, genEntries, pkgbuild.XarOptions{Checksum: "sha256"})
 	f.Add(buf.Bytes())
 	// Regression seed of issue 14: file elements nested under long names.
-	f.Add(nestedXar(200, strings.Repeat("n", 200)))
+	f.Add(hostile.NestedXar(200, strings.Repeat("n", 200)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x, err := NewReader(bytes.NewReader(b), int64(len(b)), &Options{MaxTOCSize: 1 << 20, MaxFileSize: 1 << 20, MaxFiles: 1000})
 		if err != nil {

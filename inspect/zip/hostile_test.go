@@ -1,48 +1,15 @@
 package zip_test
 
 import (
-	stdzip "archive/zip"
 	"bytes"
-	"compress/flate"
-	"fmt"
-	"github.com/installer-sbom/installer-sbom/internal/testenv"
-	"hash/crc32"
 	"io"
 	"strings"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/inspect/zip"
+	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
-
-// zipOf writes n entries holding data (deflated), each declaring declared
-// extracted bytes (len(data) when 0), and one stored entry likewise.
-func zipOf(t *testing.T, n int, data []byte, declared uint64) []byte {
-	var packed bytes.Buffer
-	fw, _ := flate.NewWriter(&packed, flate.BestCompression)
-	fw.Write(data)
-	fw.Close()
-	if declared == 0 {
-		declared = uint64(len(data))
-	}
-	var b bytes.Buffer
-	zw := stdzip.NewWriter(&b)
-	add := func(name string, method uint16, body []byte) {
-		w, err := zw.CreateRaw(&stdzip.FileHeader{Name: name, Method: method, CRC32: crc32.ChecksumIEEE(data),
-			CompressedSize64: uint64(len(body)), UncompressedSize64: declared})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(body)
-	}
-	for i := 0; i < n; i++ {
-		add(fmt.Sprintf("f%04d.bin", i), stdzip.Deflate, packed.Bytes())
-	}
-	add("stored.bin", stdzip.Store, data)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // readAll reads every entry the way a walker does: a buffer sized from the
 // declared size (up to 256 MiB), filled as bytes arrive.
@@ -78,7 +45,10 @@ func TestHostileDeclaredSizes(t *testing.T) {
 		{"declares 256 MiB", 256 << 20, 2001},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := zipOf(t, 2000, data, tc.declared)
+			b, err := hostile.ZipDeclaring(2000, data, tc.declared)
+			if err != nil {
+				t.Fatal(err)
+			}
 			a, err := zip.Open(bytes.NewReader(b), int64(len(b)), nil)
 			if err != nil {
 				t.Fatal(err)

@@ -128,7 +128,7 @@ func (a *Archive) Open(i int) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, &FormatError{In: layer, Where: f.Name, Off: off, Msg: "cannot open entry", Err: err}
 	}
-	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64)}, nil
+	return &entryReader{rc: rc, name: f.Name, off: off, want: int64(f.UncompressedSize64), packed: int64(f.CompressedSize64)}, nil
 }
 
 // openUnderDirectoryName reads an entry whose name ends in "/" but which
@@ -197,6 +197,8 @@ type entryReader struct {
 	off  int64
 	want int64
 	got  int64
+	// packed is the declared compressed size.
+	packed int64
 }
 
 func (r *entryReader) Read(p []byte) (int, error) {
@@ -216,6 +218,11 @@ func (r *entryReader) Read(p []byte) (int, error) {
 		switch {
 		case errors.Is(err, kzip.ErrChecksum):
 			msg = "checksum mismatch (data does not match the declared size or CRC)"
+		case errors.Is(err, kzip.ErrFormat):
+			// The zip reader's word for data running past the sizes the
+			// entry declares.
+			msg = fmt.Sprintf("data runs past the declared size (%d bytes declared, %d compressed)", r.want, r.packed)
+			err = nil
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			msg = fmt.Sprintf("data ends after %d of the declared %d bytes", r.got, r.want)
 		}
