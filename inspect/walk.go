@@ -377,7 +377,7 @@ func (w *walker) process(j fileJob) {
 		// its headers hold are missing. Said, not silent.
 		for _, e := range rep.Errors {
 			w.problem(Problem{Path: j.path, Layer: e.Layer_, Offset: e.Offset_, Severity: SeverityWarning,
-				Message: e.Msg + " (headers not used; the file was hashed and scanned)"})
+				Message: e.Msg + " (the file was still hashed and its bytes scanned)"})
 		}
 	}
 	w.mu.Lock()

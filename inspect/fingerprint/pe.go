@@ -95,7 +95,11 @@ func readPE(data []byte) (facts *PEFacts, imports []string, export string, ferr 
 		return facts, imports, "", &offErr{herr.(*pehdr.Error).Off, herr.(*pehdr.Error).Msg}
 	}
 	export = exportName(hdr, data)
-	if raw := resourceData(hdr, data, rtVersion); raw != nil {
+	raw, bad := resourceData(hdr, data, rtVersion)
+	if bad != "" {
+		ferr = &offErr{-1, "version resource not read: " + bad}
+	}
+	if raw != nil {
 		strs, fixed := parseVersionInfo(raw)
 		if len(strs) > 0 {
 			facts.VersionStrings = strs
@@ -105,10 +109,14 @@ func readPE(data []byte) (facts *PEFacts, imports []string, export string, ferr 
 			facts.ProductVersion = fixed[1]
 		}
 	}
-	if raw := resourceData(hdr, data, rtManifest); raw != nil {
+	raw, bad = resourceData(hdr, data, rtManifest)
+	if bad != "" && ferr == nil {
+		ferr = &offErr{-1, "manifest resource not read: " + bad}
+	}
+	if raw != nil {
 		facts.Manifest = manifestIdentity(raw)
 	}
-	return facts, imports, export, nil
+	return facts, imports, export, ferr
 }
 
 // parseVersionInfo walks a VS_VERSIONINFO block: a tree of

@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
@@ -16,15 +17,17 @@ import (
 const maxResourceEntries = 4096
 
 // resourceData returns the data of the first resource of type typ, nil when
-// there is none or it is malformed.
-func resourceData(h *pehdr.Header, b []byte, typ uint32) []byte {
+// there is none or it is malformed; bad says how it is malformed (a
+// directory nested deeper than the format's three levels, or pointing
+// outside the file), "" when the resource is simply absent.
+func resourceData(h *pehdr.Header, b []byte, typ uint32) (data []byte, bad string) {
 	dir := h.Directory(pehdr.DirResource)
 	if dir.RVA == 0 || dir.Size < 16 {
-		return nil
+		return nil, ""
 	}
 	base, ok := h.Offset(dir.RVA, 16)
 	if !ok {
-		return nil
+		return nil, "the resource directory lies outside the file"
 	}
 	// entry returns the offset field of the entry with id (or, when first
 	// is set, of the entry with id if there is one, else the first entry)
@@ -54,29 +57,38 @@ func resourceData(h *pehdr.Header, b []byte, typ uint32) []byte {
 		return firstTarget, found
 	}
 	target, ok := entry(0, typ, false)
+	if !ok {
+		return nil, ""
+	}
 	// Name: the first. Language: US English where there is one (Wine's
 	// kernel32.dll lists Arabic first), else the first.
 	for _, want := range []uint32{0xffffffff, 0x409} {
 		if !ok {
-			break
+			return nil, "a resource directory lies outside the file or is empty"
 		}
 		if target&0x80000000 == 0 {
-			return nil // a leaf where a directory belongs
+			return nil, "a data entry stands where a directory belongs"
 		}
 		target, ok = entry(target&0x7fffffff, want, true)
 	}
-	if !ok || target&0x80000000 != 0 {
-		return nil
+	if !ok {
+		return nil, "a resource directory lies outside the file or is empty"
+	}
+	if target&0x80000000 != 0 {
+		return nil, "the directory nests deeper than the format's three levels"
 	}
 	de := base + int64(target)
 	if de+16 > int64(len(b)) {
-		return nil
+		return nil, "a data entry lies outside the file"
 	}
 	rva, size := binary.LittleEndian.Uint32(b[de:]), binary.LittleEndian.Uint32(b[de+4:])
 	if size == 0 || size > maxResourceBytes {
-		return nil
+		return nil, fmt.Sprintf("a data entry declares %d bytes", size)
 	}
-	return h.Bytes(b, rva, size)
+	if data = h.Bytes(b, rva, size); data == nil {
+		return nil, "a data entry's bytes lie outside the file"
+	}
+	return data, ""
 }
 
 // exportName is the DLL name the export directory gives the file.
