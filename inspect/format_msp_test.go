@@ -52,3 +52,18 @@ func TestPatch(t *testing.T) {
 		t.Errorf("F_Patch missing or different: %+v", inv.Files)
 	}
 }
+
+// PatchAv101.msp carries an empty cabinet (no folders, no files), as WiX
+// writes for a patch that changes only tables: it is read, with no problem.
+func TestPatchEmptyCabinet(t *testing.T) {
+	inv, err := InspectFile(testenv.Shared(t, "fixtures-real", "wix", "PatchAv101.msp"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Problems) != 0 || len(inv.Files) != 1 || inv.Files[0].Path != "PatchAv101.msp/A.cab" || inv.Files[0].Kind != KindArchive {
+		t.Errorf("files %+v, problems %+v", inv.Files, inv.Problems)
+	}
+	if p := inv.Packages[0]; p.Format != "msp" || p.Properties["TargetProductCodes"] != "{6EA3AE83-A14F-4B8B-8A86-BB977A9E7833}" || p.Properties["Classification"] != "Update" {
+		t.Errorf("package %+v", p)
+	}
+}

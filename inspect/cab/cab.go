@@ -1,11 +1,12 @@
 // Package cab reads Microsoft cabinet files (MS-CAB): the header with its
 // reserved areas, folders, files (including files that span cabinets),
-// checksummed data blocks, multi-cabinet sets, and the stored, MSZIP and LZX
-// compression methods. Quantum folders are listed but not decoded.
+// checksummed data blocks, multi-cabinet sets, and every compression method:
+// stored, MSZIP, Quantum (package quantum) and LZX (package lzx).
 //
 // Open and OpenSet parse metadata only; Walk decodes each folder once, front
 // to back, streaming every file to a callback, with memory bounded by the
-// compression window (at most 2 MiB for LZX) whatever the file sizes.
+// compression window (at most 2 MiB for LZX and Quantum) whatever the file
+// sizes.
 package cab
 
 import (
@@ -371,7 +372,10 @@ func parse(r io.ReaderAt, size int64, name string, o *Options) (*parsed, error) 
 		return nil, ferr(off, "%d folder entries run past the end of the file", nFolders)
 	}
 	fb := make([]byte, int64(nFolders)*entry)
-	if _, err := r.ReadAt(fb, off); err != nil {
+	// An empty cabinet (no folders, no files: WiX writes one for a patch
+	// that delivers no files) ends here; reading nothing at its end is
+	// not an error.
+	if _, err := r.ReadAt(fb, off); err != nil && len(fb) > 0 {
 		return nil, ferr(off, "reading folder entries: %v", err)
 	}
 	for i := 0; i < nFolders; i++ {

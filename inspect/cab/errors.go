@@ -9,8 +9,8 @@ import (
 )
 
 // FormatError is a malformed, unsupported or over-limit cabinet. Its layer is
-// "cab" for the container and "lzx" for the LZX bit stream, Off the byte
-// offset in the cabinet file named by Where (the first when Where names
+// "cab" for the container, "lzx" and "quantum" for those bit streams, Off
+// the byte offset in the cabinet file named by Where (the first when Where names
 // none), Where the cabinet, folder and data block concerned. Err is the
 // cause (ErrChecksum, a *LimitError, an *lzx.FormatError), which the message
 // already says.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/quantumbuild"
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
 	"github.com/installer-sbom/installer-sbom/inspect/cab/lzx"
 )
@@ -38,6 +39,16 @@ func fixtureCabs(f *testing.F) [][]byte {
 
 func FuzzCabinet(f *testing.F) {
 	for _, b := range fixtureCabs(f) {
+		f.Add(b)
+	}
+	// Quantum folders of several frames, files crossing them (the
+	// fixtures' only Quantum folder holds one 59-byte block).
+	text := bytes.Repeat([]byte("Quantum folder, frame after frame; "), 1200)
+	for _, o := range []quantumbuild.Options{{WindowBits: 10}, {WindowBits: 21, Trailing: 2, NoChecksums: true}} {
+		b, err := quantumbuild.Cabinet([]quantumbuild.File{{Name: "a", Data: text[:100]}, {Name: "b", Data: text[100:]}}, o)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 	}
 	seq := &cab.Options{MaxFiles: 64, MaxFolderBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 2000}
@@ -99,7 +110,7 @@ func checkFormatError(t *testing.T, err error, size int64) {
 	if !ok {
 		t.Fatalf("error %T %v is not a *cab.FormatError", err, err)
 	}
-	if fe.Layer() != "cab" && fe.Layer() != "lzx" {
+	if fe.Layer() != "cab" && fe.Layer() != "lzx" && fe.Layer() != "quantum" {
 		t.Fatalf("layer %q: %v", fe.Layer(), err)
 	}
 }

@@ -283,10 +283,10 @@ func TestParallelWalkOracles(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		path string
-		skip string // Quantum file we do not decode
+		skip string // file we do not decode
 	}{
 		{path: fixture(t, "cab", "normal_2files_2folders.cab")},
-		{path: fixture(t, "cab", "mixed.cab"), skip: "qtm.txt"},
+		{path: fixture(t, "cab", "mixed.cab")},
 		{path: joinedPath},
 	} {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab/lzx"
+	"github.com/installer-sbom/installer-sbom/inspect/cab/quantum"
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 )
 
@@ -120,16 +121,22 @@ func (c *Cabinet) inputSize() int64 {
 	return n
 }
 
-// lzxPool keeps LZX decoders (a 2 MiB window each) between walks.
-var lzxPool sync.Pool
+// lzxPool keeps LZX decoders (a 2 MiB window each) between walks;
+// quantumPool Quantum decoders (up to 2 MiB each).
+var lzxPool, quantumPool sync.Pool
+
+// quantumLayer is a Quantum stream error placed in the cabinet, spelled
+// `cab: folder 1 data block 2 at offset 0x40: quantum: message`.
+var quantumLayer = &formaterr.Layer{Name: "quantum", Prefix: "cab", HideCause: true}
 
 // walker holds decoder state reused across the folders of one Walk.
 type walker struct {
-	c     *Cabinet
-	lzx   *lzx.Decoder
-	mszip *mszipDecoder
-	buf   []byte
-	join  []byte
+	c       *Cabinet
+	lzx     *lzx.Decoder
+	quantum *quantum.Decoder
+	mszip   *mszipDecoder
+	buf     []byte
+	join    []byte
 }
 
 // release returns pooled decoders; the LZX decoder drops its reference to
@@ -139,6 +146,10 @@ func (w *walker) release() {
 		w.lzx.Close()
 		lzxPool.Put(w.lzx)
 		w.lzx = nil
+	}
+	if w.quantum != nil {
+		quantumPool.Put(w.quantum)
+		w.quantum = nil
 	}
 }
 
@@ -161,11 +172,11 @@ func (w *walker) folder(idx int, files []*File, fn func(*File, io.Reader, error)
 	switch {
 	case f.prevMissing != "":
 		return fail(folderErr("folder continues from cabinet %q, which was not opened", f.prevMissing))
-	case f.method == methodQuantum:
-		return fail(folderErr("quantum compression not supported"))
+	case f.method == methodQuantum && (f.windowBits < quantum.MinWindowBits || f.windowBits > quantum.MaxWindowBits):
+		return fail(folderErr("Quantum window 2^%d outside 2^%d..2^%d", f.windowBits, quantum.MinWindowBits, quantum.MaxWindowBits))
 	case f.method == methodLZX && (f.windowBits < 15 || f.windowBits > 21):
 		return fail(folderErr("LZX window 2^%d outside 2^15..2^21", f.windowBits))
-	case f.method != methodNone && f.method != methodMSZIP && f.method != methodLZX:
+	case f.method != methodNone && f.method != methodMSZIP && f.method != methodLZX && f.method != methodQuantum:
 		return fail(folderErr("compression type %d not supported", f.method))
 	}
 	need := folderNeed(files)
@@ -287,6 +298,9 @@ type folderReader struct {
 	curBlock int
 	curAt    int64
 	curCab   string
+	// Where the block's data starts in its cabinet and how long it is
+	// there (the first part of a block split across cabinets).
+	curData, curLen int64
 
 	out    []byte // decoded bytes of the current block
 	outPos int
@@ -333,6 +347,19 @@ func (fr *folderReader) start() error {
 			w.lzx, err = lzx.NewDecoder(fr.f.windowBits, fr.lzxNext)
 		} else {
 			err = w.lzx.Reset(fr.f.windowBits, fr.lzxNext)
+		}
+		if err != nil {
+			return fr.errorf("%v", err)
+		}
+	case methodQuantum:
+		if w.quantum == nil {
+			w.quantum, _ = quantumPool.Get().(*quantum.Decoder)
+		}
+		var err error
+		if w.quantum == nil {
+			w.quantum, err = quantum.NewDecoder(fr.f.windowBits)
+		} else {
+			err = w.quantum.Reset(fr.f.windowBits)
 		}
 		if err != nil {
 			return fr.errorf("%v", err)
@@ -385,6 +412,8 @@ func (fr *folderReader) fill() bool {
 	switch fr.f.method {
 	case methodLZX:
 		out, err = fr.lzxFrame()
+	case methodQuantum:
+		out, err = fr.quantumFrame()
 	default:
 		var data []byte
 		var n int
@@ -451,6 +480,7 @@ func (fr *folderReader) readBlock() ([]byte, int, error) {
 		at := fr.next
 		if !joined {
 			fr.curBlock, fr.curAt, fr.curCab = fr.block, at, p.cabinet
+			fr.curLen = 0
 		}
 		hlen := int64(dataHeaderSize + p.dataReserve)
 		if at < 0 || at+hlen > p.size {
@@ -467,6 +497,9 @@ func (fr *folderReader) readBlock() ([]byte, int, error) {
 		cbUncomp := int(le.Uint16(h[6:]))
 		if at+hlen+cbData > p.size {
 			return nil, 0, fr.errorf("data block of %d bytes runs past the end of the cabinet", cbData)
+		}
+		if !joined {
+			fr.curData, fr.curLen = at+hlen, cbData
 		}
 		if cbUncomp > maxBlockOut {
 			return nil, 0, fr.errorf("data block declares %d uncompressed bytes, more than %d", cbUncomp, maxBlockOut)
@@ -567,4 +600,31 @@ func (fr *folderReader) lzxError(le *lzx.FormatError) error {
 		}
 	}
 	return &FormatError{In: lzxLayer, Off: at, Where: place(cabinet, fr.idx, block), Msg: "lzx: " + le.Msg, Err: le}
+}
+
+// quantumFrame decodes the next data block of a Quantum folder: each block
+// is one frame.
+func (fr *folderReader) quantumFrame() ([]byte, error) {
+	data, n, err := fr.readBlock()
+	if err != nil {
+		return nil, err
+	}
+	out, err := fr.w.quantum.Frame(data, n)
+	if err != nil {
+		if qe, ok := formaterr.As(err, "quantum"); ok {
+			return nil, fr.quantumError(qe)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// quantumError places a Quantum frame error at its byte in the data block
+// (within the block's first part, when the block is split across cabinets).
+func (fr *folderReader) quantumError(qe *quantum.FormatError) error {
+	at := fr.curAt
+	if fr.curLen > 0 {
+		at = fr.curData + min(qe.Off, fr.curLen-1)
+	}
+	return &FormatError{In: quantumLayer, Off: at, Where: place(fr.curCab, fr.idx, fr.curBlock), Msg: "quantum: " + qe.Msg, Err: qe}
 }
