@@ -28,6 +28,7 @@
 //	unverified:              a source-SBOM package not found in the installer (--include-unverified)
 //	inspection-problem:      a problem inspect reported: "error" (bytes not read) or "warning"
 //	incomplete:              the document lists less than the installer holds (inspect reported errors)
+//	not-present:             a file the installer expects beside it (uncompressed source) that was not there
 //	version-from-bytes:      the installer's version from its own metadata or its CPython
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions

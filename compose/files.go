@@ -13,8 +13,15 @@ import (
 
 // uniqueFiles returns the inventory's files sorted by path, each path with
 // the same bytes once. Every file must have a path, SHA-1 and SHA-256.
+// Absent files (declared by the installer, expected beside it, not there)
+// have no bytes and are left out: addFiles annotates them instead.
 func uniqueFiles(inv []inspect.File) ([]inspect.File, error) {
-	files := append([]inspect.File(nil), inv...)
+	files := make([]inspect.File, 0, len(inv))
+	for _, f := range inv {
+		if !f.Absent {
+			files = append(files, f)
+		}
+	}
 	sort.SliceStable(files, func(i, j int) bool {
 		return lessStrings([]string{files[i].Path, files[i].SHA256}, []string{files[j].Path, files[j].SHA256})
 	})
@@ -84,7 +91,38 @@ func (b *builder) addFiles() error {
 			p.verificationCode = verificationCode(shas)
 		}
 	}
+	b.noteAbsentFiles()
 	return nil
+}
+
+// noteAbsentFiles annotates, on the package that would contain it, each file
+// the installer declares but expects beside it and that was not there: it
+// has no bytes to be an SPDX file, but the document must not forget it.
+func (b *builder) noteAbsentFiles() {
+	var byID map[string]*pkgNode
+	for _, f := range b.inv.Files {
+		if !f.Absent {
+			continue
+		}
+		if byID == nil {
+			byID = make(map[string]*pkgNode, len(b.m.packages))
+			for _, p := range b.m.packages {
+				byID[p.id] = p
+			}
+		}
+		n := byID[b.containerOf(f)]
+		if n == nil {
+			continue
+		}
+		note := fmt.Sprintf("%s ./%s: the installer expects this file beside it (an uncompressed source file) and it was not there; declared size %d", NoteNotPresent, f.Path, f.Size)
+		if f.DeclaredHash != "" {
+			note += ", declared hash " + f.DeclaredHash
+		}
+		if f.InstallPath != "" {
+			note += "; installs to " + f.InstallPath
+		}
+		n.notes = append(n.notes, note+".")
+	}
 }
 
 // containerOf is the package that directly contains a file: the package the

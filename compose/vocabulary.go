@@ -15,6 +15,7 @@ const (
 	NoteUnverified             = "unverified:"
 	NoteInspectionProblem      = "inspection-problem:"
 	NoteIncomplete             = "incomplete:"
+	NoteNotPresent             = "not-present:"
 	NoteVersionFromBytes       = "version-from-bytes:"
 	NoteVersionlessSighting    = "versionless-sighting:"
 	NoteVersionUnknown         = "version-unknown:"

@@ -36,6 +36,13 @@ type Entry struct {
 	InstallPath string
 	// Err, when set, says the entry's bytes cannot be read; r is nil.
 	Err error
+	// Absent, with Err saying why, marks an entry the container declares
+	// but expects beside it, not inside it, and that is not there (an
+	// MSI's uncompressed source file): listed as an absent file with a
+	// warning, since the container itself is whole. DeclaredHash is what
+	// the container records for its bytes ("md5:<hex>").
+	Absent       bool
+	DeclaredHash string
 }
 
 // SiblingOpener is implemented by containers whose entries name one another
@@ -71,7 +78,11 @@ type Source struct {
 	// cabinets of an MSI, later parts of a spanned cabinet set). It is nil
 	// for nested containers and when the input came from stdin.
 	Sibling func(name string) (io.ReaderAt, int64, error)
-	Limits  *Limits
+	// SourceFile opens a file of the tree beside the outermost artifact by
+	// its '/'-separated relative path (an MSI's uncompressed source files);
+	// nil like Sibling.
+	SourceFile func(rel string) (io.ReaderAt, int64, error)
+	Limits     *Limits
 	// Charge counts bytes a format decodes but never hands back as entry
 	// data (a cabinet folder restarted, skipped output) against the
 	// walk-wide budget; nil outside a walk.

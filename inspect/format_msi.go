@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"path"
 	"strings"
@@ -96,8 +97,14 @@ func (c *msiContainer) cabOptions() *cab.Options {
 // Walk yields every File row with its bytes from its cabinet, named by its
 // install path ("ProgramFiles64Folder/Python 3.11/python311.dll").
 func (c *msiContainer) Walk(fn func(Entry, io.Reader) error) error {
-	problems, err := c.db.Walk(&msi.WalkOptions{Sibling: c.src.Sibling, Cab: c.cabOptions()}, func(f *msi.File, r io.Reader, ferr error) error {
+	opts := &msi.WalkOptions{Sibling: c.src.Sibling, SourceFile: c.src.SourceFile, Cab: c.cabOptions()}
+	problems, err := c.db.Walk(opts, func(f *msi.File, r io.Reader, ferr error) error {
 		e := Entry{Name: f.Path, Size: f.Size, Package: c.pkg.ID, InstallPath: f.Path, Err: ferr}
+		var notPresent *msi.NotPresentError
+		if errors.As(ferr, &notPresent) {
+			// The database is whole; the file is listed from its row.
+			e.Absent, e.DeclaredHash = true, c.db.DeclaredMD5(f)
+		}
 		if ferr != nil {
 			return fn(e, nil)
 		}

@@ -34,6 +34,9 @@ type Options struct {
 	Progress io.Writer
 	// Sibling opens files next to the artifact (external cabinets).
 	Sibling func(name string) (io.ReaderAt, int64, error)
+	// SourceFile opens files of the tree beside the artifact by relative
+	// path (an MSI's uncompressed source files).
+	SourceFile func(rel string) (io.ReaderAt, int64, error)
 	// Workers is how many files are hashed and fingerprinted at once;
 	// 0 means GOMAXPROCS.
 	Workers int
@@ -67,6 +70,7 @@ func InspectFile(path string, opts Options) (*Inventory, error) {
 		sib := &siblings{dir: filepath.Dir(path), open: map[string]*os.File{}}
 		defer sib.close()
 		opts.Sibling = sib.openFile
+		opts.SourceFile = sib.openRelative
 	}
 	return Inspect(f, st.Size(), filepath.Base(path), opts)
 }
@@ -112,6 +116,51 @@ func (s *siblings) openFile(name string) (io.ReaderAt, int64, error) {
 		return f, st.Size(), nil
 	}
 	return nil, 0, fmt.Errorf("sibling %q: %w", name, os.ErrNotExist)
+}
+
+// openRelative opens a file below the artifact's directory by a relative
+// '/'-separated path, each part matched case-insensitively as Windows
+// would. The path is untrusted: every part must be a plain name (no "",
+// ".", "..", backslash or NUL), and every part but the last a directory.
+func (s *siblings) openRelative(rel string) (io.ReaderAt, int64, error) {
+	parts := strings.Split(rel, "/")
+	dir := s.dir
+	for i, part := range parts {
+		if part == "" || part == "." || part == ".." || strings.ContainsAny(part, "\\\x00") {
+			return nil, 0, fmt.Errorf("source path %q: not a plain relative path", rel)
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, 0, fmt.Errorf("source path %q: %w", rel, os.ErrNotExist)
+		}
+		found := ""
+		for _, e := range ents {
+			last := i == len(parts)-1
+			if strings.EqualFold(e.Name(), part) && (last && e.Type().IsRegular() || !last && e.IsDir()) {
+				found = e.Name()
+				break
+			}
+		}
+		if found == "" {
+			return nil, 0, fmt.Errorf("source path %q: %w", rel, os.ErrNotExist)
+		}
+		dir = filepath.Join(dir, found)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.open[dir]
+	if !ok {
+		var err error
+		if f, err = os.Open(dir); err != nil {
+			return nil, 0, err
+		}
+		s.open[dir] = f
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
 }
 
 func (s *siblings) close() {
@@ -185,7 +234,7 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 	escName := escapeName(name)
 	if f, ok := match(Probe{Head: head, Tail: tail, Size: size}); ok {
 		inv.Artifact.Format = f.Name
-		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, Limits: &w.limits}
+		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, SourceFile: opts.SourceFile, Limits: &w.limits}
 		src.Charge = w.charge(escName)
 		w.walkReport(f, src, 0, escName, "", "", nil)
 	} else if !acceptedBare(head) {
@@ -527,6 +576,16 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 			return &abortError{err}
 		}
 		w.checkNames(path, f.Layer, e)
+		if e.Absent {
+			p := problemFrom(path, f.Layer, e.Err)
+			p.Severity = SeverityWarning
+			w.problem(p)
+			w.mu.Lock()
+			w.files = append(w.files, fileRec{File: File{Path: path, Size: max(e.Size, 0), InstallPath: escapeInstallPath(e.InstallPath),
+				Absent: true, DeclaredHash: e.DeclaredHash}, key: key, rawPkg: e.Package})
+			w.mu.Unlock()
+			return nil
+		}
 		if e.Err != nil {
 			w.problem(problemFrom(path, f.Layer, e.Err))
 			return nil

@@ -85,6 +85,13 @@ type File struct {
 	InstallPath string `json:"installPath,omitempty"`
 	// Binary holds the header facts of an executable file.
 	Binary *Binary `json:"binary,omitempty"`
+	// Absent marks a file the installer declares but expects beside it, not
+	// inside it (an MSI's uncompressed source file), which was not there:
+	// Size is the declared size, DeclaredHash what the installer records
+	// ("md5:<hex>", from MsiFileHash), and SHA1/SHA256 are empty. A warning
+	// problem says where it was looked for.
+	Absent       bool   `json:"absent,omitempty"`
+	DeclaredHash string `json:"declaredHash,omitempty"`
 }
 
 // Binary is what the headers of a PE, Mach-O or ELF file say: which

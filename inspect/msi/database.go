@@ -94,6 +94,9 @@ type Database struct {
 	dirPathBytes int64
 	// warnings are oddities the database was read through (see Warnings).
 	warnings []Problem
+	// srcPaths are directories' source paths, built once each (source.go).
+	srcPaths     map[string]string
+	srcPathBytes int64
 }
 
 // Warnings lists what the database was read through although it is not as

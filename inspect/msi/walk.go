@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -20,7 +21,11 @@ type WalkOptions struct {
 	// there is no such place (a nested MSI); external cabinets are then
 	// reported as unreadable.
 	Sibling func(name string) (io.ReaderAt, int64, error)
-	Cab     *cab.Options
+	// SourceFile opens a file of the source tree beside the MSI by its
+	// '/'-separated relative path (an uncompressed source file). Nil when
+	// there is no such place: such files are then not present.
+	SourceFile func(rel string) (io.ReaderAt, int64, error)
+	Cab        *cab.Options
 }
 
 // Problem is something wrong with the files of the MSI that does not stop
@@ -29,18 +34,13 @@ type WalkOptions struct {
 type Problem struct {
 	File    string // File key or cabinet entry name; "" when about a cabinet
 	Path    string // install path when known
-	Layer   string // "msi", or the layer of a cabinet error ("cab", "lzx")
+	Layer   string // "msi", or the layer of a cabinet error ("cab", "lzx", "quantum")
 	Offset  int64  // byte offset in the MSI (or the cabinet, for cab errors); -1 when none
 	Message string
 	// Warning marks a problem after which every byte was still read (a hash
 	// mismatch, a duplicate entry); otherwise bytes were lost.
 	Warning bool
 }
-
-// ErrNotCompressed is given for files whose Media row names no cabinet: such
-// files are read from the installation source beside the MSI, which this
-// reader does not do.
-var ErrNotCompressed = errors.New("file is not in a cabinet (uncompressed source files are not read)")
 
 // Walk calls fn for every File row, in cabinet order, with its bytes. When a
 // file's bytes cannot be produced fn gets r == nil and err != nil, and the
@@ -90,8 +90,37 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 		return -1
 	}
 	var problems []Problem
+	// deliver hands a file's bytes to fn and then checks them against
+	// MsiFileHash, reading what fn left; the error is fn's.
+	deliver := func(f *File, r io.Reader) error {
+		h, checked := hashes[f.Key]
+		if !checked || f.Versioned() || h.Parts == [4]int32{} {
+			// An all-zero row records no hash (WiX writes them for
+			// empty files in merge modules).
+			return fn(f, r, nil)
+		}
+		sum := md5.New()
+		tee := io.TeeReader(r, sum)
+		if err := fn(f, tee, nil); err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, tee); err != nil {
+			problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
+				Message: fmt.Sprintf("reading %q to check its MsiFileHash: %v", f.Key, err)})
+			return nil
+		}
+		if p, ok := checkHash(f, h, sum, hashRowOffset); !ok {
+			problems = append(problems, p)
+		}
+		return nil
+	}
+	var sourceFiles []*File // uncompressed: beside the MSI, not in a cabinet
 	byMedia := make([][]*File, len(media))
 	for _, f := range files {
+		if f.Attributes&FileAttrNoncompressed != 0 {
+			sourceFiles = append(sourceFiles, f)
+			continue
+		}
 		// media is sorted by LastSequence.
 		i := sort.Search(len(media), func(i int) bool { return media[i].LastSequence >= f.Sequence })
 		if i == len(media) {
@@ -131,9 +160,7 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			return nil
 		}
 		if m.Cabinet == "" {
-			if err := fail(ErrNotCompressed); err != nil {
-				return problems, err
-			}
+			sourceFiles = append(sourceFiles, mf...)
 			continue
 		}
 		c, err := db.openCabinet(m, opts)
@@ -170,27 +197,8 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: db.fileRowOffset(f),
 					Message: fmt.Sprintf("File row %q declares %d bytes, its cabinet entry has %d", f.Key, f.Size, cf.Size), Warning: true})
 			}
-			h, checked := hashes[f.Key]
-			if !checked || f.Versioned() || h.Parts == [4]int32{} {
-				// An all-zero row records no hash (WiX writes them for
-				// empty files in merge modules).
-				stop = fn(f, r, nil)
-				return stop
-			}
-			sum := md5.New()
-			tee := io.TeeReader(r, sum)
-			if stop = fn(f, tee, nil); stop != nil {
-				return stop
-			}
-			if _, err := io.Copy(io.Discard, tee); err != nil {
-				problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
-					Message: fmt.Sprintf("reading %q to check its MsiFileHash: %v", f.Key, err)})
-				return nil
-			}
-			if p, ok := checkHash(f, h, sum, hashRowOffset); !ok {
-				problems = append(problems, p)
-			}
-			return nil
+			stop = deliver(f, r)
+			return stop
 		})
 		if stop != nil {
 			return problems, stop
@@ -217,7 +225,58 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			}
 		}
 	}
+	// Uncompressed source files, from the source tree beside the MSI when
+	// it is there.
+	short := len(sourceFiles) > 0 && db.SourceNames()
+	for _, f := range sourceFiles {
+		rel, err := db.SourcePath(f, short)
+		if err != nil {
+			if err := fn(f, nil, err); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		if opts.SourceFile == nil {
+			if err := fn(f, nil, &NotPresentError{File: f, SourcePath: rel, Why: "the MSI is not a file on disk with a directory beside it"}); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		ra, size, err := opts.SourceFile(rel)
+		if err != nil {
+			why := err.Error()
+			if errors.Is(err, fs.ErrNotExist) {
+				why = "no such file"
+			}
+			if err := fn(f, nil, &NotPresentError{File: f, SourcePath: rel, Why: why}); err != nil {
+				return problems, err
+			}
+			continue
+		}
+		if size != f.Size {
+			problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: db.fileRowOffset(f), Warning: true,
+				Message: fmt.Sprintf("File row %q declares %d bytes, its source file %q has %d", f.Key, f.Size, rel, size)})
+		}
+		if err := deliver(f, io.NewSectionReader(ra, 0, size)); err != nil {
+			return problems, err
+		}
+	}
 	return problems, nil
+}
+
+// DeclaredMD5 is the MD5 MsiFileHash records for a file, as
+// "md5:<hex>", or "" when it records none.
+func (db *Database) DeclaredMD5(f *File) string {
+	hashes, err := db.FileHashes()
+	if err != nil {
+		return ""
+	}
+	h, ok := hashes[f.Key]
+	if !ok || h.Parts == [4]int32{} {
+		return ""
+	}
+	sum := h.MD5()
+	return fmt.Sprintf("md5:%x", sum[:])
 }
 
 func checkHash(f *File, h FileHash, sum hash.Hash, rowOffset func(key string) int64) (Problem, bool) {
