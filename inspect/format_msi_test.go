@@ -3,8 +3,11 @@ package inspect
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math/rand"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -13,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/msibuild"
+	"github.com/installer-sbom/installer-sbom/inspect/msi"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
@@ -259,5 +263,78 @@ func TestMergeModuleWiX(t *testing.T) {
 	want := []string{"MergeModule1.msm/ProgramFilesFolder/WiX Toolset Test Directory/MergeModule.wxs", "MergeModule1.msm/TARGETDIR/MergeModule.wxs"}
 	if !reflect.DeepEqual(paths, want) || len(inv.Problems) != 0 || inv.Packages[0].Name != "MergeModule1" || inv.Packages[0].Version != "1.0.0.0" {
 		t.Errorf("files %q, problems %+v, packages %+v", paths, inv.Problems, inv.Packages)
+	}
+}
+
+// A cabinet stream whose sector chain names a sector past the end of the
+// file (damage in the compound file) still gives every file stored before
+// the damage; only the files the damage reaches are errors. The MSI holds
+// ten incompressible 8000-byte files in one folder of 32 KiB data blocks;
+// the chain is cut in the third block, which holds the end of f08 and f09:
+// f00 to f07 come out, byte for byte.
+func TestMSIDamagedCabinetStream(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	want := map[string]string{}
+	for i := 0; i < 10; i++ {
+		b := make([]byte, 8000)
+		rand.New(rand.NewSource(int64(i))).Read(b)
+		name := fmt.Sprintf("f%02d.bin", i)
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+		want[name] = fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	msiPath := msibuild.BuildMSI(t, dir, src, msibuild.Spec{ProductName: "Damaged", CabName: "data.cab"})
+	b, err := os.ReadFile(msiPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := msi.Open(bytes.NewReader(b), int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := db.CFB()
+	if cf.Major != 3 {
+		t.Skipf("version %d compound file", cf.Major)
+	}
+	st, ok := db.OpenStream("data.cab")
+	if !ok {
+		t.Fatal("no data.cab stream")
+	}
+	// The sector holding the stream's last 4 KiB: its FAT entry (in a FAT
+	// sector named by the header's DIFAT) is made to point past the file.
+	at := st.FileOffset(st.Size - 4096)
+	sector := uint32(at/512 - 1)
+	prev := uint32(st.FileOffset(st.Size-4096-512)/512 - 1)
+	fatSector := binary.LittleEndian.Uint32(b[76+4*(prev/128):])
+	entry := int64(fatSector+1)*512 + int64(prev%128)*4
+	if binary.LittleEndian.Uint32(b[entry:]) != sector {
+		t.Fatalf("FAT entry of sector %d is %d, not the next sector %d", prev, binary.LittleEndian.Uint32(b[entry:]), sector)
+	}
+	binary.LittleEndian.PutUint32(b[entry:], 0x00ffffff)
+
+	inv, err := Inspect(bytes.NewReader(b), int64(len(b)), "damaged.msi", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range inv.Files {
+		got[path.Base(f.Path)] = f.SHA256
+	}
+	read := 0
+	for name, sum := range got {
+		if want[name] != sum {
+			t.Errorf("%s: wrong bytes", name)
+		}
+		read++
+	}
+	if read != 8 || got["f08.bin"] != "" || got["f09.bin"] != "" {
+		t.Errorf("%d of 10 files read (%v); want the 8 before the damaged block", read, got)
+	}
+	if inv.Complete() {
+		t.Error("the damage is not reported as an error")
+	}
+	if len(inv.Problems) != 3 {
+		t.Errorf("problems: want the damaged chain and the two files it reaches, once each: %+v", inv.Problems)
 	}
 }

@@ -419,16 +419,27 @@ func parse(r io.ReaderAt, size int64, name string, o *Options) (*parsed, error) 
 		return nil, ferr(coffFiles, "%d file entries run past the end of the file", nFiles)
 	}
 	var tb []byte
+	var tableErr error // why the table could not be read to tableLen
 	if nFiles > 0 {
 		tb = make([]byte, tableLen)
-		if n, err := r.ReadAt(tb, coffFiles); int64(n) < tableLen {
-			return nil, ferr(coffFiles, "reading file entries: %v", err)
+		// The read reaches past the entries (names are of unknown length)
+		// into the data: damage there (a stream cut short) must not lose
+		// a table that was read whole.
+		n, err := r.ReadAt(tb, coffFiles)
+		if int64(n) < tableLen {
+			tb, tableErr = tb[:n], err
+			if n == 0 {
+				return nil, ferr(coffFiles, "reading file entries: %v", err)
+			}
 		}
 	}
 	pos := 0
 	for i := 0; i < nFiles; i++ {
 		at := coffFiles + int64(pos)
 		if pos+fileSize > len(tb) {
+			if tableErr != nil {
+				return nil, ferr(at, "reading file entry %d: %v", i, tableErr)
+			}
 			return nil, ferr(at, "file entry %d runs past the end of the file", i)
 		}
 		e := tb[pos:]
@@ -442,6 +453,9 @@ func parse(r io.ReaderAt, size int64, name string, o *Options) (*parsed, error) 
 		nameBytes := e[fileSize:min(len(e), fileSize+maxNameLen)]
 		j := strings.IndexByte(string(nameBytes), 0)
 		if j < 0 {
+			if tableErr != nil && len(nameBytes) < maxNameLen {
+				return nil, ferr(at+fileSize, "reading the name of file entry %d: %v", i, tableErr)
+			}
 			return nil, ferr(at+fileSize, "name of file entry %d is not NUL-terminated within %d bytes", i, maxNameLen)
 		}
 		f.Name = decodeName(nameBytes[:j], f.Attributes&AttrNameUTF != 0)

@@ -10,6 +10,7 @@ package cfb
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -280,6 +281,9 @@ func (f *File) miniFATEntryOffset(i uint32) int64 {
 
 // followChain walks table from start. limit is the number of sectors that
 // exist; entryOff locates table entries in the file for error messages.
+// When the chain is damaged — it ends early or names a sector that does not
+// exist (a truncated file) — the sectors before the damage are returned with
+// a *DamageError, so that what they hold can still be read.
 func followChain(table []uint32, limit uint32, start uint32, need int64, startOff int64, entryOff func(uint32) int64, what label) ([]uint32, error) {
 	if need == 0 {
 		return nil, nil
@@ -292,15 +296,18 @@ func followChain(table []uint32, limit uint32, start uint32, need int64, startOf
 		out = make([]uint32, 0, need)
 	}
 	s, from := start, startOff
+	var damage error
 	for {
 		if s == endOfChain && need < 0 {
 			break
 		}
 		if s == endOfChain {
-			return nil, errorf(from, "%s: chain ends after %d of %d sectors", what, len(out), need)
+			damage = &DamageError{errorf(from, "%s: chain ends after %d of %d sectors", what, len(out), need).(*FormatError)}
+			break
 		}
 		if s >= limit || s >= uint32(len(table)) {
-			return nil, errorf(from, "%s: chain names sector 0x%x, beyond the %d that exist", what, s, min(limit, uint32(len(table))))
+			damage = &DamageError{errorf(from, "%s: chain names sector 0x%x, beyond the %d that exist", what, s, min(limit, uint32(len(table)))).(*FormatError)}
+			break
 		}
 		if uint32(len(out)) >= limit {
 			return nil, errorf(from, "%s: chain is longer than the file's %d sectors (a cycle)", what, limit)
@@ -320,8 +327,17 @@ func followChain(table []uint32, limit uint32, start uint32, need int64, startOf
 			return nil, errorf(startOff, "%s: chain visits sector %d twice (a cycle)", what, sorted[i])
 		}
 	}
+	if damage != nil {
+		return out, damage
+	}
 	return out, nil
 }
+
+// DamageError is a sector chain cut short: the sectors before the damage
+// are readable, the rest is not. Reading a stream past the damage gives it.
+type DamageError struct{ *FormatError }
+
+func (e *DamageError) Unwrap() error { return e.FormatError }
 
 func (f *File) readMiniFAT(h []byte) error {
 	le := binary.LittleEndian
@@ -566,10 +582,13 @@ func (s *Stream) resolve() (io.ReaderAt, error) {
 func (f *File) regularChain(start uint32, size int64, startOff int64, what label) (*chainReader, error) {
 	need := (size + int64(f.SectorSize) - 1) / int64(f.SectorSize)
 	secs, err := f.chain(start, need, startOff, what)
-	if err != nil {
+	var damage *DamageError
+	if err != nil && !(errors.As(err, &damage) && len(secs) > 0) {
 		return nil, err
 	}
-	return &chainReader{r: f.r, sectors: secs, sectorSize: int64(f.SectorSize), size: size, offset: f.sectorOffset, what: what, fileSize: f.size}, nil
+	// A damaged chain still reads up to the damage: a cabinet stream cut
+	// short keeps the files before the cut.
+	return &chainReader{r: f.r, sectors: secs, sectorSize: int64(f.SectorSize), size: size, offset: f.sectorOffset, what: what, fileSize: f.size, damage: damage}, nil
 }
 
 // label names a chain in errors. A stream's label is formatted only when an
@@ -602,6 +621,9 @@ type chainReader struct {
 	what       label
 	fileSize   int64 // size of the file, for regular chains; 0 for mini chains
 	errOff     int64 // for mini chains: where errors point (the entry's start field)
+	// damage, when set, says why the chain stops after sectors: reads
+	// past them fail with it.
+	damage *DamageError
 }
 
 func (c *chainReader) ReadAt(p []byte, off int64) (int, error) {
@@ -615,6 +637,12 @@ func (c *chainReader) ReadAt(p []byte, off int64) (int, error) {
 	for len(p) > 0 && off < c.size {
 		idx := off / c.sectorSize
 		in := off % c.sectorSize
+		if idx >= int64(len(c.sectors)) {
+			if c.damage != nil {
+				return n, c.damage
+			}
+			return n, io.ErrUnexpectedEOF
+		}
 		// Extend over physically contiguous sectors to read in one call.
 		run := int64(1)
 		for idx+run < int64(len(c.sectors)) && c.sectors[idx+run] == c.sectors[idx+run-1]+1 && run*c.sectorSize-in < int64(len(p)) {
@@ -673,6 +701,9 @@ func (s *Stream) FileOffset(off int64) int64 {
 
 func (c *chainReader) fileOffset(off int64) int64 {
 	if off < 0 || off >= c.size || c.sectorSize == 0 {
+		return -1
+	}
+	if off/c.sectorSize >= int64(len(c.sectors)) {
 		return -1
 	}
 	o := c.offset(c.sectors[off/c.sectorSize]) + off%c.sectorSize

@@ -100,9 +100,13 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			return fn(f, r, nil)
 		}
 		sum := md5.New()
-		tee := io.TeeReader(r, sum)
+		rec := &errRecorder{r: r}
+		tee := io.TeeReader(rec, sum)
 		if err := fn(f, tee, nil); err != nil {
 			return err
+		}
+		if rec.err != nil {
+			return nil // fn saw the read fail and has reported it
 		}
 		if _, err := io.Copy(io.Discard, tee); err != nil {
 			problems = append(problems, Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: -1,
@@ -277,6 +281,20 @@ func (db *Database) DeclaredMD5(f *File) string {
 	}
 	sum := h.MD5()
 	return fmt.Sprintf("md5:%x", sum[:])
+}
+
+// errRecorder remembers the first read error other than io.EOF.
+type errRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 func checkHash(f *File, h FileHash, sum hash.Hash, rowOffset func(key string) int64) (Problem, bool) {
