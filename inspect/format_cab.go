@@ -65,6 +65,9 @@ func openCab(src Source) (Container, error) {
 			cc.problems = append(cc.problems, problemFrom("", "cab", cabError(err)))
 		} else {
 			cc.c = set
+			if set.SetErr != nil {
+				cc.problems = append(cc.problems, problemFrom("", "cab", set.SetErr))
+			}
 		}
 	}
 	return cc, nil

@@ -11,6 +11,7 @@ package cab
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -152,6 +153,10 @@ type Cabinet struct {
 	SetID, Index uint16
 	PrevCabinet  string // names from the header, empty when absent
 	NextCabinet  string
+	// SetErr says why OpenSet stopped before the set's last cabinet (one
+	// missing or damaged): the cabinets before it are read, and data that
+	// continues past them fails with "which was not opened".
+	SetErr error
 
 	opts Options
 }
@@ -216,6 +221,10 @@ func OpenSet(r io.ReaderAt, size int64, next func(name string) (io.ReaderAt, int
 	}
 	set := []*parsed{p}
 	files := len(p.files)
+	// A cabinet that cannot be opened, is damaged or does not belong ends
+	// the set there: the cabinets before it are still read, as cabextract
+	// reads them.
+	var setErr error
 	for p.cab.NextCabinet != "" {
 		if len(set) >= maxSetCabinets {
 			return nil, formatErr(0, "cabinet set has more than %d cabinets", maxSetCabinets)
@@ -223,17 +232,24 @@ func OpenSet(r io.ReaderAt, size int64, next func(name string) (io.ReaderAt, int
 		name := p.cab.NextCabinet
 		nr, nsize, err := next(name)
 		if err != nil {
-			return nil, &FormatError{In: layer, Where: place(name, -1, -1),
+			setErr = &FormatError{In: layer, Where: place(name, -1, -1),
 				Msg: fmt.Sprintf("next cabinet of the set cannot be opened: %v", err), Err: err}
+			break
 		}
 		np, err := parse(nr, nsize, name, &o)
 		if err != nil {
-			return nil, err
+			var le *LimitError
+			if errors.As(err, &le) {
+				return nil, err
+			}
+			setErr = err
+			break
 		}
 		if np.cab.SetID != p.cab.SetID || np.cab.Index != p.cab.Index+1 {
-			return nil, &FormatError{In: layer, Off: 0x20, Where: place(name, -1, -1),
+			setErr = &FormatError{In: layer, Off: 0x20, Where: place(name, -1, -1),
 				Msg: fmt.Sprintf("cabinet is set %d number %d, want set %d number %d",
 					np.cab.SetID, np.cab.Index, p.cab.SetID, p.cab.Index+1)}
+			break
 		}
 		files += len(np.files)
 		if files > o.MaxFiles {
@@ -242,7 +258,12 @@ func OpenSet(r io.ReaderAt, size int64, next func(name string) (io.ReaderAt, int
 		set = append(set, np)
 		p = np
 	}
-	return merge(set, o)
+	c, err := merge(set, o)
+	if err != nil {
+		return nil, err
+	}
+	c.SetErr = setErr
+	return c, nil
 }
 
 // merge joins parsed cabinets into one Cabinet: the last folder of a cabinet

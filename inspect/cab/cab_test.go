@@ -280,11 +280,26 @@ func TestMultiCabinetSet(t *testing.T) {
 		}
 	}
 
-	// A missing part fails OpenSet with the part's name.
-	delete(set, "cabd_multi_basic_pt4.cab")
-	_, err = cab.OpenSet(bytes.NewReader(first), int64(len(first)), next, nil)
-	if err == nil || !strings.Contains(err.Error(), "cabd_multi_basic_pt4.cab") {
-		t.Errorf("OpenSet with a missing part: %v", err)
+	// A missing or damaged part ends the set there, with the part's name
+	// in SetErr: the parts before it are read (as cabextract reads them),
+	// and data continuing past them fails with "which was not opened".
+	for _, damage := range []string{"missing", "truncated"} {
+		if damage == "missing" {
+			delete(set, "cabd_multi_basic_pt4.cab")
+		} else {
+			set["cabd_multi_basic_pt4.cab"] = multiSet(t)["cabd_multi_basic_pt4.cab"][:150]
+		}
+		asked = nil
+		c, err := cab.OpenSet(bytes.NewReader(first), int64(len(first)), next, nil)
+		if err != nil || c.SetErr == nil || !strings.Contains(c.SetErr.Error(), "cabd_multi_basic_pt4.cab") || c.NextCabinet != "cabd_multi_basic_pt4.cab" {
+			t.Fatalf("OpenSet with a %s part: %v, SetErr %v", damage, err, c.SetErr)
+		}
+		_, errs := walkAll(t, c)
+		for n, err := range errs {
+			if !strings.Contains(err.Error(), `continues in cabinet "cabd_multi_basic_pt4.cab", which was not opened`) {
+				t.Errorf("%s part: %s: %v", damage, n, err)
+			}
+		}
 	}
 }
 

@@ -174,6 +174,16 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 			}
 			continue
 		}
+		if c.SetErr != nil {
+			// A later cabinet of the set is missing or damaged: the
+			// files before it are still read.
+			p := Problem{Layer: "cab", Offset: -1, Message: fmt.Sprintf("Media %d: %v", m.DiskID, c.SetErr)}
+			var fe *FormatError
+			if errors.As(c.SetErr, &fe) {
+				p.Layer, p.Offset, p.Message = fe.Layer(), fe.Off, fmt.Sprintf("Media %d: %s", m.DiskID, fe.Detail())
+			}
+			problems = append(problems, p)
+		}
 		byKey := make(map[string]*File, len(mf))
 		for _, f := range mf {
 			byKey[f.Key] = f
