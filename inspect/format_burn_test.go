@@ -427,3 +427,19 @@ func TestBurnV4UXPayloadNames(t *testing.T) {
 		t.Errorf("UX files %q (want %q), problems %+v", ux, want, inv.Problems)
 	}
 }
+
+// A bundle signed as a whole after its containers were attached (no
+// insignia: the .wixburn section records no original signature, the
+// certificate table is at the end) still has its attached container right
+// after the UX container; every payload is found there.
+func TestBurnSignedAfterAttaching(t *testing.T) {
+	spec := burnbuild.PythonSpec(t)
+	fx := burnbuild.Build(t, spec)
+	cert := burnbuild.NewCert(t, t.TempDir(), "Late Signer")
+	signed := burnbuild.Sign(t, fx.Bytes, cert, "sha256")
+	inv := inspectBurn(t, signed, "late.exe")
+	plain := inspectBurn(t, fx.Bytes, "late.exe")
+	if len(inv.Problems) != 0 || len(inv.Files) != len(plain.Files) || len(inv.Files) == 0 {
+		t.Errorf("%d files (unsigned: %d), problems %+v", len(inv.Files), len(plain.Files), inv.Problems)
+	}
+}

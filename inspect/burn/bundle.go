@@ -70,6 +70,51 @@ type Unplaced struct {
 // SourcePath with an earlier payload (only one entry can answer to a name).
 func (b *Bundle) UnplacedPayloads() []Unplaced { return b.unplaced }
 
+// confirmAttached checks that the first attached container starts where
+// Locate put it (a cabinet's MSCF signature) and otherwise tries the other
+// places signing tools leave it: right after the UX container (a bundle
+// signed after its containers were attached, certificate at the end), or
+// right after a certificate table that follows the UX container (an engine
+// signed before attaching whose .wixburn section was not updated). The
+// first candidate holding a cabinet wins; the later containers follow it.
+func confirmAttached(r io.ReaderAt, size int64, h *Header, locs []ContainerLocation, certOff, certSize int64) []ContainerLocation {
+	if len(locs) < 2 {
+		return locs
+	}
+	isCab := func(off int64) bool {
+		var m [4]byte
+		_, err := r.ReadAt(m[:], off)
+		return err == nil && string(m[:]) == "MSCF"
+	}
+	if isCab(locs[1].Offset) {
+		return locs
+	}
+	uxEnd := locs[0].Offset + locs[0].Size
+	candidates := []int64{uxEnd}
+	if certOff >= uxEnd && certOff-uxEnd < 8 {
+		candidates = append(candidates, certOff+certSize)
+	}
+	if h.OriginalSignatureOffset != 0 {
+		candidates = append(candidates, int64(h.OriginalSignatureOffset)+int64(h.OriginalSignatureSize))
+	}
+	for _, at := range candidates {
+		if at == locs[1].Offset || at < uxEnd || at >= size || !isCab(at) {
+			continue
+		}
+		out := append([]ContainerLocation(nil), locs...)
+		for i := 1; i < len(out); i++ {
+			if i == 1 {
+				out[i].Offset = at
+			} else {
+				out[i].Offset = out[i-1].Offset + out[i-1].Size
+			}
+			out[i].Available = max(0, min(out[i].Size, size-out[i].Offset))
+		}
+		return out
+	}
+	return locs
+}
+
 // ManifestEntry is the UX container's file holding the BurnManifest.
 const ManifestEntry = "0"
 
@@ -118,6 +163,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	locs = confirmAttached(r, size, b.Header, locs, certOff, certSize)
 	for _, l := range locs {
 		b.Containers = append(b.Containers, &Container{ContainerLocation: l})
 	}
