@@ -40,6 +40,9 @@ type Options struct {
 	// Workers is how many files are hashed and fingerprinted at once;
 	// 0 means GOMAXPROCS.
 	Workers int
+	// walkEveryCopy turns off walking identical nested containers once
+	// (tests compare both ways).
+	walkEveryCopy bool
 }
 
 // inFlightBytes bounds the file data read but not yet hashed and
@@ -309,7 +312,14 @@ type walker struct {
 	aborted     atomic.Bool
 	// notInstaller says why the artifact, which looked like a container,
 	// is not one after all.
-	notInstaller string
+	notInstaller  string
+	walkEveryCopy bool
+	// walks, aliases and descs let identical nested containers be walked
+	// once (dedup.go): the first walk of each bytes, the copies recorded
+	// as aliases of it, and each nested container's package descriptions.
+	walks   map[walkKey]*containerWalk
+	aliases []containerAlias
+	descs   map[string][]Package
 	// wentParallel records that a nested walk ran on its own goroutine.
 	wentParallel atomic.Bool
 	abortOnce    sync.Once
@@ -348,13 +358,14 @@ func newWalker(opts Options, sequential bool) *walker {
 	// only add memory.
 	n = min(n, MaxWorkers)
 	w := &walker{
-		limits:      opts.Limits,
-		engine:      opts.Engine,
-		jobs:        make(chan fileJob, n),
-		mem:         newByteSemaphore(inFlightBytes),
-		containers:  map[string]*containerInfo{"": {}},
-		reportCache: map[string]cachedReport{},
-		nestedSlots: make(chan struct{}, n),
+		limits:        opts.Limits,
+		walkEveryCopy: opts.walkEveryCopy,
+		engine:        opts.Engine,
+		jobs:          make(chan fileJob, n),
+		mem:           newByteSemaphore(inFlightBytes),
+		containers:    map[string]*containerInfo{"": {}},
+		reportCache:   map[string]cachedReport{},
+		nestedSlots:   make(chan struct{}, n),
 	}
 	if sequential {
 		w.nestedSlots = nil // never ready: every nested walk runs inline
@@ -671,7 +682,32 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	// The container is itself a file of the installer: walkContainer
 	// records it once it knows whether it opens.
 	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath)}
+	first, mine := w.firstWalk(data, depth+1, path)
+	if !mine && !w.walkEveryCopy && w.aliasOf(first) {
+		// The same bytes were walked at first.path: copied there when
+		// the walk is over (dedup.go).
+		self.kind = KindArchive
+		w.submit(*self)
+		w.mu.Lock()
+		w.containers[path] = &containerInfo{parentKey: key, rawPkg: e.Package}
+		w.aliases = append(w.aliases, containerAlias{from: first.path, to: path})
+		w.mu.Unlock()
+		return nil
+	}
+	if sibling != nil && mine {
+		inner := sibling
+		sibling = func(name string) (io.ReaderAt, int64, error) {
+			first.usedSibling.Store(true)
+			return inner(name)
+		}
+	}
 	src := Source{R: bytes.NewReader(data), Size: int64(len(data)), Name: path, Limits: &w.limits, Charge: w.charge(path), Sibling: sibling}
+	walk := func() {
+		w.walkReport(nf, src, depth+1, path, key, e.Package, self)
+		if mine {
+			close(first.done)
+		}
+	}
 	select {
 	case w.nestedSlots <- struct{}{}:
 		w.wentParallel.Store(true)
@@ -679,12 +715,12 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		go func() {
 			defer w.nested.Done()
 			defer func() { <-w.nestedSlots }()
-			w.walkReport(nf, src, depth+1, path, key, e.Package, self)
+			walk()
 		}()
 		return nil
 	default:
 	}
-	w.walkReport(nf, src, depth+1, path, key, e.Package, self)
+	walk()
 	if w.aborted.Load() {
 		// A walk-wide limit was crossed (and reported) inside: stop this
 		// walk too.
@@ -878,36 +914,13 @@ func (w *walker) describe(c Container, key string, depth int) {
 		} else if p.Path != "" {
 			p.Path = key + "/" + escapeName(p.Path)
 		}
-		if i := w.packageAt(p.Path); i >= 0 && p.Path != "" {
-			// Two containers describe the same bytes: a Burn bundle its
-			// MSI, and the MSI itself. Nested containers are described
-			// first (their walk ends first), so which one came first says
-			// nothing; the shallower description wins the ID and what it
-			// declared (URL, hash, size, parent), and the package's own
-			// database fills in its name, version and codes.
-			existing := w.packages[i]
-			if w.pkgOrigin[i] == existing.Path && key != existing.Path {
-				// existing is the inner container describing itself; p is
-				// the outer description of it.
-				merged := p
-				mergePackage(&merged, existing)
-				w.packages[i], w.pkgOrigin[i] = merged, key
-				w.mapPackageID(existing.Path, existing.ID, merged.ID)
-			} else {
-				outer := &w.packages[i]
-				mergePackage(outer, p)
-				w.mapPackageID(key, p.ID, outer.ID)
+		if depth > 0 {
+			if w.descs == nil {
+				w.descs = map[string][]Package{}
 			}
-			continue
+			w.descs[key] = append(w.descs[key], p)
 		}
-		w.pkgOrigin = append(w.pkgOrigin, key)
-		if _, ok := w.pkgIndex[p.Path]; !ok {
-			if w.pkgIndex == nil {
-				w.pkgIndex = map[string]int{}
-			}
-			w.pkgIndex[p.Path] = len(w.packages)
-		}
-		w.packages = append(w.packages, p)
+		w.addPackage(p, key)
 	}
 	for _, s := range desc.Signatures {
 		s.File = joinRel(key, s.File)
@@ -920,6 +933,42 @@ func (w *walker) describe(c Container, key string, depth int) {
 	if depth == 0 && desc.Identity != nil {
 		w.identity = desc.Identity
 	}
+}
+
+// addPackage records a package described by the container at key (its
+// Path already the full nested path), merging it with another description
+// of the same bytes. w.mu is held.
+func (w *walker) addPackage(p Package, key string) {
+	if i := w.packageAt(p.Path); i >= 0 && p.Path != "" {
+		// Two containers describe the same bytes: a Burn bundle its
+		// MSI, and the MSI itself. Nested containers are described
+		// first (their walk ends first), so which one came first says
+		// nothing; the shallower description wins the ID and what it
+		// declared (URL, hash, size, parent), and the package's own
+		// database fills in its name, version and codes.
+		existing := w.packages[i]
+		if w.pkgOrigin[i] == existing.Path && key != existing.Path {
+			// existing is the inner container describing itself; p is
+			// the outer description of it.
+			merged := p
+			mergePackage(&merged, existing)
+			w.packages[i], w.pkgOrigin[i] = merged, key
+			w.mapPackageID(existing.Path, existing.ID, merged.ID)
+		} else {
+			outer := &w.packages[i]
+			mergePackage(outer, p)
+			w.mapPackageID(key, p.ID, outer.ID)
+		}
+		return
+	}
+	w.pkgOrigin = append(w.pkgOrigin, key)
+	if _, ok := w.pkgIndex[p.Path]; !ok {
+		if w.pkgIndex == nil {
+			w.pkgIndex = map[string]int{}
+		}
+		w.pkgIndex[p.Path] = len(w.packages)
+	}
+	w.packages = append(w.packages, p)
 }
 
 // mapPackageID records that files of the container at key which name
@@ -1001,6 +1050,7 @@ func (w *walker) resolvePackage(key, raw string) string {
 func (w *walker) finish(inv *Inventory) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.applyAliases()
 	inv.Files = make([]File, 0, len(w.files))
 	for _, fr := range w.files {
 		f := fr.File
