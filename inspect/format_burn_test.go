@@ -3,9 +3,7 @@ package inspect_test
 import (
 	"bytes"
 	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -315,13 +313,9 @@ func TestBurnMSIWithExternalCabinetPayload(t *testing.T) {
 	out := t.TempDir()
 	testenv.Run(t, out, testenv.Tool(t, "msiextract"), filepath.Join(dir, "msi_with_external_cab.msi"))
 	want := map[string]string{}
-	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			b, _ := os.ReadFile(p)
-			want[filepath.Base(p)] = fmt.Sprintf("%x", sha256.Sum256(b))
-		}
-		return nil
-	})
+	for rel, sum := range testenv.TreeSHA256(t, out) {
+		want[path.Base(rel)] = sum
+	}
 	got := map[string]string{}
 	for _, f := range inv.Files {
 		if strings.HasPrefix(f.Path, "v3bundle.exe/SetupProject1.msi/") {

@@ -192,13 +192,20 @@ func (c *msiContainer) Describe() Description {
 		}
 		d.Problems = append(d.Problems, Problem{Path: strings.TrimPrefix(name, "/"), Layer: p.Layer, Offset: p.Offset, Severity: sev, Message: p.Message})
 	}
-	if sig := msiSignature(c.db); sig != nil {
+	describeDatabase(c.db, &d)
+	return d
+}
+
+// describeDatabase adds what every Windows Installer database (MSI, merge
+// module, patch) says of itself: its signature and its signature-invariant
+// identity.
+func describeDatabase(db *msi.Database, d *Description) {
+	if sig := msiSignature(db); sig != nil {
 		d.Signatures = append(d.Signatures, *sig)
 	}
-	if id, err := c.db.Identity(); err == nil {
+	if id, err := db.Identity(); err == nil {
 		d.Identity = &Identity{Algorithm: msi.IdentityAlgorithm, Digest: id}
 	} else {
 		d.Problems = append(d.Problems, problemFrom("", "msi", err))
 	}
-	return d
 }

@@ -132,15 +132,7 @@ func TestMSIUnsupportedSectorShift(t *testing.T) {
 func TestMSIMissingDirectoryParent(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
-	for name, data := range map[string]string{"a.txt": "a\n", "sub/b.txt": "b\n", "sub/deeper/c.txt": "c\n"} {
-		p := filepath.Join(src, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteTree(t, src, map[string]string{"a.txt": "a\n", "sub/b.txt": "b\n", "sub/deeper/c.txt": "c\n"})
 	msiPath := msibuild.BuildMSI(t, dir, src, msibuild.Spec{})
 	idt := testenv.Run(t, dir, testenv.Tool(t, "msiinfo"), "export", msiPath, "Directory")
 	orphaned := regexp.MustCompile(`(?m)^(\w+)\tINSTALLDIR\tsub\r?$`).ReplaceAll(idt, []byte("${1}\tGONEDIR\tsub"))
@@ -170,15 +162,7 @@ func TestMSIMissingDirectoryParent(t *testing.T) {
 		_, rel, _ = strings.Cut(rel, "/")
 		got[rel] = f.SHA256
 	}
-	want := map[string]string{}
-	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			b, _ := os.ReadFile(p)
-			rel, _ := filepath.Rel(out, p)
-			want[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(b))
-		}
-		return nil
-	})
+	want := testenv.TreeSHA256(t, out)
 	if len(want) != 3 || !reflect.DeepEqual(got, want) {
 		t.Errorf("files %v, msiextract %v", got, want)
 	}
@@ -194,13 +178,7 @@ func TestMergeModule(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	tree := map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n", "sub/deeper/c.txt": "gamma\n"}
-	for name, data := range tree {
-		p := filepath.Join(src, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteTree(t, src, tree)
 	msm := msibuild.BuildMSI(t, dir, src, msibuild.Spec{CabName: "data.cab"})
 	cabBytes := testenv.Run(t, dir, testenv.Tool(t, "msiinfo"), "extract", msm, "data.cab")
 	cabPath := filepath.Join(dir, "module.cab")

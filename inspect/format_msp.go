@@ -96,13 +96,6 @@ func (c *patchContainer) Describe() Description {
 		p.ID = c.src.Name
 	}
 	d.Packages = []Package{p}
-	if sig := msiSignature(c.db); sig != nil {
-		d.Signatures = append(d.Signatures, *sig)
-	}
-	if id, err := c.db.Identity(); err == nil {
-		d.Identity = &Identity{Algorithm: msi.IdentityAlgorithm, Digest: id}
-	} else {
-		d.Problems = append(d.Problems, problemFrom("", "msi", err))
-	}
+	describeDatabase(c.db, &d)
 	return d
 }

@@ -2,7 +2,6 @@ package inspect_test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,15 +52,7 @@ func TestCabinetEmbeddedInExecutable(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	os.Mkdir(out, 0o755)
 	testenv.Run(t, out, testenv.Tool(t, "cabextract"), "-q", path)
-	want := map[string]string{}
-	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			b, _ := os.ReadFile(p)
-			rel, _ := filepath.Rel(out, p)
-			want[filepath.ToSlash(rel)] = fmt.Sprintf("%x", sha256.Sum256(b))
-		}
-		return nil
-	})
+	want := testenv.TreeSHA256(t, out)
 	if !exeSeen || len(want) != 2 || !reflect.DeepEqual(got, want) {
 		t.Errorf("executable inventoried %v; files %v, cabextract %v", exeSeen, got, want)
 	}

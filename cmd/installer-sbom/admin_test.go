@@ -23,11 +23,7 @@ func TestUncompressedSourceFiles(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	tree := map[string]string{"a.txt": "alpha\n", "sub/b.txt": "beta\n", "sub/deeper/c.txt": "gamma\n"}
-	for name, data := range tree {
-		p := filepath.Join(src, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(data), 0o644)
-	}
+	testenv.WriteTree(t, src, tree)
 	img := filepath.Join(dir, "image")
 	os.Mkdir(img, 0o755)
 	msi := msibuild.BuildMSI(t, img, src, msibuild.Spec{ProductName: "Admin"})

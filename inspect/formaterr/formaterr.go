@@ -100,11 +100,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Where != "" {
-		if l.WhereFormat != "" {
-			fmt.Fprintf(&b, l.WhereFormat, e.Where)
-		} else {
-			b.WriteString(e.Where)
-		}
+		l.writeWhere(&b, e.Where)
 		if l.WhereSep != "" {
 			b.WriteString(l.WhereSep)
 		} else {
@@ -145,11 +141,7 @@ func (e *Error) Detail() string {
 	}
 	var b strings.Builder
 	if e.Where != "" {
-		if l.WhereFormat != "" {
-			fmt.Fprintf(&b, l.WhereFormat, e.Where)
-		} else {
-			b.WriteString(e.Where)
-		}
+		l.writeWhere(&b, e.Where)
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
@@ -164,6 +156,15 @@ func (e *Error) Detail() string {
 		b.WriteString(cause)
 	}
 	return b.String()
+}
+
+// writeWhere spells the part of the input an error is about.
+func (l *Layer) writeWhere(b *strings.Builder, where string) {
+	if l.WhereFormat != "" {
+		fmt.Fprintf(b, l.WhereFormat, where)
+	} else {
+		b.WriteString(where)
+	}
 }
 
 func (l *Layer) offset(off int64) string {

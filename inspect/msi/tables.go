@@ -3,7 +3,9 @@ package msi
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -276,7 +278,7 @@ func (db *Database) resolveDirectories() (map[string]*Directory, error) {
 	const resolving = "\x00resolving"
 	maxBytes := db.opts.maxPathBytes()
 	var total int64
-	for _, key := range sortedKeys(dirs) {
+	for _, key := range slices.Sorted(maps.Keys(dirs)) {
 		// Walk up to a resolved directory, a standard folder or a root,
 		// collecting the chain; then resolve it top down, each path once
 		// from its parent's. No recursion.
@@ -418,15 +420,6 @@ func (db *Database) Module() (m ModuleSignature, ok bool, err error) {
 // MergeModuleCabinet is the stream that holds a merge module's files, named
 // by their File keys; a merge module has no Media table.
 const MergeModuleCabinet = "MergeModule.CABinet"
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // File is a row of the File table with its install path.
 type File struct {

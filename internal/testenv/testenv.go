@@ -150,3 +150,41 @@ func Run(t testing.TB, dir string, name string, args ...string) []byte {
 	}
 	return out
 }
+
+// WriteTree writes files (slash-separated relative path → content) under
+// dir, creating directories as needed.
+func WriteTree(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TreeSHA256 maps every regular file below dir (slash-separated relative
+// path) to the hex SHA-256 of its bytes: what an extracting oracle wrote.
+func TreeSHA256(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = SHA256Hex(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
