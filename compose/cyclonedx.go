@@ -248,6 +248,9 @@ func cdxPackage(p *pkgNode) cdx.Component {
 func cdxFile(f *fileNode) cdx.Component {
 	c := cdx.Component{BOMRef: elementRef(f.id), Type: cdx.ComponentTypeFile, Name: f.path,
 		Hashes: &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA1, Value: f.sha1}, {Algorithm: cdx.HashAlgoSHA256, Value: f.sha256}}}
+	if f.sha512 != "" {
+		*c.Hashes = append(*c.Hashes, cdx.Hash{Algorithm: cdx.HashAlgoSHA512, Value: f.sha512})
+	}
 	if f.comment != "" {
 		c.Properties = &[]cdx.Property{{Name: PropComment, Value: f.comment}}
 	}

@@ -67,7 +67,7 @@ func (b *builder) addFiles() error {
 	b.fileContainer = map[string]string{}
 	direct := map[string][]string{} // package SPDXID -> SHA-1s of the files it contains
 	for i, f := range files {
-		n := &fileNode{id: ids[i], path: f.Path, sha1: strings.ToLower(f.SHA1), sha256: strings.ToLower(f.SHA256), kind: f.Kind, types: fileTypes(f)}
+		n := &fileNode{id: ids[i], path: f.Path, sha1: strings.ToLower(f.SHA1), sha256: strings.ToLower(f.SHA256), sha512: strings.ToLower(f.SHA512), kind: f.Kind, types: fileTypes(f)}
 		if f.InstallPath != "" {
 			n.comment = "Installs to " + f.InstallPath + "."
 		}

@@ -103,6 +103,7 @@ func (p *pkgNode) refOf(typ string) string {
 
 type fileNode struct {
 	id, path, sha1, sha256, kind, comment string
+	sha512                                string // empty in inventories from before it was computed
 	types                                 []string
 }
 

@@ -32,7 +32,7 @@ func (b *builder) addRoot() error {
 	root := &pkgNode{
 		id: rootID, role: roleInstaller, name: name, version: version, notes: notes,
 		fileName: a.Name, purpose: "INSTALL", download: known(o.DownloadLocation),
-		checksums: []checksum{{"SHA1", strings.ToLower(a.SHA1)}, {"SHA256", strings.ToLower(a.SHA256)}},
+		checksums: checksumsOf(a.SHA1, a.SHA256, a.SHA512),
 	}
 	if o.DownloadLocation != "" && !validDownloadLocation(o.DownloadLocation) {
 		return fmt.Errorf("compose: download location %q is not a URL, NONE or NOASSERTION", o.DownloadLocation)

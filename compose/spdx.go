@@ -153,6 +153,9 @@ func (m *model) spdx() (*v2_3.Document, error) {
 			FileCopyrightText: "NOASSERTION",
 			FileComment:       f.comment,
 		}
+		if f.sha512 != "" {
+			sf.Checksums = append(sf.Checksums, common.Checksum{Algorithm: common.SHA512, Value: f.sha512})
+		}
 		doc.Files = append(doc.Files, sf)
 	}
 	// The document DESCRIBES the installer; the model's relationships in

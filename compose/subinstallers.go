@@ -97,7 +97,7 @@ func (b *builder) addSubInstallers() error {
 		}
 		if f, ok := fileByPath[p.Path]; ok && p.Embedded && p.Path != "" {
 			n.fileName = path.Base(p.Path)
-			n.checksums = []checksum{{"SHA1", strings.ToLower(f.SHA1)}, {"SHA256", strings.ToLower(f.SHA256)}}
+			n.checksums = checksumsOf(f.SHA1, f.SHA256, f.SHA512)
 		} else if alg, val, ok := declaredHash(p.Hash); ok {
 			n.checksums = []checksum{{alg, val}}
 		}

@@ -24,6 +24,16 @@ func declaredHash(h string) (alg, val string, ok bool) {
 	return "", "", false
 }
 
+// checksumsOf lists an artifact's or file's digests, SHA-512 only when the
+// inventory has it (inventories written before it existed do not).
+func checksumsOf(sha1, sha256, sha512 string) []checksum {
+	out := []checksum{{"SHA1", strings.ToLower(sha1)}, {"SHA256", strings.ToLower(sha256)}}
+	if sha512 != "" {
+		out = append(out, checksum{"SHA512", strings.ToLower(sha512)})
+	}
+	return out
+}
+
 var checksumAlgs = map[string]bool{"SHA1": true, "SHA224": true, "SHA256": true, "SHA384": true, "SHA512": true,
 	"SHA3-256": true, "SHA3-384": true, "SHA3-512": true, "MD2": true, "MD4": true, "MD5": true, "MD6": true,
 	"BLAKE2b-256": true, "BLAKE2b-384": true, "BLAKE2b-512": true, "BLAKE3": true, "ADLER32": true}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -206,10 +207,10 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 
 	// The artifact's own hashes are computed while it is walked: both read
 	// the same bytes, one sequentially, one where the format points.
-	sum1, sum256 := sha1.New(), sha256.New()
+	sum1, sum256, sum512 := sha1.New(), sha256.New(), sha512.New()
 	hashDone := make(chan error, 1)
 	go func() {
-		_, err := io.Copy(io.MultiWriter(sum1, sum256), io.NewSectionReader(r, 0, size))
+		_, err := io.Copy(io.MultiWriter(sum1, sum256, sum512), io.NewSectionReader(r, 0, size))
 		hashDone <- err
 	}()
 	inv := &Inventory{Artifact: Artifact{Name: name, Size: size}}
@@ -219,6 +220,7 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 		}
 		inv.Artifact.SHA1 = hex.EncodeToString(sum1.Sum(nil))
 		inv.Artifact.SHA256 = hex.EncodeToString(sum256.Sum(nil))
+		inv.Artifact.SHA512 = hex.EncodeToString(sum512.Sum(nil))
 		return nil
 	}
 	head := make([]byte, min(size, headSize))
@@ -409,12 +411,13 @@ func (w *walker) stop() {
 
 // process hashes one file and, unless it is a container, fingerprints it.
 func (w *walker) process(j fileJob) {
-	s1, s256 := sha1.Sum(j.data), sha256.Sum256(j.data)
+	s1, s256, s512 := sha1.Sum(j.data), sha256.Sum256(j.data), sha512.Sum512(j.data)
 	f := File{
 		Path:        j.path,
 		Size:        int64(len(j.data)),
 		SHA1:        hex.EncodeToString(s1[:]),
 		SHA256:      hex.EncodeToString(s256[:]),
+		SHA512:      hex.EncodeToString(s512[:]),
 		Kind:        j.kind,
 		InstallPath: j.installPath,
 	}
@@ -798,9 +801,10 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 	}
 
 	if e.Size > streamAbove && w.streamable(path, head, e.Size) {
-		s1, s256 := sha1.New(), sha256.New()
+		s1, s256, s512 := sha1.New(), sha256.New(), sha512.New()
 		s1.Write(head)
 		s256.Write(head)
+		s512.Write(head)
 		chunk := make([]byte, 1<<20)
 		for {
 			k, err := r.Read(chunk)
@@ -810,6 +814,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 				}
 				s1.Write(chunk[:k])
 				s256.Write(chunk[:k])
+				s512.Write(chunk[:k])
 			}
 			if err == io.EOF {
 				break
@@ -818,7 +823,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 				return nil, nil, err
 			}
 		}
-		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
+		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)), SHA512: hex.EncodeToString(s512.Sum(nil)),
 			Kind: kindOf(head, nil), InstallPath: escapeInstallPath(e.InstallPath)}, nil
 	}
 

@@ -30,6 +30,8 @@ type Artifact struct {
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	SHA1   string `json:"sha1"`
+	// SHA512 is what BSI TR-03183-2 asks of every deployable component.
+	SHA512 string `json:"sha512,omitempty"`
 	Format string `json:"format"`
 	// Identity is a digest that code signing does not change (for example the
 	// Authenticode digest of a PE file). Empty when the format has none.
@@ -78,6 +80,7 @@ type File struct {
 	Size    int64  `json:"size"`
 	SHA1    string `json:"sha1"`
 	SHA256  string `json:"sha256"`
+	SHA512  string `json:"sha512,omitempty"`
 	Kind    string `json:"kind"`              // see Kind* constants
 	Package string `json:"package,omitempty"` // ID of the Package that installs it
 	// InstallPath is where the file lands on the target system when the
