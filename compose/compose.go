@@ -29,6 +29,7 @@
 //	inspection-problem:      a problem inspect reported: "error" (bytes not read) or "warning"
 //	incomplete:              the document lists less than the installer holds (inspect reported errors)
 //	not-present:             a file the installer expects beside it (uncompressed source) that was not there
+//	supplier-from:           where the installer's supplier came from when --supplier was not given
 //	version-from-bytes:      the installer's version from its own metadata or its CPython
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions

@@ -44,12 +44,9 @@ func (b *builder) addRoot() error {
 			return fmt.Errorf("compose: supplier %q: %w", o.Supplier, err)
 		}
 		sup = s
-	}
-	if o.Supplier == "" && self.Manufacturer != "" {
-		// The installer names its manufacturer in its own metadata.
-		if s, err := parseAgent(self.Manufacturer, false); err == nil {
-			sup = s
-		}
+	} else if s, note := b.inferredSupplier(self); s != "" {
+		sup = s
+		root.notes = append(root.notes, NoteSupplierFrom+" "+note)
 	}
 	root.supplier = known(sup)
 	var facts []string
@@ -98,6 +95,91 @@ func (b *builder) addRoot() error {
 	b.root = root
 	b.m.packages = append(b.m.packages, root)
 	return nil
+}
+
+// inferredSupplier is the installer's supplier when the caller gives none,
+// from what the installer says of itself, most direct first: the
+// manufacturer its own metadata names (MSI Manufacturer, Burn publisher),
+// the organisation of its code signature's signer, the owner of its pkg
+// component identifiers. note says where it came from; "" when none.
+func (b *builder) inferredSupplier(self *inspect.Package) (agent, note string) {
+	if self.Manufacturer != "" {
+		if s, err := parseAgent(self.Manufacturer, false); err == nil {
+			return s, fmt.Sprintf("the supplier %q is the manufacturer the installer's own %s metadata names.", self.Manufacturer, orDefault(self.Format, b.inv.Artifact.Format))
+		}
+	}
+	for _, sig := range b.inv.Signatures {
+		if sig.File != b.inv.Artifact.Name || !sig.DigestMatches {
+			continue
+		}
+		if org := dnAttribute(sig.Signer, "O"); org != "" {
+			if s, err := parseAgent("Organization: "+org, false); err == nil {
+				return s, fmt.Sprintf("the supplier %q is the organisation of the installer's %s signer (%s); the certificate chain was not checked against a trust store.", org, sig.Kind, sig.Signer)
+			}
+		}
+	}
+	if f := b.inv.Artifact.Format; f == "pkg" || f == "xar" {
+		owners := map[string]bool{}
+		for _, p := range b.inv.Packages {
+			if o := identifierOwner(p.ID); o != "" {
+				owners[o] = true
+			}
+		}
+		if list := sortedKeys(owners); len(list) == 1 {
+			if s, err := parseAgent("Organization: "+list[0], false); err == nil {
+				return s, fmt.Sprintf("the supplier %q owns the reverse-DNS identifiers of every component package of the installer.", list[0])
+			}
+		}
+	}
+	return "", ""
+}
+
+// dnAttribute returns the first value of attribute key in an RFC 2253
+// distinguished name as crypto/x509 prints it ("CN=x,O=Python Software
+// Foundation,C=US", with ',' inside values escaped as "\,").
+func dnAttribute(dn, key string) string {
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(dn); i++ {
+		switch c := dn[i]; {
+		case c == '\\' && i+1 < len(dn):
+			cur.WriteByte(dn[i+1])
+			i++
+		case c == ',' || c == '+':
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	parts = append(parts, cur.String())
+	for _, p := range parts {
+		if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), key) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// identifierOwner is the domain that owns a reverse-DNS identifier
+// ("org.python.Python.PythonFramework-3.11" → "python.org"); for code
+// hosts (com.github.macadmins.Nudge) the account under the host
+// ("macadmins (github.com)"). "" when the identifier is not reverse DNS.
+func identifierOwner(id string) string {
+	labels := strings.Split(id, ".")
+	if len(labels) < 3 {
+		return ""
+	}
+	tld, name := strings.ToLower(labels[0]), strings.ToLower(labels[1])
+	if len(tld) < 2 || len(tld) > 6 || name == "" || strings.ContainsAny(tld+name, " {}") {
+		return ""
+	}
+	domain := name + "." + tld
+	switch domain {
+	case "github.com", "gitlab.com", "github.io", "sourceforge.net", "bitbucket.org":
+		return labels[2] + " (" + domain + ")"
+	}
+	return domain
 }
 
 // rootNameVersion is the installer's name and version: the caller's, else

@@ -16,6 +16,7 @@ const (
 	NoteInspectionProblem      = "inspection-problem:"
 	NoteIncomplete             = "incomplete:"
 	NoteNotPresent             = "not-present:"
+	NoteSupplierFrom           = "supplier-from:"
 	NoteVersionFromBytes       = "version-from-bytes:"
 	NoteVersionlessSighting    = "versionless-sighting:"
 	NoteVersionUnknown         = "version-unknown:"
