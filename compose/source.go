@@ -63,11 +63,13 @@ type SourceRef struct {
 	Locator  string
 }
 
-// ReadSourceSBOM parses an SPDX 2.3 JSON document leniently: only the fields
-// compose uses are read, creationInfo and files may be missing (CPython's
-// Misc/*.spdx.json have neither creationInfo nor a namespace), and unknown
-// fields are ignored. It fails on input that is not JSON, is not an SPDX 2.x
-// document, or has a package without a name.
+// ReadSourceSBOM reads a project's SBOM in any format compose writes or
+// projects publish: SPDX 2.x JSON or tag-value, SPDX 3.0.1 JSON-LD, or
+// CycloneDX JSON (source_formats.go reads the last three). SPDX 2 JSON is
+// read leniently: only the fields compose uses are read, creationInfo and
+// files may be missing (CPython's Misc/*.spdx.json have neither
+// creationInfo nor a namespace), and unknown fields are ignored. It fails
+// on input in none of those formats, or with a package without a name.
 func ReadSourceSBOM(r io.Reader, name string) (*SourceSBOM, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxSourceSBOMBytes+1))
 	if err != nil {
@@ -76,6 +78,19 @@ func ReadSourceSBOM(r io.Reader, name string) (*SourceSBOM, error) {
 	if len(data) > maxSourceSBOMBytes {
 		return nil, fmt.Errorf("source SBOM %s: larger than %d bytes", name, maxSourceSBOMBytes)
 	}
+	switch sourceFormat(data) {
+	case "spdx-tag-value":
+		return readSourceTagValue(data, name)
+	case "spdx3":
+		return readSourceSPDX3(data, name)
+	case "cyclonedx":
+		return readSourceCycloneDX(data, name)
+	}
+	return readSourceSPDX2JSON(data, name)
+}
+
+// readSourceSPDX2JSON reads an SPDX 2.x JSON document leniently.
+func readSourceSPDX2JSON(data []byte, name string) (*SourceSBOM, error) {
 	var raw struct {
 		SPDXVersion       string `json:"spdxVersion"`
 		Name              string `json:"name"`

@@ -29,7 +29,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
 		incomplete = fs.Bool("allow-incomplete", false, "write the document even when parts of the installer could not be read; it is marked incomplete (exit 3 all the same)")
 	)
-	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON; repeatable)")
+	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON or tag-value, SPDX 3.0.1, CycloneDX; repeatable)")
 	fs.Var(&creators, "creator", "add a creator, e.g. \"Organization: PSF\" (repeatable)")
 	var f inspectFlags
 	f.register(fs)
