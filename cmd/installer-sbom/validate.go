@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/installer-sbom/installer-sbom/compose"
 	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
@@ -31,7 +33,12 @@ func readDocument(path string) ([]byte, error) {
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: installer-sbom validate DOC.spdx.json") }
+	profile := fs.String("profile", compose.ProfileNTIA, "minimum-element field list to check: "+strings.Join(compose.Profiles(), ", "))
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: installer-sbom validate DOC [--profile "+strings.Join(compose.Profiles(), "|")+"]")
+		fmt.Fprintln(stderr, "DOC is SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON; its format is detected.")
+		fs.PrintDefaults()
+	}
 	pos, code := parseFlags(fs, args, stderr)
 	if code >= 0 {
 		return code
@@ -45,17 +52,25 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
+	if !slices.Contains(compose.Profiles(), *profile) {
+		fmt.Fprintf(stderr, "installer-sbom: unknown --profile %q (known: %s)\n", *profile, strings.Join(compose.Profiles(), ", "))
+		return exitUsage
+	}
+	format, probs := compose.ValidateDocument(b, *profile)
 	errs := 0
-	for _, p := range compose.Validate(b) {
+	for _, p := range probs {
 		fmt.Fprintf(stdout, "%s: %s\n", pos[0], p)
 		if !p.Warning {
 			errs++
 		}
 	}
+	if format == "" {
+		return exitBadInput
+	}
 	if errs > 0 {
-		fmt.Fprintf(stdout, "%s: %d errors\n", pos[0], errs)
+		fmt.Fprintf(stdout, "%s: %s: %d errors\n", pos[0], format, errs)
 		return exitDiffers
 	}
-	fmt.Fprintf(stdout, "%s: valid SPDX 2.3; NTIA minimum elements present\n", pos[0])
+	fmt.Fprintf(stdout, "%s: valid %s; %s minimum elements present\n", pos[0], format, *profile)
 	return exitOK
 }
