@@ -181,7 +181,11 @@ func checkProfile(v *docView, profile string) []Problem {
 		}
 		if c.kind == "package" {
 			if c.version == "" || c.version == "NOASSERTION" {
-				add(el, c.version == "NOASSERTION", "%s: no version", c.name)
+				// A known unknown (SPDX's NOASSERTION; CycloneDX has no
+				// word for it but leaving the field out) is flagged, not
+				// failed, except where BSI requires the version.
+				unknown := c.version == "NOASSERTION" || v.format == DocCycloneDX || v.format == DocSPDX3
+				add(el, unknown && profile != ProfileBSI, "%s: no version", c.name)
 			}
 			if c.supplier == "" || c.supplier == "NOASSERTION" {
 				add(el, c.supplier == "NOASSERTION" && profile != ProfileBSI, "%s: no supplier", c.name)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +20,8 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	var (
 		sources    stringList
 		creators   stringList
-		out        = fs.String("o", "", "write the document to `FILE` instead of stdout")
+		out        = fs.String("o", "", "write the document to `FILE` instead of stdout; an existing directory gets <installer><format extension>")
+		profile    = fs.String("profile", "", "check the written document against a minimum-element profile ("+strings.Join(compose.Profiles(), ", ")+"); exit 1 when a field cannot be filled")
 		format     = fs.String("format", compose.DefaultFormat, strings.Join(compose.FormatNames(), ", "))
 		name       = fs.String("name", "", "name of the installer package (default: the file name)")
 		ver        = fs.String("version", "", "version of the installer package (default: from the installer or source SBOM)")
@@ -43,6 +46,10 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(pos) != 1 {
 		fs.Usage()
+		return exitUsage
+	}
+	if *profile != "" && !slices.Contains(compose.Profiles(), *profile) {
+		fmt.Fprintf(stderr, "installer-sbom: unknown --profile %q (known: %s)\n", *profile, strings.Join(compose.Profiles(), ", "))
 		return exitUsage
 	}
 	writer, ok := compose.LookupFormat(*format)
@@ -105,17 +112,33 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
-	if *out == "" {
+	dest := *out
+	if st, err := os.Stat(dest); err == nil && st.IsDir() {
+		// Batch mode: the name scanners look for beside the artifact
+		// (osv-scanner finds <artifact>.spdx.json, <artifact>.cdx.json).
+		dest = filepath.Join(dest, filepath.Base(pos[0])+writer.Ext)
+	}
+	if dest == "" {
 		stdout.Write(buf.Bytes())
-	} else if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	} else if err := os.WriteFile(dest, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
+	}
+	profileFailed := false
+	if *profile != "" {
+		_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
+		for _, p := range probs {
+			if !p.Warning {
+				fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", *profile, p)
+				profileFailed = true
+			}
+		}
 	}
 	if !complete {
 		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; the SBOM written is marked incomplete\n", pos[0])
 		return exitBadInput
 	}
-	if *strict && len(res.Conflicts) > 0 {
+	if *strict && len(res.Conflicts) > 0 || profileFailed {
 		return exitDiffers
 	}
 	return exitOK

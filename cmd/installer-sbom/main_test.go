@@ -282,3 +282,25 @@ func TestPipWheelComposed(t *testing.T) {
 		t.Fatalf("only %d pins read from vendor.txt", pins)
 	}
 }
+
+// compose -o DIR writes <installer><format extension> there (the names
+// scanners look for), and --profile checks what it wrote.
+func TestComposeIntoDirectoryWithProfile(t *testing.T) {
+	path := smallZip(t)
+	dir := t.TempDir()
+	for format, ext := range map[string]string{"spdx-json": ".spdx.json", "cyclonedx-json": ".cdx.json", "spdx-tag-value": ".spdx"} {
+		_, stderr, code := runCLI(t, nil, "compose", path, "--format", format, "-o", dir, "--profile", "ntia", "--supplier", "Organization: Test")
+		if code != exitOK {
+			t.Errorf("%s: exit %d: %s", format, code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "python-embed.zip"+ext)); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+	// SPDX 2.3 is not a format BSI TR-03183-2 accepts: the document is
+	// written, and compose says why it fails the profile.
+	_, stderr, code := runCLI(t, nil, "compose", path, "-o", dir, "--profile", "bsi-tr-03183-2")
+	if code != exitDiffers || !strings.Contains(stderr, "SPDX 3.0.1 or later") {
+		t.Errorf("bsi on SPDX 2.3: exit %d: %s", code, stderr)
+	}
+}
