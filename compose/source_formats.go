@@ -94,6 +94,9 @@ func readSourceCycloneDX(data []byte, name string) (*SourceSBOM, error) {
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
 		return nil, fmt.Errorf("source SBOM %s: not a CycloneDX JSON document: %w", name, jsonErrorWithOffset(err))
 	}
+	if bom.SpecVersion == 0 {
+		return nil, fmt.Errorf("source SBOM %s: a CycloneDX document without a specVersion", name)
+	}
 	s := &SourceSBOM{Name: baseName(name), Namespace: bom.SerialNumber}
 	var add func(c cdx.Component, depth int) error
 	add = func(c cdx.Component, depth int) error {

@@ -31,7 +31,7 @@ const (
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+var version = unstamped
 
 func main() {
 	// Dependencies never print: go-macho logs unknown load commands with the
