@@ -11,7 +11,8 @@
 // vocabulary.go (annotation keywords and property names shared with the
 // readers in sbomdiff), listing.go (what a document lists, for verify and
 // diff), formats.go and one file per writer (spdx.go, spdx_tagvalue.go,
-// cyclonedx.go), validate.go.
+// spdx3.go, cyclonedx.go), validate.go and profiles.go (every format, and
+// the NTIA/CISA/BSI field lists).
 //
 // Every package and file in the document comes from the installer's bytes;
 // the source SBOMs only add facts the bytes cannot show (license, download

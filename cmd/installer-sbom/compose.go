@@ -52,6 +52,14 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: unknown --profile %q (known: %s)\n", *profile, strings.Join(compose.Profiles(), ", "))
 		return exitUsage
 	}
+	formatSet := false
+	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
+	if !formatSet && *out != "" {
+		// -o x.cdx.json says which format it wants.
+		if f, ok := compose.FormatForFile(*out); ok {
+			*format = f.Name
+		}
+	}
 	writer, ok := compose.LookupFormat(*format)
 	if !ok {
 		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q (known: %s)\n", *format, strings.Join(compose.FormatNames(), ", "))

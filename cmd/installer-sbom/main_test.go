@@ -304,3 +304,17 @@ func TestComposeIntoDirectoryWithProfile(t *testing.T) {
 		t.Errorf("bsi on SPDX 2.3: exit %d: %s", code, stderr)
 	}
 }
+
+// -o FILE with a format's extension writes that format when --format is
+// not given.
+func TestComposeFormatFromExtension(t *testing.T) {
+	path := smallZip(t)
+	out := filepath.Join(t.TempDir(), "x.spdx3.json")
+	if _, stderr, code := runCLI(t, nil, "compose", path, "-o", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), "spdx.org/rdf/3.0.1") {
+		t.Errorf("not SPDX 3: %.200s", b)
+	}
+}
