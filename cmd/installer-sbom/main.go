@@ -50,6 +50,7 @@ commands:
   validate DOC                   check an SPDX 2.3 JSON document (schema + NTIA minimum elements)
   verify FILE --sbom DOC         check an installer against its SBOM (exit 1 on differences)
   diff OLD NEW                   compare two installers or SBOMs (components, files)
+  vex FILE --statements YAML     write triage statements about FILE's components as OpenVEX
   rules [--rules FILE]           list the fingerprint rules
   version                        print the version
 
@@ -73,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdVerify(rest, stdout, stderr)
 	case "diff":
 		return cmdDiff(rest, stdout, stderr)
+	case "vex":
+		return cmdVex(rest, stdout, stderr)
 	case "rules":
 		return cmdRules(rest, stdout, stderr)
 	case "version", "--version":
