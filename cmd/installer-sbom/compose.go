@@ -37,10 +37,10 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format %s] [flags]\n", strings.Join(compose.FormatNames(), "|"))
+		fmt.Fprintf(fs.Output(), "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format %s] [flags]\n", strings.Join(compose.FormatNames(), "|"))
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -85,7 +85,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		r.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "installer-sbom: %s: %v\n", p, err)
-			return exitBadInput
+			return exitUsage // a side input
 		}
 		opts.SourceSBOMs = append(opts.SourceSBOMs, *s)
 	}

@@ -9,19 +9,21 @@ import (
 	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
 )
 
-// cmdDiff compares two installers or SBOMs (in any mix): exit 0, or 1 when
-// --fail-on downgrade is given and a component's version went down.
+// cmdDiff compares two installers or SBOMs (in any mix): exit 0 when they
+// list the same, 1 when they differ (with --fail-on downgrade: only when a
+// component's version went down), 3 when an installer could not be read
+// completely (the comparison would show what was not read as removed).
 func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "write the differences as JSON")
-	failOn := fs.String("fail-on", "", "exit 1 on `WHAT`: \"downgrade\" (a component's version went down)")
+	failOn := fs.String("fail-on", "", "exit 1 only on `WHAT`: \"downgrade\" (a component's version went down); default: on any difference")
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom diff OLD NEW [--json] [--fail-on downgrade] [flags]\n(OLD and NEW are each an installer or an SBOM)")
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom diff OLD NEW [--json] [--fail-on downgrade] [flags]\n(OLD and NEW are each an installer or an SBOM)")
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -39,7 +41,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	for i, p := range pos {
 		var code int
 		if _, isDoc := sniffSBOM(p); isDoc {
-			models[i], code = readSBOMFile(p, stderr)
+			models[i], code = readSBOMFile(p, exitBadInput, stderr)
 		} else {
 			models[i], code = installerModel(p, &f, stderr)
 		}
@@ -60,12 +62,24 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitBadInput
 	}
-	if *failOn == "downgrade" && d.Summary.ComponentsDowngraded > 0 {
+	for i, m := range models {
+		if m.Incomplete {
+			fmt.Fprintf(stderr, "installer-sbom: %s lists less than the installer holds; the comparison is not conclusive\n", pos[i])
+			return exitBadInput
+		}
+	}
+	if *failOn == "downgrade" {
+		if d.Summary.ComponentsDowngraded == 0 {
+			return exitOK
+		}
 		for _, c := range d.ComponentsChanged {
 			if c.Downgrade {
 				fmt.Fprintf(stderr, "installer-sbom: downgrade: %s %v → %v\n", c.Name, c.Old, c.New)
 			}
 		}
+		return exitDiffers
+	}
+	if d.Differs() {
 		return exitDiffers
 	}
 	return exitOK

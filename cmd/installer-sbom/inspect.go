@@ -16,10 +16,10 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom inspect [--json] [--limit name=value]... [--rules FILE]... FILE")
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom inspect [--json] [--limit name=value]... [--rules FILE]... FILE")
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}

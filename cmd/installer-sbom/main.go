@@ -46,15 +46,19 @@ const usage = `usage: installer-sbom <command> [flags] [args]
 
 commands:
   inspect [--json] FILE          list packages, files, components and problems
-  compose FILE [flags]           write the SBOM (SPDX 2.3 JSON by default)
-  validate DOC                   check an SPDX 2.3 JSON document (schema + NTIA minimum elements)
+  compose FILE [flags]           write the SBOM (SPDX 2.3 JSON by default; SPDX 3.0.1, CycloneDX 1.7/1.6, tag-value)
+  validate DOC                   check an SBOM in any of those formats (schema + NTIA/CISA/BSI field lists)
   verify FILE --sbom DOC         check an installer against its SBOM (exit 1 on differences)
   diff OLD NEW                   compare two installers or SBOMs (components, files)
   vex FILE --statements YAML     write triage statements about FILE's components as OpenVEX
   rules [--rules FILE]           list the fingerprint rules
   version                        print the version
 
-Run 'installer-sbom <command> -h' for the flags of a command.
+Run 'installer-sbom help <command>' (or '<command> --help') for the flags of a command.
+
+Exit codes: 0 success; 1 verification failed or differences found; 2 usage
+error, including an unreadable side input (--sbom, --source-sbom, --rules,
+--statements); 3 the installer could not be read completely.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -82,6 +86,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "installer-sbom %s\n", version)
 		return exitOK
 	case "help", "-h", "--help":
+		if len(rest) > 0 && rest[0] != "help" {
+			// help CMD is CMD --help: the command's own usage, on stdout.
+			return run([]string{rest[0], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
@@ -107,6 +115,9 @@ func (f *inspectFlags) register(fs *flag.FlagSet) {
 
 // options builds inspect.Options, loading user rules.
 func (f *inspectFlags) options(stderr io.Writer) (inspect.Options, error) {
+	if f.workers < 0 {
+		return inspect.Options{}, fmt.Errorf("--workers %d: want 0 (one per CPU) or more", f.workers)
+	}
 	opts := inspect.Options{Limits: f.limits, Workers: f.workers}
 	if len(f.rules) > 0 {
 		var extra []fingerprint.Rule
@@ -182,8 +193,18 @@ func isTerminal(w io.Writer) bool {
 
 // parseFlags parses a command's flags, allowing flags after positional
 // arguments (installer-sbom inspect FILE --json), as users type them.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int) {
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, int) {
 	fs.SetOutput(stderr)
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			// Asked-for help is the output: stdout. Usage printed for a
+			// mistake stays on stderr.
+			fs.SetOutput(stdout)
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

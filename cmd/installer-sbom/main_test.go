@@ -318,3 +318,21 @@ func TestComposeFormatFromExtension(t *testing.T) {
 		t.Errorf("not SPDX 3: %.200s", b)
 	}
 }
+
+// Help asked for is output: on stdout, exit 0, for help CMD and CMD --help;
+// usage printed for a mistake goes to stderr with exit 2.
+func TestHelpOnStdout(t *testing.T) {
+	for _, args := range [][]string{{"help", "inspect"}, {"inspect", "--help"}, {"compose", "-h"}, {"help", "validate"}} {
+		out, stderr, code := runCLI(t, nil, args...)
+		if code != exitOK || !strings.Contains(out, "usage: installer-sbom "+strings.TrimPrefix(args[len(args)-1], "-")) && !strings.Contains(out, "usage: installer-sbom "+args[0]) || stderr != "" {
+			t.Errorf("%q: exit %d, stdout %.80q, stderr %.80q", args, code, out, stderr)
+		}
+	}
+	out, stderr, code := runCLI(t, nil, "inspect")
+	if code != exitUsage || out != "" || !strings.Contains(stderr, "usage: installer-sbom inspect") {
+		t.Errorf("inspect without a file: exit %d, stdout %q", code, out)
+	}
+	if _, stderr, code := runCLI(t, nil, "inspect", "--workers", "-3", smallZip(t)); code != exitUsage || !strings.Contains(stderr, "--workers -3") {
+		t.Errorf("--workers -3: exit %d, %s", code, stderr)
+	}
+}

@@ -15,10 +15,10 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom rules [--rules FILE]...")
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom rules [--rules FILE]...")
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}

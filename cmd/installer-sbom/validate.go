@@ -35,11 +35,11 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	profile := fs.String("profile", compose.ProfileNTIA, "minimum-element field list to check: "+strings.Join(compose.Profiles(), ", "))
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom validate DOC [--profile "+strings.Join(compose.Profiles(), "|")+"]")
-		fmt.Fprintln(stderr, "DOC is SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON; its format is detected.")
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom validate DOC [--profile "+strings.Join(compose.Profiles(), "|")+"]")
+		fmt.Fprintln(fs.Output(), "DOC is SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON; its format is detected.")
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}

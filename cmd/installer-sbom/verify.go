@@ -19,10 +19,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: installer-sbom verify INSTALLER --sbom DOC [--json] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom verify INSTALLER --sbom DOC [--json] [flags]")
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -30,7 +30,8 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sbom, code := readSBOMFile(*doc, stderr)
+	// --sbom is a side input: unreadable is a usage error.
+	sbom, code := readSBOMFile(*doc, exitUsage, stderr)
 	if sbom == nil {
 		return code
 	}
@@ -79,18 +80,20 @@ func sniffSBOM(path string) (string, bool) {
 	return sbomdiff.Detect(head[:n])
 }
 
-// readSBOMFile reads an SBOM document into the comparison model.
-func readSBOMFile(path string, stderr io.Writer) (*sbomdiff.Model, int) {
+// readSBOMFile reads an SBOM document into the comparison model; failing
+// returns code (exitUsage for a side input such as --sbom, exitBadInput for
+// a document that is the command's subject).
+func readSBOMFile(path string, code int, stderr io.Writer) (*sbomdiff.Model, int) {
 	fh, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return nil, exitBadInput
+		return nil, code
 	}
 	defer fh.Close()
 	m, err := sbomdiff.Read(fh, path, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return nil, exitBadInput
+		return nil, code
 	}
 	return m, exitOK
 }

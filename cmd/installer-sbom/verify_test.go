@@ -73,9 +73,10 @@ func TestVerifyCommandErrors(t *testing.T) {
 	}{
 		{[]string{"verify", z}, exitUsage, "usage: installer-sbom verify"},
 		{[]string{"verify", "--sbom", doc}, exitUsage, "usage: installer-sbom verify"},
-		{[]string{"verify", z, "--sbom", filepath.Join(t.TempDir(), "none.json")}, exitBadInput, "no such file"},
-		{[]string{"verify", z, "--sbom", garbage}, exitBadInput, "bad.spdx.json"},
-		{[]string{"verify", z, "--sbom", z}, exitBadInput, "not an SPDX 2.3"},
+		// --sbom is a side input: unreadable is a usage error.
+		{[]string{"verify", z, "--sbom", filepath.Join(t.TempDir(), "none.json")}, exitUsage, "no such file"},
+		{[]string{"verify", z, "--sbom", garbage}, exitUsage, "bad.spdx.json"},
+		{[]string{"verify", z, "--sbom", z}, exitUsage, "not an SPDX 2.3"},
 		{[]string{"verify", doc, "--sbom", doc}, exitUsage, "is an SBOM, not an installer"},
 		{[]string{"diff", z}, exitUsage, "usage: installer-sbom diff"},
 		{[]string{"diff", z, z, "--fail-on", "upgrade"}, exitUsage, "unknown --fail-on"},
@@ -108,15 +109,19 @@ func TestDiffCommand(t *testing.T) {
 	if code != exitDiffers || !strings.Contains(stdout, "sqlite 3.53.1 → 3.47.1  (downgrade)") || !strings.Contains(stderr, "downgrade: sqlite") {
 		t.Errorf("diff new old --fail-on downgrade: exit %d\n%s%s", code, stdout, stderr)
 	}
-	// Without --fail-on a downgrade is reported, not a failure.
-	if _, _, code := runCLI(t, nil, "diff", new, old); code != exitOK {
+	// Without --fail-on any difference fails (exit 1); the same installer
+	// twice does not.
+	if _, _, code := runCLI(t, nil, "diff", new, old); code != exitDiffers {
 		t.Errorf("diff new old: exit %d", code)
+	}
+	if _, _, code := runCLI(t, nil, "diff", old, old); code != exitOK {
+		t.Errorf("diff old old: exit %d", code)
 	}
 	// An SBOM on one side, an installer on the other, as JSON.
 	doc := composeTo(t, old, "cyclonedx-json")
 	stdout, stderr, code = runCLI(t, nil, "diff", "--json", doc, new)
 	var d sbomdiff.Diff
-	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != exitOK {
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != exitDiffers {
 		t.Fatalf("diff --json SBOM installer: exit %d, %v\n%s%s", code, err, stdout, stderr)
 	}
 	if d.Old.Format != sbomdiff.FormatCycloneDXJSON || d.New.Format != sbomdiff.FormatInstaller ||

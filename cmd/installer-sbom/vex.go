@@ -36,10 +36,10 @@ func cmdVex(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: installer-sbom vex --statements FILE [--author WHO] [--format %s] [-o OUT] INSTALLER|SBOM [flags]\n", strings.Join(vex.FormatNames(), "|"))
+		fmt.Fprintf(fs.Output(), "usage: installer-sbom vex --statements FILE [--author WHO] [--format %s] [-o OUT] INSTALLER|SBOM [flags]\n", strings.Join(vex.FormatNames(), "|"))
 		fs.PrintDefaults()
 	}
-	pos, code := parseFlags(fs, args, stderr)
+	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -61,15 +61,16 @@ func cmdVex(args []string, stdout, stderr io.Writer) int {
 		opts.Timestamp = t
 	}
 
+	// The statements are a side input: unreadable is a usage error.
 	b, err := readLimited(*statements, vex.MaxStatementsBytes)
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return exitBadInput
+		return exitUsage
 	}
 	st, err := vex.ParseStatements(b, *statements)
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return exitBadInput
+		return exitUsage
 	}
 	if *author == "" && st.Author == "" {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", vex.ErrNoAuthor)

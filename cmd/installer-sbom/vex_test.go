@@ -173,9 +173,9 @@ func TestVexExitCodes(t *testing.T) {
 		{[]string{"vex", zip, "--statements", noAuthor}, exitUsage},                  // OpenVEX needs an author
 		{[]string{"vex", sbomPath, "--statements", stmts, "--purl", "pkg:generic/x@1"}, exitUsage},
 		{[]string{"vex", zip, "--statements", noAuthor, "--author", "Me"}, exitOK},
-		{[]string{"vex", zip, "--statements", filepath.Join(t.TempDir(), "missing.yaml")}, exitBadInput},
-		{[]string{"vex", zip, "--statements", typo, "--author", "Me"}, exitBadInput},
-		{[]string{"vex", zip, "--statements", notYAML, "--author", "Me"}, exitBadInput},
+		{[]string{"vex", zip, "--statements", filepath.Join(t.TempDir(), "missing.yaml")}, exitUsage},
+		{[]string{"vex", zip, "--statements", typo, "--author", "Me"}, exitUsage},
+		{[]string{"vex", zip, "--statements", notYAML, "--author", "Me"}, exitUsage},
 		{[]string{"vex", filepath.Join(t.TempDir(), "missing.zip"), "--statements", stmts}, exitBadInput},
 		{[]string{"vex", broken, "--statements", stmts}, exitBadInput}, // read only in part
 	} {
