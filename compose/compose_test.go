@@ -40,11 +40,12 @@ func variants() []variant {
 }
 
 // Every output validates against the released SPDX 2.3 schema, the 2.3.1
-// errata schema and, for CycloneDX, the 1.6 schema with its $refs.
+// errata schema and, for CycloneDX, the 1.7 schema with its $refs (the
+// shared reference copy, independent of the one the writer vendors).
 func TestOutputsValidateAgainstSchemas(t *testing.T) {
 	spdx23 := schemaValidator(t, "spdx-2.3-schema.json")
 	spdx231 := schemaValidator(t, "spdx-2.3.1-schema.json")
-	cdx16 := schemaValidator(t, "cyclonedx", "bom-1.6.schema.json")
+	cdx17 := schemaValidator(t, "cyclonedx", "bom-1.7.schema.json")
 	for _, v := range variants() {
 		t.Run(v.name, func(t *testing.T) {
 			res := mustCompose(t, v.inv(), v.opts(t))
@@ -55,9 +56,9 @@ func TestOutputsValidateAgainstSchemas(t *testing.T) {
 			if err := WriteCycloneDX(&c, res); err != nil {
 				t.Fatal(err)
 			}
-			validateAgainst(t, cdx16, "CycloneDX JSON", c.Bytes())
-			if !bytes.Contains(c.Bytes(), []byte(`"specVersion": "1.6"`)) {
-				t.Errorf("CycloneDX output is not spec version 1.6")
+			validateAgainst(t, cdx17, "CycloneDX JSON", c.Bytes())
+			if !bytes.Contains(c.Bytes(), []byte(`"specVersion": "1.7"`)) {
+				t.Errorf("CycloneDX output is not spec version 1.7")
 			}
 			// Errors, and the versions said to be unknown (NOASSERTION,
 			// a warning: a known unknown).

@@ -172,8 +172,11 @@ func checkProfile(v *docView, profile string) []Problem {
 		add(doc, false, "no generation context (metadata.lifecycles)")
 	}
 	for _, c := range v.components {
-		if c.kind == "file" && profile != ProfileBSI {
-			continue // NTIA and CISA list packages; files are their contents
+		if c.kind == "file" {
+			// Every profile lists components; the files are their
+			// contents, already hashed and named by the package that
+			// holds them.
+			continue
 		}
 		el := c.ref
 		if c.name == "" {
@@ -325,6 +328,11 @@ func cycloneDXView(doc []byte) ([]Problem, *docView) {
 			if md.Manufacturer.URL != nil && len(*md.Manufacturer.URL) > 0 {
 				a.contact = (*md.Manufacturer.URL)[0]
 			}
+			if md.Manufacturer.Contact != nil {
+				for _, c := range *md.Manufacturer.Contact {
+					a.contact = orDefault(a.contact, orDefault(c.Email, c.Phone))
+				}
+			}
 			v.authors = append(v.authors, a)
 		}
 		if md.Tools != nil && md.Tools.Components != nil {
@@ -360,8 +368,7 @@ func cycloneDXView(doc []byte) ([]Problem, *docView) {
 		if c.Supplier != nil {
 			cv.supplier = c.Supplier.Name
 		}
-		cv.licenseConcluded = cdxLicenseExpression(c.Licenses)
-		cv.declared = cv.licenseConcluded
+		cv.licenseConcluded, cv.declared = cdxLicensesByAcknowledgement(c.Licenses)
 		if c.Hashes != nil {
 			for _, h := range *c.Hashes {
 				cv.hashes[strings.ReplaceAll(string(h.Algorithm), "-", "")] = true
@@ -396,6 +403,34 @@ func cycloneDXView(doc []byte) ([]Problem, *docView) {
 		}
 	}
 	return probs, v
+}
+
+// cdxLicensesByAcknowledgement splits a CycloneDX 1.7 licence list into
+// the concluded and the declared expression (its acknowledgement); a licence
+// without one (CycloneDX 1.6 and earlier) counts as both.
+func cdxLicensesByAcknowledgement(ls *cdx.Licenses) (concluded, declared string) {
+	if ls == nil {
+		return "", ""
+	}
+	var con, dec, either cdx.Licenses
+	for _, l := range *ls {
+		ack := l.Acknowledgement
+		if ack == nil && l.License != nil && l.License.Acknowledgement != "" {
+			a := l.License.Acknowledgement
+			ack = &a
+		}
+		switch {
+		case ack == nil:
+			either = append(either, l)
+		case *ack == cdx.LicenseAcknowledgementConcluded:
+			con = append(con, l)
+		case *ack == cdx.LicenseAcknowledgementDeclared:
+			dec = append(dec, l)
+		}
+	}
+	concluded = orDefault(cdxLicenseExpression(&con), cdxLicenseExpression(&either))
+	declared = orDefault(cdxLicenseExpression(&dec), cdxLicenseExpression(&either))
+	return concluded, declared
 }
 
 // LinkageStaticValue is the installer-sbom:linkage value of a library

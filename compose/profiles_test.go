@@ -6,6 +6,11 @@ import (
 	"testing"
 )
 
+const (
+	sha256Hex = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+	sha512Hex = "9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043"
+)
+
 // bsiDoc is a small CycloneDX 1.7 document with every field BSI TR-03183-2
 // asks for: a deployable library with its file name, SHA-512 and
 // properties, and a library compiled into it, which has neither hash nor
@@ -23,7 +28,7 @@ const bsiDoc = `{
     {"bom-ref": "lib-a", "type": "library", "name": "libffi", "version": "3.4.4",
      "supplier": {"name": "libffi"}, "purl": "pkg:generic/libffi@3.4.4",
      "licenses": [{"expression": "MIT"}],
-     "hashes": [{"alg": "SHA-256", "content": "` + "aa" + `"}, {"alg": "SHA-512", "content": "bb"}],
+     "hashes": [{"alg": "SHA-256", "content": "` + sha256Hex + `"}, {"alg": "SHA-512", "content": "` + sha512Hex + `"}],
      "properties": [{"name": "bsi:component:filename", "value": "libffi-8.dll"},
                     {"name": "bsi:component:executable", "value": "executable"},
                     {"name": "bsi:component:archive", "value": "no archive"},
@@ -64,7 +69,7 @@ func TestBSIProfile(t *testing.T) {
 		{"supplier", func(d map[string]any) { delete(comp(d, 0), "supplier") }, "lib-a", "no supplier"},
 		{"licence", func(d map[string]any) { delete(comp(d, 1), "licenses") }, "lib-b", "no licence"},
 		{"sha512", func(d map[string]any) {
-			comp(d, 0)["hashes"] = []any{map[string]any{"alg": "SHA-256", "content": "aa"}}
+			comp(d, 0)["hashes"] = []any{map[string]any{"alg": "SHA-256", "content": sha256Hex}}
 		}, "lib-a", "no SHA-512"},
 		{"identifier", func(d map[string]any) { delete(comp(d, 1), "cpe") }, "lib-b", "no software identifier"},
 		{"filename", func(d map[string]any) { dropProp(comp(d, 0), "bsi:component:filename") }, "lib-a", "no file name"},

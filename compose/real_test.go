@@ -162,7 +162,7 @@ func checkRealDocument(t *testing.T, inv *inspect.Inventory, opts Options, res *
 	if err := WriteCycloneDX(&c, res); err != nil {
 		t.Fatal(err)
 	}
-	validateAgainst(t, schemaValidator(t, "cyclonedx", "bom-1.6.schema.json"), "CycloneDX", c.Bytes())
+	validateAgainst(t, schemaValidator(t, "cyclonedx", "bom-1.7.schema.json"), "CycloneDX", c.Bytes())
 	d := parseDoc(t, b)
 	nameOf := map[string]string{}
 	for _, p := range d.Packages {
