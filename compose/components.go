@@ -107,9 +107,11 @@ func (b *builder) addComponents() {
 	byName := map[string][]placed{}
 	var children []int
 	nodes := make([]placed, len(keys))
+	licenses := newLicenseIndex(b.inv.Files)
 	for i, k := range keys {
 		g := groups[k]
 		n := b.componentNode(ids[i], g, ix)
+		b.setLicenses(n, g, licenses)
 		b.m.packages = append(b.m.packages, n)
 		b.componentRelations(n, g)
 		pl := placed{n: n, archive: map[string]bool{}}

@@ -31,9 +31,13 @@
 //	incomplete:              the document lists less than the installer holds (inspect reported errors)
 //	not-present:             a file the installer expects beside it (uncompressed source) that was not there
 //	supplier-from:           where the installer's supplier came from when --supplier was not given
+//	cpe-alternate:           a CPE a source SBOM gives besides the primary one (rule vendor/product, NVD version form)
 //	version-from-bytes:      the installer's version from its own metadata or its CPython
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions
+//	license-from-text:       the concluded licence comes from licence texts in the installer (file, coverage %)
+//	license-from-rule-data:  no licence text: the concluded licence is the one installer-sbom's rule data declares
+//	license-from-metadata:   no licence text: the concluded licence is the one the component's own metadata declares
 //
 // Layout, for readers such as verify and diff: the installer is the package
 // RootID, DESCRIBED by the document; each sub-installer is a package with

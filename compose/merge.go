@@ -14,6 +14,7 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 		id: id, role: roleLibrary, name: g.name, version: g.version, purpose: "LIBRARY",
 	}
 	var purl, cpe, supplier string
+	var sourceCPEs []string // from the matched source SBOM entry
 	linkages := map[string]bool{}
 	var fileNames []string
 	for _, m := range g.all() {
@@ -137,6 +138,12 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 		}
 		for _, r := range sp.ExternalRefs {
 			if r.Locator != "" && !strings.ContainsAny(r.Locator, " \t\n") && validRefCategory(r.Category) {
+				if r.Type == "cpe23Type" {
+					// One primary CPE (scanners match the first): chosen
+					// below from the rule and the source SBOM.
+					sourceCPEs = append(sourceCPEs, r.Locator)
+					continue
+				}
 				n.refs = append(n.refs, extRef{r.Category, r.Type, r.Locator})
 			}
 		}
@@ -145,8 +152,11 @@ func (b *builder) componentNode(id string, g *componentGroup, ix *sourceIndex) *
 	if purl != "" && n.purl() == "" {
 		n.refs = append(n.refs, extRef{"PACKAGE-MANAGER", "purl", purl})
 	}
-	if cpe != "" && n.cpe() == "" {
-		n.refs = append(n.refs, extRef{"SECURITY", "cpe23Type", cpe})
+	if primary, alternates := primaryCPE(cpe, sourceCPEs, n.version); primary != "" {
+		n.refs = append(n.refs, extRef{"SECURITY", "cpe23Type", primary})
+		for _, a := range alternates {
+			n.notes = append(n.notes, fmt.Sprintf("%s %s names %s as %s; the primary CPE is %s.", NoteCPEAlternate, sourceName(match), g.name, a, primary))
+		}
 	}
 	if len(g.versionless) > 0 {
 		var files []string
@@ -252,4 +262,85 @@ func (b *builder) addUnverified() {
 		b.m.rels = append(b.m.rels, relation{a: rootID, kind: relUnverified, b: n.id,
 			comment: "listed by a source SBOM; not found in the installer's bytes"})
 	}
+}
+
+// primaryCPE chooses a component's one CPE: the rule's (its vendor and
+// product are the ones NVD uses today: tcl:tcl, not CPython's tcl_tk:tcl_tk
+// which ends in 2008) with the component's version, else the source SBOM's
+// first; the version field as NVD writes it (3.50.4, not the 3.50.4.0 a
+// source SBOM may give). The other CPEs the source SBOM gives are
+// alternates, recorded as annotations, never as second CPEs a scanner
+// could match instead.
+func primaryCPE(rule string, source []string, version string) (primary string, alternates []string) {
+	primary = rule
+	if primary == "" && len(source) > 0 {
+		primary = source[0]
+	}
+	if primary == "" {
+		return "", nil
+	}
+	fields := strings.Split(primary, ":")
+	if len(fields) >= 6 && strings.HasPrefix(primary, "cpe:2.3:") {
+		if fields[5] == "*" || fields[5] == "" || fields[5] == "-" {
+			if version != "" {
+				fields[5] = cpeVersion(version)
+			}
+		} else {
+			fields[5] = nvdVersion(fields[5])
+		}
+		primary = strings.Join(fields, ":")
+	}
+	for _, s := range source {
+		if s != primary && !sameCPEProduct(s, primary) {
+			alternates = append(alternates, s)
+		} else if s != primary && nvdVersion(cpeField(s, 5)) != cpeField(primary, 5) {
+			alternates = append(alternates, s)
+		}
+	}
+	return primary, dedupSorted(alternates)
+}
+
+// nvdVersion drops the fourth part of a version whose last part is 0
+// (SQLite's and Tcl's 3.50.4.0 / 8.6.15.0 are 3.50.4 / 8.6.15 in NVD).
+func nvdVersion(v string) string {
+	parts := strings.Split(v, ".")
+	if len(parts) == 4 && parts[3] == "0" {
+		return strings.Join(parts[:3], ".")
+	}
+	return v
+}
+
+// cpeVersion is a version as a CPE 2.3 version field: NVD's form, with the
+// characters CPE reserves escaped.
+func cpeVersion(v string) string {
+	v = nvdVersion(v)
+	var b strings.Builder
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func cpeField(cpe string, i int) string {
+	f := strings.Split(cpe, ":")
+	if i < len(f) {
+		return f[i]
+	}
+	return ""
+}
+
+// sameCPEProduct reports whether two CPEs name the same vendor and product.
+func sameCPEProduct(a, b string) bool {
+	return cpeField(a, 3) == cpeField(b, 3) && cpeField(a, 4) == cpeField(b, 4)
+}
+
+// sourceName names the source SBOM an entry came from, for annotations.
+func sourceName(e *sourceEntry) string {
+	if e == nil {
+		return "the source SBOM"
+	}
+	return e.label()
 }

@@ -140,6 +140,7 @@ func (m *model) spdx() (*v2_3.Document, error) {
 		}
 		doc.Packages = append(doc.Packages, sp)
 	}
+	doc.OtherLicenses = m.spdxOtherLicenses()
 	for _, f := range m.files {
 		sf := &v2_3.File{
 			FileName:           "./" + f.path,

@@ -17,10 +17,14 @@ const (
 	NoteIncomplete             = "incomplete:"
 	NoteNotPresent             = "not-present:"
 	NoteSupplierFrom           = "supplier-from:"
+	NoteCPEAlternate           = "cpe-alternate:"
 	NoteVersionFromBytes       = "version-from-bytes:"
 	NoteVersionlessSighting    = "versionless-sighting:"
 	NoteVersionUnknown         = "version-unknown:"
 	NoteInventoryInconsistency = "inventory-inconsistency:"
+	NoteLicenseFromText        = "license-from-text:"
+	NoteLicenseFromRuleData    = "license-from-rule-data:"
+	NoteLicenseFromMetadata    = "license-from-metadata:"
 )
 
 // IdentityRefType is the referenceType of the root package's external

@@ -428,6 +428,9 @@ func (w *walker) process(j fileJob) {
 		if rep != nil && (rep.PE != nil || len(rep.MachO) > 0 || len(rep.Imports) > 0 || rep.Exports != "") {
 			f.Binary = &Binary{Imports: rep.Imports, Name: rep.Exports, PE: rep.PE, MachO: rep.MachO}
 		}
+		if rep != nil {
+			f.Licenses = rep.Licenses
+		}
 	}
 	var sig *Signature
 	if f.Kind == KindPE && rep != nil {

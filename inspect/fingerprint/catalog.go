@@ -74,6 +74,7 @@ func catalogers(e *Engine) []Cataloger {
 		depsJSON{},
 		npmPackage{},
 		mavenProperties{},
+		licenseText{e},
 	}
 }
 

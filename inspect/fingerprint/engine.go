@@ -121,6 +121,9 @@ type FileReport struct {
 	MachO  []MachOFact `json:"macho,omitempty"`
 	// Signature is the file's Authenticode signature (pe.authenticode).
 	Signature *inventory.Signature `json:"signature,omitempty"`
+	// Licenses are the licences the file's text was recognised as
+	// (license.text).
+	Licenses []inventory.LicenseText `json:"licenses,omitempty"`
 	// Errors are problems reading the file's headers; the byte patterns
 	// still ran over the whole file.
 	Errors []*FormatError `json:"errors,omitempty"`

@@ -95,6 +95,29 @@ type File struct {
 	// problem says where it was looked for.
 	Absent       bool   `json:"absent,omitempty"`
 	DeclaredHash string `json:"declaredHash,omitempty"`
+	// Licenses are the licences a licence text in the file was recognised
+	// as (LICENSE*, COPYING*, a dist-info's licence files, CPython's
+	// LICENSE.txt, an Info.plist's NSHumanReadableCopyright).
+	Licenses []LicenseText `json:"licenses,omitempty"`
+}
+
+// LicenseText is a licence recognised in a file's text by a licence
+// classifier (github.com/google/licensecheck).
+type LicenseText struct {
+	// Expression is the SPDX licence expression the text is.
+	Expression string `json:"expression"`
+	// Coverage is the percentage of the text (of Section, when set) that
+	// matches the licence.
+	Coverage int `json:"coverage"`
+	// Component is the component the text is for, when the file's path
+	// or the section's own words name it (a dist-info's distribution,
+	// node_modules/<name>, pip/_vendor/<name>, cpython for CPython's
+	// LICENSE, bzip2 for its section in CPython's Windows LICENSE.txt);
+	// empty when neither does.
+	Component string `json:"component,omitempty"`
+	// Section says which part of the file matched ("bytes 12000-14000",
+	// "NSHumanReadableCopyright"); empty for the whole file.
+	Section string `json:"section,omitempty"`
 }
 
 // Binary is what the headers of a PE, Mach-O or ELF file say: which
