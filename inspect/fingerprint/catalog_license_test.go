@@ -199,3 +199,16 @@ func TestLicenseYearNormalization(t *testing.T) {
 		t.Errorf("normalizeLicenseText = %q", out)
 	}
 }
+
+// A distribution's PEP 639 License-Expression is its declared licence.
+func TestPyPILicenseExpression(t *testing.T) {
+	meta := []byte("Metadata-Version: 2.4\nName: Demo_Pkg\nVersion: 1.2\nLicense-Expression: MIT OR Apache-2.0\n\nbody\n")
+	rep := Default().Identify("demo_pkg-1.2.dist-info/METADATA", meta)
+	if len(rep.Findings) != 1 || rep.Findings[0].License != "MIT OR Apache-2.0" || rep.Findings[0].Name != "demo-pkg" {
+		t.Errorf("findings %+v", rep.Findings)
+	}
+	bad := []byte("Metadata-Version: 2.4\nName: x\nVersion: 1\nLicense-Expression: not a licence\n\n")
+	if rep := Default().Identify("x-1.dist-info/METADATA", bad); len(rep.Findings) != 1 || rep.Findings[0].License != "" {
+		t.Errorf("an invalid expression was kept: %+v", rep.Findings)
+	}
+}

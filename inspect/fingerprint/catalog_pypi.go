@@ -35,10 +35,17 @@ func (pypiMetadata) Catalog(f *Subject, rep *FileReport) {
 	if f.Base == "PKG-INFO" {
 		rule = "pypi.egg-info"
 	}
-	rep.Findings = append(rep.Findings, pypiFinding(name, version, LinkageUnknown, Evidence{
+	fd := pypiFinding(name, version, LinkageUnknown, Evidence{
 		File: f.Path, Rule: rule, Offset: -1, Resource: fmt.Sprintf("%s line %d", f.Base, line),
 		Match: "Name: " + name + " / Version: " + version,
-	}))
+	})
+	// PEP 639: the distribution's licence as an SPDX expression.
+	if expr := metadataField(f.Data, "License-Expression:"); expr != "" {
+		if norm, err := NormalizeLicenseExpression(expr); err == nil {
+			fd.License = norm
+		}
+	}
+	rep.Findings = append(rep.Findings, fd)
 }
 
 // pipVendor reads pip/_vendor/vendor.txt: the packages pip vendors, pinned.
@@ -96,6 +103,23 @@ func pythonMetadata(data []byte) (name, version string, line int) {
 		}
 	}
 	return name, version, line
+}
+
+// metadataField returns the first value of a header of a core metadata
+// file's header block, "" when absent.
+func metadataField(data []byte, key string) string {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), maxMetadataBytes)
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" {
+			break
+		}
+		if v, ok := strings.CutPrefix(l, key); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // pypiFinding names a Python distribution the way PEP 503 normalises it.
