@@ -144,12 +144,67 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	if err := checkArtifact(inv); err != nil {
 		return nil, err
 	}
+	inv, pep770 := splitPEP770(inv)
+	opts.SourceSBOMs = append(append([]SourceSBOM(nil), opts.SourceSBOMs...), pep770...)
 	b := &builder{inv: inv, opts: opts, res: &Result{}}
 	if err := b.build(); err != nil {
 		return nil, err
 	}
 	b.res.m = b.m
 	return b.res, nil
+}
+
+// splitPEP770 takes out the components known only from an SBOM a wheel
+// ships (PEP 770, *.dist-info/sboms/): such a document is the project's
+// own claim, merged under the same rules as a --source-sbom — confirmed by
+// the bytes (a library its rules find in the grafted file), else named as
+// unverified and kept only with IncludeUnverified. One source SBOM per
+// document; the inventory given is not changed.
+func splitPEP770(inv *inspect.Inventory) (*inspect.Inventory, []SourceSBOM) {
+	const rule = "pypi.pep770"
+	onlyPEP770 := func(c inspect.Component) (string, bool) {
+		file := ""
+		for _, e := range c.Evidence {
+			if e.Rule != rule {
+				return "", false
+			}
+			file = e.File
+		}
+		return file, file != ""
+	}
+	var docs []SourceSBOM
+	index := map[string]int{}
+	var keep []inspect.Component
+	for _, c := range inv.Components {
+		file, ok := onlyPEP770(c)
+		if !ok {
+			keep = append(keep, c)
+			continue
+		}
+		i, seen := index[file]
+		if !seen {
+			i = len(docs)
+			index[file] = i
+			docs = append(docs, SourceSBOM{Name: file})
+		}
+		sp := SourcePackage{Name: c.Name, Version: c.Version, Supplier: c.Supplier, LicenseDeclared: c.License}
+		if c.PURL != "" {
+			sp.ExternalRefs = append(sp.ExternalRefs, SourceRef{Category: "PACKAGE-MANAGER", Type: "purl", Locator: c.PURL})
+		}
+		if c.CPE != "" {
+			sp.ExternalRefs = append(sp.ExternalRefs, SourceRef{Category: "SECURITY", Type: "cpe23Type", Locator: c.CPE})
+		}
+		docs[i].Packages = append(docs[i].Packages, sp)
+	}
+	if len(docs) == 0 {
+		return inv, nil
+	}
+	out := *inv
+	out.Components = keep
+	if out.Components == nil {
+		out.Components = []inspect.Component{}
+	}
+	return &out, docs
 }
 
 // checkArtifact refuses an inventory without an artifact name and hashes.
