@@ -32,6 +32,7 @@
 //	not-present:             a file the installer expects beside it (uncompressed source) that was not there
 //	supplier-from:           where the installer's supplier came from when --supplier was not given
 //	cpe-alternate:           a CPE a source SBOM gives besides the primary one (rule vendor/product, NVD version form)
+//	license-from-product:    the installer's (or a built-in sub-installer's) licence is its product's
 //	version-from-bytes:      the installer's version from its own metadata or its CPython
 //	versionless-sighting:    files that carry a component without a version, merged into its only version
 //	version-unknown:         a versionless sighting of a component the bytes show at several versions
@@ -97,7 +98,11 @@ type Options struct {
 	// it is written in UTC at second precision. It must be set.
 	Created time.Time
 	// CPE and PURL of the installed product, when the caller knows them.
-	CPE, PURL   string
+	CPE, PURL string
+	// License is the licence of the product the installer installs, an
+	// SPDX expression, when the caller knows it (BSI TR-03183-2 asks for
+	// the distribution licence of the installer).
+	License     string
 	SourceSBOMs []SourceSBOM
 	// IncludeUnverified keeps source-SBOM packages that are not found in
 	// the installer, annotated as unverified.
@@ -273,6 +278,9 @@ func (b *builder) build() error {
 	}
 	b.addComponents()
 	b.addUnverified()
+	if err := b.productLicenses(); err != nil {
+		return err
+	}
 	b.finish()
 	return nil
 }

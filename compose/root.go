@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect"
+	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
 
 // selfPackage returns the inventory package that is the artifact itself
@@ -73,6 +74,10 @@ func (b *builder) addRoot() error {
 	}
 	if o.PURL != "" {
 		root.refs = append(root.refs, extRef{"PACKAGE-MANAGER", "purl", o.PURL})
+	} else if purl := genericPURL(root.name, root.version); purl != "" {
+		// Scanners and the BSI/CISA field lists want a software
+		// identifier: an installer has no registry, so a generic one.
+		root.refs = append(root.refs, extRef{"PACKAGE-MANAGER", "purl", purl})
 	}
 	if loc, err := identityLocator(a); err != nil {
 		return err
@@ -232,3 +237,65 @@ func (b *builder) isCPython() bool {
 }
 
 var cpythonInstallerName = regexp.MustCompile(`^python-[0-9]+\.[0-9]+`)
+
+// genericPURL is pkg:generic/<name>@<version>, escaped as the PURL
+// specification says, or "" without a name.
+func genericPURL(name, version string) string {
+	if name == "" {
+		return ""
+	}
+	p := "pkg:generic/" + purlEscape(name)
+	if version != "" && version != "NOASSERTION" {
+		p += "@" + purlEscape(version)
+	}
+	return p
+}
+
+// purlEscape percent-encodes what a PURL name or version may not hold.
+func purlEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-_~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// productLicenses gives the installer the licence of the product it
+// installs: the caller's --license; else, for a CPython installer, the
+// licence concluded for the cpython component found in its bytes. Each
+// sub-installer built into the installer (no licence of its own) carries
+// the installer's. NOASSERTION stays where neither is known.
+func (b *builder) productLicenses() error {
+	root := b.root
+	switch {
+	case b.opts.License != "":
+		expr, err := fingerprint.NormalizeLicenseExpression(b.opts.License)
+		if err != nil {
+			return fmt.Errorf("compose: licence %q: %w", b.opts.License, err)
+		}
+		root.licenseDeclared, root.licenseConcluded = expr, expr
+	case b.isCPython():
+		for _, p := range b.m.packages {
+			if p.role == roleLibrary && canonicalName(p.name) == "cpython" && p.licenseConcluded != "" && p.licenseConcluded != "NONE" {
+				root.licenseConcluded = p.licenseConcluded
+				root.notes = append(root.notes, fmt.Sprintf("%s the installer installs CPython; its licence is the one concluded for the cpython component (%s).", NoteLicenseFromProduct, p.licenseConcluded))
+				break
+			}
+		}
+	}
+	if root.licenseConcluded == "" {
+		return nil
+	}
+	for _, p := range b.m.packages {
+		if p.role == roleSubInstaller && p.licenseConcluded == "" && p.download == "" {
+			p.licenseConcluded = root.licenseConcluded
+			p.notes = append(p.notes, fmt.Sprintf("%s a part of the installer's product, under its licence (%s).", NoteLicenseFromProduct, root.licenseConcluded))
+		}
+	}
+	return nil
+}

@@ -95,6 +95,9 @@ func (b *builder) addSubInstallers() error {
 		if len(facts) > 0 {
 			n.comment = "Sub-installer: " + strings.Join(facts, "; ") + "."
 		}
+		if purl := genericPURL(n.name, n.version); purl != "" {
+			n.refs = append(n.refs, extRef{"PACKAGE-MANAGER", "purl", purl})
+		}
 		if f, ok := fileByPath[p.Path]; ok && p.Embedded && p.Path != "" {
 			n.fileName = path.Base(p.Path)
 			n.checksums = checksumsOf(f.SHA1, f.SHA256, f.SHA512)

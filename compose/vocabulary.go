@@ -18,6 +18,7 @@ const (
 	NoteNotPresent             = "not-present:"
 	NoteSupplierFrom           = "supplier-from:"
 	NoteCPEAlternate           = "cpe-alternate:"
+	NoteLicenseFromProduct     = "license-from-product:"
 	NoteVersionFromBytes       = "version-from-bytes:"
 	NoteVersionlessSighting    = "versionless-sighting:"
 	NoteVersionUnknown         = "version-unknown:"

@@ -26,6 +26,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		name       = fs.String("name", "", "name of the installer package (default: the file name)")
 		ver        = fs.String("version", "", "version of the installer package (default: from the installer or source SBOM)")
 		supplier   = fs.String("supplier", "", "supplier, e.g. \"Organization: Python Software Foundation\"")
+		license    = fs.String("license", "", "licence of the installed product, an SPDX expression (default: from the installer, e.g. CPython's)")
 		download   = fs.String("download-location", "", "where the installer is published (URL)")
 		nsBase     = fs.String("namespace-base", "", "base URL of the document namespace")
 		strict     = fs.Bool("strict", false, "exit 1 when the installer's bytes and a source SBOM disagree on a version")
@@ -71,7 +72,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts := compose.Options{
-		Name: *name, Version: *ver, Supplier: *supplier, DownloadLocation: *download,
+		Name: *name, Version: *ver, Supplier: *supplier, DownloadLocation: *download, License: *license,
 		NamespaceBase: *nsBase, Creators: creators, ToolVersion: version, Created: created,
 		IncludeUnverified: *unverified, Strict: *strict,
 	}
