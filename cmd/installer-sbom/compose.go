@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +19,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	var (
 		sources    stringList
 		creators   stringList
-		out        = fs.String("o", "", "write the document to `FILE` instead of stdout; an existing directory gets <installer><format extension>")
+		outs       stringList
 		profile    = fs.String("profile", "", "check the written document against a minimum-element profile ("+strings.Join(compose.Profiles(), ", ")+"); exit 1 when a field cannot be filled")
 		format     = fs.String("format", compose.DefaultFormat, strings.Join(compose.FormatNames(), ", "))
 		name       = fs.String("name", "", "name of the installer package (default: the file name)")
@@ -33,6 +32,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
 		incomplete = fs.Bool("allow-incomplete", false, "write the document even when parts of the installer could not be read; it is marked incomplete (exit 3 all the same)")
 	)
+	fs.Var(&outs, "o", "output `FORMAT[=FILE]`, repeatable, one walk for all (e.g. -o spdx-json=a.spdx.json -o cdx=a.cdx.json -o table); a FILE alone gets --format (or its extension's), a directory <installer><extension>")
 	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON or tag-value, SPDX 3.0.1, CycloneDX; repeatable)")
 	fs.Var(&creators, "creator", "add a creator, e.g. \"Organization: PSF\" (repeatable)")
 	var f inspectFlags
@@ -55,15 +55,14 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	}
 	formatSet := false
 	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
-	if !formatSet && *out != "" {
-		// -o x.cdx.json says which format it wants.
-		if f, ok := compose.FormatForFile(*out); ok {
-			*format = f.Name
-		}
-	}
-	writer, ok := compose.LookupFormat(*format)
+	writer, ok := lookupOutputFormat(*format)
 	if !ok {
-		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q (known: %s)\n", *format, strings.Join(compose.FormatNames(), ", "))
+		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q (known: %s)\n", *format, outputNames())
+		return exitUsage
+	}
+	outputs, err := parseOutputs(outs, pos[0], writer, formatSet)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitUsage
 	}
 	created, err := creationTime()
@@ -116,30 +115,28 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: version conflict: %s\n", c)
 	}
 
-	var buf bytes.Buffer
-	if err := writer.Write(&buf, res); err != nil {
-		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return exitBadInput
-	}
-	dest := *out
-	if st, err := os.Stat(dest); err == nil && st.IsDir() {
-		// Batch mode: the name scanners look for beside the artifact
-		// (osv-scanner finds <artifact>.spdx.json, <artifact>.cdx.json).
-		dest = filepath.Join(dest, filepath.Base(pos[0])+writer.Ext)
-	}
-	if dest == "" {
-		stdout.Write(buf.Bytes())
-	} else if err := os.WriteFile(dest, buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-		return exitBadInput
-	}
 	profileFailed := false
-	if *profile != "" {
-		_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
-		for _, p := range probs {
-			if !p.Warning {
-				fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", *profile, p)
-				profileFailed = true
+	for _, o := range outputs {
+		var buf bytes.Buffer
+		if o.table {
+			printInventory(&buf, inv)
+		} else if err := o.format.Write(&buf, res); err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitBadInput
+		}
+		if o.dest == "" {
+			stdout.Write(buf.Bytes())
+		} else if err := os.WriteFile(o.dest, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitBadInput
+		}
+		if *profile != "" && !o.table {
+			_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
+			for _, p := range probs {
+				if !p.Warning {
+					fmt.Fprintf(stderr, "installer-sbom: %s: %s: %s\n", *profile, o.format.Name, p)
+					profileFailed = true
+				}
 			}
 		}
 	}

@@ -336,3 +336,41 @@ func TestHelpOnStdout(t *testing.T) {
 		t.Errorf("--workers -3: exit %d, %s", code, stderr)
 	}
 }
+
+// -o FORMAT[=FILE] as syft users write it: several documents from one walk,
+// aliases, the table; mistakes that used to write SPDX into a file named
+// after a format are usage errors naming the known formats.
+func TestComposeSeveralOutputs(t *testing.T) {
+	path := smallZip(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.spdx.json"), filepath.Join(dir, "a.cdx.json")
+	out, stderr, code := runCLI(t, nil, "compose", path, "-o", "spdx-json="+a, "-o", "cdx="+b, "-o", "table", "--supplier", "Organization: T")
+	if code != exitOK || !strings.Contains(out, "COMPONENTS") {
+		t.Fatalf("exit %d, stdout %.200q, stderr %s", code, out, stderr)
+	}
+	sa, _ := os.ReadFile(a)
+	sb, _ := os.ReadFile(b)
+	if !strings.Contains(string(sa), `"spdxVersion": "SPDX-2.3"`) || !strings.Contains(string(sb), `"bomFormat": "CycloneDX"`) {
+		t.Errorf("documents: %.80q / %.80q", sa, sb)
+	}
+	if out, _, code := runCLI(t, nil, "compose", path, "-o", "spdx"); code != exitOK || !strings.HasPrefix(out, "SPDXVersion: SPDX-2.3") {
+		t.Errorf("-o spdx (tag-value to stdout): exit %d, %.60q", code, out)
+	}
+	for _, bad := range [][]string{{"-o", "cyclonedx-xml=" + b}, {"-o", "spdx-json="}, {"-o", "spdx-json", "-o", "cdx"}} {
+		_, stderr, code := runCLI(t, nil, append([]string{"compose", path}, bad...)...)
+		if code != exitUsage || !strings.Contains(stderr, "-o") {
+			t.Errorf("%q: exit %d, %s", bad, code, stderr)
+		}
+	}
+	if _, stderr, _ := runCLI(t, nil, "compose", path, "-o", "cyclonedx-xml="+b); !strings.Contains(stderr, "known: ") {
+		t.Errorf("unknown format without the list: %s", stderr)
+	}
+	// A plain file still gets --format, as before.
+	legacy := filepath.Join(dir, "legacy.json")
+	if _, _, code := runCLI(t, nil, "compose", path, "-o", legacy, "--format", "cyclonedx-json"); code != exitOK {
+		t.Errorf("legacy -o FILE: exit %d", code)
+	}
+	if s, _ := os.ReadFile(legacy); !strings.Contains(string(s), "CycloneDX") {
+		t.Errorf("legacy file: %.80q", s)
+	}
+}
