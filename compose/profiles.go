@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -471,6 +472,7 @@ func spdx3View(doc []byte) ([]Problem, *docView) {
 	}
 	licenses := map[string]map[string]string{} // element → relationship type → expression
 	related := map[string]bool{}
+	artifact := map[string]string{} // package → its distribution artifact (a software_File)
 	for _, el := range d.Graph {
 		switch str(el, "type") {
 		case "SpdxDocument":
@@ -490,6 +492,9 @@ func spdx3View(doc []byte) ([]Problem, *docView) {
 			from := str(el, "from")
 			related[from] = true
 			tos, _ := el["to"].([]any)
+			if str(el, "relationshipType") == "hasDistributionArtifact" && len(tos) == 1 {
+				artifact[from] = fmt.Sprint(tos[0])
+			}
 			for _, t := range tos {
 				related[fmt.Sprint(t)] = true
 				if lic := byID[fmt.Sprint(t)]; lic != nil && str(lic, "simplelicensing_licenseExpression") != "" {
@@ -533,7 +538,18 @@ func spdx3View(doc []byte) ([]Problem, *docView) {
 			}
 		}
 		if c.kind == "package" {
-			c.fileName = str(el, "software_fileName")
+			// SPDX 3.0.1 has no package file name: the deployable file is
+			// the package's distribution artifact, whose hashes are the
+			// package's too.
+			if f := byID[artifact[c.ref]]; f != nil {
+				c.fileName = path.Base(str(f, "name"))
+				if hs, ok := f["verifiedUsing"].([]any); ok {
+					for _, x := range hs {
+						m, _ := x.(map[string]any)
+						c.hashes[strings.ToUpper(strings.ReplaceAll(str(m, "algorithm"), "_", ""))] = true
+					}
+				}
+			}
 			c.separable = len(c.hashes) > 0
 		}
 		c.licenseConcluded = licenses[c.ref]["hasConcludedLicense"]

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -333,6 +334,9 @@ func (w *spdx3Writer) build() error {
 	for _, f := range m.files {
 		w.file(f)
 	}
+	if err := w.distributionArtifacts(); err != nil {
+		return err
+	}
 	for _, r := range m.rels {
 		typ, ok := spdx3Relationship[r.kind]
 		if !ok {
@@ -500,6 +504,69 @@ func (w *spdx3Writer) file(f *fileNode) {
 		n.VerifiedUsing = append(n.VerifiedUsing, spdx3Integrity{Type: "Hash", Algorithm: "sha512", HashValue: f.sha512})
 	}
 	w.add(n)
+}
+
+// distributionArtifacts says, for every package distributed as one file
+// (the installer, a sub-installer, a library that is its own DLL), which
+// software_File that is: SPDX 3.0.1 has no package file name, and BSI
+// TR-03183-2 asks for the deployable component's file name and hash. The
+// file is the package's own among the files (same SHA-256, or the only one
+// with that name); the installer itself, which is no file of its own
+// listing, gets a software_File of its own.
+func (w *spdx3Writer) distributionArtifacts() error {
+	bySHA256 := map[string]*fileNode{}
+	byBase := map[string][]*fileNode{}
+	for _, f := range w.m.files {
+		if _, ok := bySHA256[f.sha256]; !ok {
+			bySHA256[f.sha256] = f
+		}
+		b := path.Base(f.path)
+		byBase[b] = append(byBase[b], f)
+	}
+	for _, p := range w.m.packages {
+		if p.fileName == "" {
+			continue
+		}
+		sha256 := ""
+		for _, c := range p.checksums {
+			if c.alg == "SHA256" {
+				sha256 = c.value
+			}
+		}
+		var target string
+		switch {
+		case p.role == roleInstaller && sha256 != "":
+			ids, err := assignIDs([]idItem{{"File", p.fileName, "installer\x00" + sha256}})
+			if err != nil {
+				return err
+			}
+			n := &spdx3Node{Type: "software_File", SpdxID: w.iri(ids[0]), Name: p.fileName, FileKind: "file",
+				Comment: "The installer file itself."}
+			for _, c := range p.checksums {
+				n.VerifiedUsing = append(n.VerifiedUsing, spdx3Integrity{Type: "Hash", Algorithm: strings.ToLower(c.alg), HashValue: c.value})
+			}
+			w.add(n)
+			target = n.SpdxID
+		case sha256 != "" && bySHA256[sha256] != nil && path.Base(bySHA256[sha256].path) == p.fileName:
+			target = w.iri(bySHA256[sha256].id)
+		case sha256 == "" && len(byBase[p.fileName]) > 0 && sameBytes(byBase[p.fileName]):
+			target = w.iri(byBase[p.fileName][0].id)
+		default:
+			continue
+		}
+		w.rels = append(w.rels, [4]string{w.iri(p.id), "hasDistributionArtifact", target, ""})
+	}
+	return nil
+}
+
+// sameBytes reports whether files all hold the same bytes.
+func sameBytes(fs []*fileNode) bool {
+	for _, f := range fs[1:] {
+		if f.sha256 != fs[0].sha256 {
+			return false
+		}
+	}
+	return true
 }
 
 // addRelationships adds the collected relationships, sorted, each with an

@@ -304,6 +304,9 @@ func checkSPDX3Matches(t *testing.T, res *Result, b []byte) {
 		case *spdx3.Package:
 			pkgs[short(e.ID)] = e
 		case *spdx3.File:
+			if e.Comment == "The installer file itself." {
+				continue // SPDX 3's distribution artifact of the installer; 2.3 has packageFileName
+			}
 			files[short(e.ID)] = e
 		case *spdx3.Annotation:
 			if short(e.Type.GetID()) != "other" {
@@ -325,6 +328,9 @@ func checkSPDX3Matches(t *testing.T, res *Result, b []byte) {
 				}
 				licenses[short(e.From.GetID())+" "+typ] = expr
 				continue
+			}
+			if typ == "hasDistributionArtifact" {
+				continue // SPDX 3's packageFileName; checked in TestSPDX3DistributionArtifacts
 			}
 			rels = append(rels, strings.Join([]string{short(e.From.GetID()), typ, short(e.To[0].GetID()), e.Comment}, " "))
 		}
@@ -594,5 +600,30 @@ func checkSPDX3Terms(t *testing.T, b []byte) {
 	walk(raw)
 	if len(bad) > 0 {
 		t.Errorf("not in the SPDX 3.0.1 context: %v", sortedKeys(bad))
+	}
+}
+
+// A package distributed as one file names that file: the installer its own
+// software_File, a dynamically linked library its DLL.
+func TestSPDX3DistributionArtifacts(t *testing.T) {
+	res := mustCompose(t, burnInventory(), cpythonOptions(t))
+	doc := readSPDX3(t, spdx3Bytes(t, res))
+	got := map[string]string{}
+	for _, e := range doc.Elements {
+		if r, ok := e.(*spdx3.Relationship); ok && short(r.Type.GetID()) == "hasDistributionArtifact" {
+			if f, ok := r.To[0].(*spdx3.File); ok {
+				got[short(r.From.GetID())] = f.Name
+			}
+		}
+	}
+	if got["SPDXRef-Installer"] != "python-3.13.15-amd64.exe" {
+		t.Errorf("installer's artifact %q (all %v)", got["SPDXRef-Installer"], got)
+	}
+	found := false
+	for from, name := range got {
+		found = found || strings.HasPrefix(from, "SPDXRef-Library-cpython") && strings.HasSuffix(name, "/python313.dll")
+	}
+	if !found {
+		t.Errorf("cpython's DLL is not its distribution artifact: %v", got)
 	}
 }
