@@ -411,13 +411,12 @@ func (w *walker) stop() {
 
 // process hashes one file and, unless it is a container, fingerprints it.
 func (w *walker) process(j fileJob) {
-	s1, s256, s512 := sha1.Sum(j.data), sha256.Sum256(j.data), sha512.Sum512(j.data)
+	s1, s256 := sha1.Sum(j.data), sha256.Sum256(j.data)
 	f := File{
 		Path:        j.path,
 		Size:        int64(len(j.data)),
 		SHA1:        hex.EncodeToString(s1[:]),
 		SHA256:      hex.EncodeToString(s256[:]),
-		SHA512:      hex.EncodeToString(s512[:]),
 		Kind:        j.kind,
 		InstallPath: j.installPath,
 	}
@@ -431,6 +430,15 @@ func (w *walker) process(j fileJob) {
 		if rep != nil {
 			f.Licenses = rep.Licenses
 		}
+	}
+	switch f.Kind {
+	case KindPE, KindMachO, KindELF, KindArchive:
+		// The files that can be deployable components (a DLL, a
+		// sub-installer, a wheel) get the SHA-512 BSI TR-03183-2 asks
+		// for; the other files' contents are named by SHA-1 and SHA-256,
+		// and hashing them a third time costs more than it tells.
+		s512 := sha512.Sum512(j.data)
+		f.SHA512 = hex.EncodeToString(s512[:])
 	}
 	var sig *Signature
 	if f.Kind == KindPE && rep != nil {
@@ -804,10 +812,11 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 	}
 
 	if e.Size > streamAbove && w.streamable(path, head, e.Size) {
-		s1, s256, s512 := sha1.New(), sha256.New(), sha512.New()
+		// Streamed files are data, never executables or containers: no
+		// SHA-512 (see process).
+		s1, s256 := sha1.New(), sha256.New()
 		s1.Write(head)
 		s256.Write(head)
-		s512.Write(head)
 		chunk := make([]byte, 1<<20)
 		for {
 			k, err := r.Read(chunk)
@@ -817,7 +826,6 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 				}
 				s1.Write(chunk[:k])
 				s256.Write(chunk[:k])
-				s512.Write(chunk[:k])
 			}
 			if err == io.EOF {
 				break
@@ -826,7 +834,7 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 				return nil, nil, err
 			}
 		}
-		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)), SHA512: hex.EncodeToString(s512.Sum(nil)),
+		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
 			Kind: kindOf(head, nil), InstallPath: escapeInstallPath(e.InstallPath)}, nil
 	}
 

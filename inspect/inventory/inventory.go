@@ -76,10 +76,13 @@ type Package struct {
 type File struct {
 	// Path joins nesting levels with '/': outer entry names, then the path
 	// inside the innermost container.
-	Path    string `json:"path"`
-	Size    int64  `json:"size"`
-	SHA1    string `json:"sha1"`
-	SHA256  string `json:"sha256"`
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA1   string `json:"sha1"`
+	SHA256 string `json:"sha256"`
+	// SHA512 is computed for the files that can be deployable components
+	// (executables and archives: a DLL, a sub-installer, a wheel), as BSI
+	// TR-03183-2 asks; empty for other files.
 	SHA512  string `json:"sha512,omitempty"`
 	Kind    string `json:"kind"`              // see Kind* constants
 	Package string `json:"package,omitempty"` // ID of the Package that installs it
