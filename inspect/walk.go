@@ -431,12 +431,7 @@ func (w *walker) process(j fileJob) {
 			f.Licenses = rep.Licenses
 		}
 	}
-	switch f.Kind {
-	case KindPE, KindMachO, KindELF, KindArchive:
-		// The files that can be deployable components (a DLL, a
-		// sub-installer, a wheel) get the SHA-512 BSI TR-03183-2 asks
-		// for; the other files' contents are named by SHA-1 and SHA-256,
-		// and hashing them a third time costs more than it tells.
+	if deployable(f.Kind, rep) {
 		s512 := sha512.Sum512(j.data)
 		f.SHA512 = hex.EncodeToString(s512[:])
 	}
@@ -463,6 +458,28 @@ func (w *walker) process(j fileJob) {
 		w.reports = append(w.reports, rep)
 	}
 	w.mu.Unlock()
+}
+
+// deployable reports whether a file is a deployable component's own bytes,
+// which get the SHA-512 BSI TR-03183-2 asks for: a container (a
+// sub-installer, a wheel) or a binary that is a component itself (a
+// library's own DLL, a program). Other files' contents are named by SHA-1
+// and SHA-256; hashing every binary a third time cost a fifth of inspect's
+// CPU on an installer of binaries.
+func deployable(kind string, rep *fingerprint.FileReport) bool {
+	if kind == KindArchive {
+		return true
+	}
+	if rep == nil {
+		return false
+	}
+	for _, fd := range rep.Findings {
+		// Own: the file is the library's own (Aggregate makes it dynamic).
+		if fd.Linkage == fingerprint.LinkageDynamic || fd.Linkage == "" && fd.Own {
+			return true
+		}
+	}
+	return false
 }
 
 // identifyOnce fingerprints an executable once per (content, file name):

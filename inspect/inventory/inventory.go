@@ -80,8 +80,9 @@ type File struct {
 	Size   int64  `json:"size"`
 	SHA1   string `json:"sha1"`
 	SHA256 string `json:"sha256"`
-	// SHA512 is computed for the files that can be deployable components
-	// (executables and archives: a DLL, a sub-installer, a wheel), as BSI
+	// SHA512 is computed for the files that are deployable components'
+	// own bytes (containers: a sub-installer, a wheel; binaries that are a
+	// component themselves: a library's DLL, a program), as BSI
 	// TR-03183-2 asks; empty for other files.
 	SHA512  string `json:"sha512,omitempty"`
 	Kind    string `json:"kind"`              // see Kind* constants
