@@ -593,20 +593,7 @@ func TestGoldenCycloneDX(t *testing.T) {
 			if err := format.Write(&buf, c.res(t)); err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join("testdata", c.file)
-			if *update {
-				if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the golden file; run with -update and review the diff", c.file)
-			}
+			checkGolden(t, c.file, buf.Bytes())
 		})
 	}
 }

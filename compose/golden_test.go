@@ -38,20 +38,7 @@ func TestGolden(t *testing.T) {
 			if err := format.Write(&buf, res); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", c.file)
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the golden file; run with -update and review the diff", c.file)
-			}
+			checkGolden(t, c.file, buf.Bytes())
 		})
 	}
 }
@@ -62,4 +49,24 @@ func goldenPkg(t *testing.T) *Result {
 		DownloadLocation: "https://github.com/macadmins/nudge/releases/download/v1.0.1/Nudge_LaunchAgent-1.0.1.pkg",
 		Creators:         []string{"Person: Release Manager (rm@example.org)"}, Created: testCreated, ToolVersion: "0.1.0",
 	})
+}
+
+// checkGolden compares got with testdata/file, or writes it there with
+// -update.
+func checkGolden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", file)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run with -update and review the diff", file)
+	}
 }

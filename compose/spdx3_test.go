@@ -3,8 +3,6 @@ package compose
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -34,20 +32,7 @@ func TestSPDX3Golden(t *testing.T) {
 			if err := format.Write(&buf, c.res(t)); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", c.file)
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the golden file; run with -update and review the diff", c.file)
-			}
+			checkGolden(t, c.file, buf.Bytes())
 		})
 	}
 }

@@ -95,20 +95,9 @@ func SameName(a, b string) bool { return componentKey(a) == componentKey(b) }
 
 // ReadDetail reads an SBOM in any format Read understands into a Detail.
 func ReadDetail(r io.Reader, name string, opts *ReadOptions) (*Detail, error) {
-	max := int64(DefaultMaxDocumentBytes)
-	if opts != nil && opts.MaxBytes > 0 {
-		max = opts.MaxBytes
-	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	b, format, err := readDocument(r, name, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s: document larger than the limit of %d bytes", name, max)
-	}
-	format, ok := Detect(b[:min(len(b), 64<<10)])
-	if !ok {
-		return nil, fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value) or CycloneDX JSON document", name)
+		return nil, err
 	}
 	return readDetailBytes(b, name, format)
 }

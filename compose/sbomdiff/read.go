@@ -31,22 +31,32 @@ type ReadOptions struct {
 // Read reads an SBOM in any supported format (see Detect) from r. name is
 // used in the model's Source and in errors.
 func Read(r io.Reader, name string, opts *ReadOptions) (*Model, error) {
+	b, format, err := readDocument(r, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ReadBytes(b, name, format)
+}
+
+// readDocument reads a document whole, within the size bound, and detects
+// its format.
+func readDocument(r io.Reader, name string, opts *ReadOptions) ([]byte, string, error) {
 	max := int64(DefaultMaxDocumentBytes)
 	if opts != nil && opts.MaxBytes > 0 {
 		max = opts.MaxBytes
 	}
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s: document larger than the limit of %d bytes", name, max)
+		return nil, "", fmt.Errorf("%s: document larger than the limit of %d bytes", name, max)
 	}
 	format, ok := Detect(b[:min(len(b), 64<<10)])
 	if !ok {
-		return nil, fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value) or CycloneDX JSON document", name)
+		return nil, "", fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value) or CycloneDX JSON document", name)
 	}
-	return ReadBytes(b, name, format)
+	return b, format, nil
 }
 
 // ReadBytes reads a document of a known format.
