@@ -90,6 +90,7 @@ func ValidateDocument(doc []byte, profile string) (string, []Problem) {
 		if err := tagvalue.ReadInto(bytes.NewReader(doc), &d); err != nil {
 			return format, []Problem{{Element: "SPDXRef-DOCUMENT", Rule: RuleJSON, Message: "not an SPDX tag-value document: " + err.Error()}}
 		}
+		HoistPackageFiles(&d)
 		var buf bytes.Buffer
 		if err := spdxjson.Write(&d, &buf); err != nil {
 			return format, []Problem{{Element: "SPDXRef-DOCUMENT", Rule: RuleJSON, Message: err.Error()}}

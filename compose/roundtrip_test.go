@@ -3,6 +3,7 @@ package compose
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	spdxjson "github.com/spdx/tools-golang/json"
@@ -33,6 +34,15 @@ func TestSPDXReadsBack(t *testing.T) {
 			if err != nil {
 				t.Fatalf("tag-value does not read back: %v", err)
 			}
+			// Tag-value lists each file under its package.
+			for _, p := range fromTV.Packages {
+				for _, f := range p.Files {
+					if !strings.HasPrefix(f.FileName, "./") {
+						t.Errorf("file %q under package %s", f.FileName, p.PackageName)
+					}
+				}
+			}
+			HoistPackageFiles(fromTV)
 			want := counts(res.Document())
 			if got := counts(fromTV); got != want {
 				t.Errorf("tag-value read back: %+v, written %+v", got, want)

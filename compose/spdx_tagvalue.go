@@ -24,22 +24,49 @@ func init() {
 		}})
 }
 
-// WriteSPDXTagValue writes the document in SPDX 2.3 tag-value form. The
-// tools-golang tag-value writer does not write annotations held by packages,
-// so they are written as document-level annotations that name their
-// package (SPDXREF); the caller's document is not modified.
+// WriteSPDXTagValue writes the document in SPDX 2.3 tag-value form. Each
+// file is written under the package that CONTAINS it, as tag-value
+// expects (the JSON form keeps one file list, which its schema requires);
+// only files no package contains are "unpackaged". The tools-golang
+// tag-value writer does not write annotations held by packages, so they
+// are written as document-level annotations that name their package
+// (SPDXREF); the caller's document is not modified.
 func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
 	if doc == nil {
 		return errors.New("compose: nil document")
 	}
 	cp := *doc
+	isPackage := map[common.ElementID]bool{}
+	for _, p := range doc.Packages {
+		isPackage[p.PackageSPDXIdentifier] = true
+	}
+	fileByID := map[common.ElementID]*v2_3.File{}
+	for _, f := range doc.Files {
+		fileByID[f.FileSPDXIdentifier] = f
+	}
+	filesOf := map[common.ElementID][]*v2_3.File{}
+	packaged := map[common.ElementID]bool{}
+	for _, r := range doc.Relationships {
+		if r == nil || r.Relationship != "CONTAINS" || !isPackage[r.RefA.ElementRefID] {
+			continue
+		}
+		if f := fileByID[r.RefB.ElementRefID]; f != nil && !packaged[f.FileSPDXIdentifier] {
+			packaged[f.FileSPDXIdentifier] = true
+			filesOf[r.RefA.ElementRefID] = append(filesOf[r.RefA.ElementRefID], f)
+		}
+	}
 	// The writer sorts these slices in place; give it copies.
-	cp.Files = append([]*v2_3.File(nil), doc.Files...)
+	cp.Files = nil
+	for _, f := range doc.Files {
+		if !packaged[f.FileSPDXIdentifier] {
+			cp.Files = append(cp.Files, f)
+		}
+	}
 	cp.Annotations = append([]*v2_3.Annotation(nil), doc.Annotations...)
 	cp.Packages = nil
 	for _, p := range doc.Packages {
 		pc := *p
-		pc.Files = nil
+		pc.Files = append([]*v2_3.File(nil), filesOf[p.PackageSPDXIdentifier]...)
 		pc.Annotations = nil
 		for i := range p.Annotations {
 			a := p.Annotations[i]
@@ -49,4 +76,28 @@ func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
 		cp.Packages = append(cp.Packages, &pc)
 	}
 	return tagvalue.Write(&cp, w)
+}
+
+// HoistPackageFiles moves the files a tag-value document lists under its
+// packages into the document's file list, where the JSON form (and every
+// reader of the model) keeps them; the CONTAINS relationships already say
+// which package holds each. Reading tag-value back with tools-golang needs
+// this once.
+func HoistPackageFiles(doc *v2_3.Document) {
+	seen := map[common.ElementID]bool{}
+	for _, f := range doc.Files {
+		seen[f.FileSPDXIdentifier] = true
+	}
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		for _, f := range p.Files {
+			if f != nil && !seen[f.FileSPDXIdentifier] {
+				seen[f.FileSPDXIdentifier] = true
+				doc.Files = append(doc.Files, f)
+			}
+		}
+		p.Files = nil
+	}
 }

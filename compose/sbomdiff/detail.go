@@ -124,6 +124,7 @@ func readDetailBytes(b []byte, name, format string) (d *Detail, err error) {
 		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
 			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
 		}
+		compose.HoistPackageFiles(&doc)
 		return DetailFromSPDX(&doc, name, format)
 	case FormatCycloneDXJSON:
 		var bom cdx.BOM

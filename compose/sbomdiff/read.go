@@ -96,6 +96,7 @@ var readers = map[string]func(b []byte, name string) (*Model, error){
 		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
 			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
 		}
+		compose.HoistPackageFiles(&doc)
 		return FromSPDX(&doc, name, FormatSPDXTagValue)
 	},
 	FormatCycloneDXJSON: func(b []byte, name string) (*Model, error) {
