@@ -83,7 +83,12 @@ func TestPkgRealNudgeSignatures(t *testing.T) {
 		if f := pkgFileByPath(inv, name+"/Nudge_LaunchAgent-1.0.1.pkg/Scripts/postinstall"); f == nil || f.Size != 2169 {
 			t.Errorf("%s: postinstall %+v", name, f)
 		}
-		if len(inv.Problems) != 0 {
+		// The bad signature is said, as a warning; the valid one is not.
+		wantProblems := 0
+		if strings.Contains(name, "bad_signature") {
+			wantProblems = 1
+		}
+		if len(inv.Problems) != wantProblems || wantProblems == 1 && (inv.Problems[0].IsError() || inv.Problems[0].Layer != "signature" || !strings.Contains(inv.Problems[0].Message, "does not verify")) {
 			t.Errorf("%s: problems %+v", name, inv.Problems)
 		}
 	}

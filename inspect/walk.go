@@ -1118,6 +1118,17 @@ func (w *walker) finish(inv *Inventory) {
 	})
 	inv.Signatures = append(inv.Signatures, w.signatures...)
 	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })
+	for _, s := range inv.Signatures {
+		if !s.DigestMatches {
+			// The bytes were read; what they were signed as is not what
+			// they are: suspicious, said, not silent.
+			msg := fmt.Sprintf("%s signature by %q does not verify: the signed digest (%s) is not the digest of the bytes", s.Kind, s.Signer, s.DigestAlgorithm)
+			if s.Message != "" {
+				msg += " (" + s.Message + ")"
+			}
+			w.problems.add(Problem{Path: s.File, Layer: "signature", Offset: -1, Severity: SeverityWarning, Message: msg})
+		}
+	}
 	inv.Problems = w.problems.list(inv.Artifact.Name)
 	sort.SliceStable(inv.Problems, func(i, j int) bool {
 		a, b := inv.Problems[i], inv.Problems[j]

@@ -39,7 +39,10 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	} else {
 		printInventory(stdout, inv)
 	}
-	reportProblems(inv, stderr)
+	if *asJSON {
+		// The table lists its problems itself: each problem once.
+		reportProblems(inv, stderr)
+	}
 	if !inv.Complete() {
 		return exitBadInput
 	}

@@ -35,7 +35,7 @@ func inspectPath(t *testing.T, p string) *inspect.Inventory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Problems) > 0 {
+	if !inv.Complete() {
 		t.Fatalf("%s: inspection problems: %+v", p, inv.Problems)
 	}
 	return inv
