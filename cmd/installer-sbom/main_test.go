@@ -149,6 +149,10 @@ func TestWarningsKeepExitZero(t *testing.T) {
 	if code != exitOK || !strings.Contains(stderr, `warning: traversal.zip/\x2e\x2e/\x2e\x2e/outside.txt`) {
 		t.Errorf("inspect: exit %d, stderr %q", code, stderr)
 	}
+	// The table lists the problem itself: each problem is printed once.
+	if out, stderr, code := runCLI(t, nil, "inspect", path); code != exitOK || stderr != "" || strings.Count(out, "outside.txt: zip") != 1 {
+		t.Errorf("table: exit %d, stderr %q, stdout:\n%s", code, stderr, out)
+	}
 	out, _, code := runCLI(t, nil, "compose", path)
 	if code != exitOK || !strings.Contains(out, `inspection-problem: warning: traversal.zip/\\x2e\\x2e/\\x2e\\x2e/outside.txt`) || !strings.Contains(out, `"fileName": "./traversal.zip/\\x2e\\x2e/\\x2e\\x2e/outside.txt"`) || strings.Contains(out, "incomplete:") {
 		t.Errorf("compose: exit %d:\n%s", code, out)
