@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHTIME=${BENCHTIME:-2s}
 RUNS=${RUNS:-20}
-SHARED=${INSTALLER_SBOM_SHARED:-$(cd .. && pwd)/shared}
+SHARED=${ISBOM_TEST_SHARED:-$(cd .. && pwd)/shared}
 vcredis=$SHARED/fixtures-real/msi/vcredis1.cab
 command -v cabextract >/dev/null || { echo "cabextract not installed (make deps)"; exit 1; }
 

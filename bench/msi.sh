@@ -12,7 +12,7 @@ size=$(stat -c %s "$msi")
 echo "MSI: $(basename "$msi") ($size bytes)"
 
 echo "-- ours: open, resolve paths, decode and SHA-256 every file (go test -bench BenchmarkMSIListAndHash)"
-INSTALLER_SBOM_CPYTHON_MSI="$msi" go test -run '^$' -bench '^BenchmarkMSIListAndHash$' -benchtime 5x -benchmem ./inspect/msi |
+ISBOM_TEST_CPYTHON_MSI="$msi" go test -run '^$' -bench '^BenchmarkMSIListAndHash$' -benchtime 5x -benchmem ./inspect/msi |
 	grep '^Benchmark'
 
 echo "-- msiextract: extract every file to a temporary directory (best of 3)"

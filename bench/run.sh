@@ -106,7 +106,7 @@ add() {
 # floor_msi INSTALLER MSI: decode + SHA-256 of every file, from the Go benchmark.
 floor_msi() {
 	local out ns
-	out=$(INSTALLER_SBOM_CPYTHON_MSI=$PWD/$2 go test -run '^$' -bench '^BenchmarkMSIListAndHash$' -benchtime "${RUNS}x" ./inspect/msi)
+	out=$(ISBOM_TEST_CPYTHON_MSI=$PWD/$2 go test -run '^$' -bench '^BenchmarkMSIListAndHash$' -benchtime "${RUNS}x" ./inspect/msi)
 	ns=$(echo "$out" | awk '$1 ~ /^BenchmarkMSIListAndHash/ { for (i = 2; i < NF; i++) if ($(i + 1) == "ns/op") print $i }')
 	[ -n "$ns" ] || { echo "$out" >&2; die "BenchmarkMSIListAndHash gave no result"; }
 	awk -v i="$1" -v ns="$ns" 'BEGIN { printf "%s floor:decode+sha256(go) %.2f - - 0\n", i, ns / 1e9 }' >>"$results"

@@ -52,9 +52,14 @@ commands:
   diff OLD NEW                   compare two installers or SBOMs (components, files)
   vex FILE --statements YAML     write triage statements about FILE's components as OpenVEX
   rules [--rules FILE]           list the fingerprint rules
+  config [COMMAND]               print the settings that come from the environment and .installer-sbom.yaml
   version                        print the version
 
 Run 'installer-sbom help <command>' (or '<command> --help') for the flags of a command.
+
+Every flag can also come from INSTALLER_SBOM_<FLAG> or a YAML file
+(.installer-sbom.yaml, or --config FILE; a section per command); flags win
+over the environment, the environment over the file.
 
 Exit codes: 0 success; 1 verification failed or differences found; 2 usage
 error, including an unreadable side input (--sbom, --source-sbom, --rules,
@@ -82,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdVex(rest, stdout, stderr)
 	case "rules":
 		return cmdRules(rest, stdout, stderr)
+	case "config":
+		return cmdConfig(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "installer-sbom %s\n", version)
 		return exitOK
@@ -195,6 +202,11 @@ func isTerminal(w io.Writer) bool {
 // arguments (installer-sbom inspect FILE --json), as users type them.
 func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, int) {
 	fs.SetOutput(stderr)
+	args, configPath, err := extractConfigFlag(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return nil, exitUsage
+	}
 	for _, a := range args {
 		if a == "--" {
 			break
@@ -214,11 +226,17 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 			return nil, exitUsage
 		}
 		args = fs.Args()
-		if len(args) == 0 {
+		if len(args) == 0 || args[0] == "--" {
+			if len(args) > 0 {
+				pos = append(pos, args[1:]...)
+			}
+			// Flags not on the command line come from the environment
+			// and the configuration file (config.go).
+			if err := applyConfig(fs, configPath, fs.Name()); err != nil {
+				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+				return nil, exitUsage
+			}
 			return pos, -1
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), -1
 		}
 		pos = append(pos, args[0])
 		args = args[1:]

@@ -73,10 +73,10 @@ func TestRuleSnippets(t *testing.T) {
 
 // TestRuleProofs fetches every proof binary from its registry (cached
 // between runs) and checks the rule reports the version the package's own
-// metadata states. INSTALLER_SBOM_PROOFS=rule1,rule2 limits the run.
+// metadata states. ISBOM_TEST_PROOFS=rule1,rule2 limits the run.
 func TestRuleProofs(t *testing.T) {
 	only := map[string]bool{}
-	for _, n := range strings.Split(os.Getenv("INSTALLER_SBOM_PROOFS"), ",") {
+	for _, n := range strings.Split(os.Getenv("ISBOM_TEST_PROOFS"), ",") {
 		if n != "" {
 			only[n] = true
 		}

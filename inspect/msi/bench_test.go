@@ -14,9 +14,9 @@ import (
 // windows-amd64 tree from memory, resolves every file's install path and
 // decodes and SHA-256-hashes every file (MsiFileHash checks included).
 // Throughput is in uncompressed file bytes. bench/msi.sh passes a prebuilt
-// MSI through INSTALLER_SBOM_CPYTHON_MSI.
+// MSI through ISBOM_TEST_CPYTHON_MSI.
 func BenchmarkMSIListAndHash(b *testing.B) {
-	p := os.Getenv("INSTALLER_SBOM_CPYTHON_MSI")
+	p := os.Getenv("ISBOM_TEST_CPYTHON_MSI")
 	if p == "" {
 		p = cpythonMSI(b)
 	}

@@ -345,10 +345,10 @@ func TestAccuracy(t *testing.T) {
 	}
 
 	var results []score
-	// INSTALLER_SBOM_ACCURACY=sharp,7zip limits the run to packages whose
+	// ISBOM_TEST_ACCURACY=sharp,7zip limits the run to packages whose
 	// name contains one of the words (the floors are then not checked).
 	var only []string
-	if v := os.Getenv("INSTALLER_SBOM_ACCURACY"); v != "" {
+	if v := os.Getenv("ISBOM_TEST_ACCURACY"); v != "" {
 		only = strings.Split(v, ",")
 	}
 	wanted := func(pkg string) bool {

@@ -23,7 +23,7 @@ import (
 
 // Registry material (npm tarballs, Debian packages, Go modules) is fetched
 // at test time with the ordinary clients and cached outside the checkout:
-// $INSTALLER_SBOM_CACHE, or the user cache directory. Nothing third-party is
+// $ISBOM_TEST_CACHE, or the user cache directory. Nothing third-party is
 // committed.
 
 var (
@@ -41,10 +41,10 @@ func CacheDir(t testing.TB) string {
 	return d
 }
 
-// DefaultCacheDir is $INSTALLER_SBOM_CACHE, or installer-sbom in the user
+// DefaultCacheDir is $ISBOM_TEST_CACHE, or installer-sbom in the user
 // cache directory, created if need be.
 func DefaultCacheDir() (string, error) {
-	d := os.Getenv("INSTALLER_SBOM_CACHE")
+	d := os.Getenv("ISBOM_TEST_CACHE")
 	if d == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {

@@ -45,10 +45,10 @@ func RepoRoot(t testing.TB) string {
 }
 
 // Shared returns the path of a file under the shared third-party material
-// (../shared beside the checkout, or $INSTALLER_SBOM_SHARED).
+// (../shared beside the checkout, or $ISBOM_TEST_SHARED).
 func Shared(t testing.TB, rel ...string) string {
 	t.Helper()
-	base := os.Getenv("INSTALLER_SBOM_SHARED")
+	base := os.Getenv("ISBOM_TEST_SHARED")
 	if base == "" {
 		base = filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
 	}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Settings come from the command line, else INSTALLER_SBOM_<FLAG>, else
+// the configuration file (top level, then the command's section).
+func TestConfigPrecedence(t *testing.T) {
+	path := smallZip(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pipeline.yaml")
+	os.WriteFile(cfg, []byte("supplier: \"Organization: From File\"\ncreator:\n  - \"Person: A (a@example.org)\"\n  - \"Organization: B\"\ncompose:\n  format: cyclonedx-json\nlimit:\n  depth: 6\n"), 0o644)
+
+	out, stderr, code := runCLI(t, nil, "compose", path, "--config", cfg)
+	if code != exitOK || !strings.Contains(out, `"bomFormat": "CycloneDX"`) || !strings.Contains(out, `"name": "From File"`) || !strings.Contains(out, "a@example.org") {
+		t.Fatalf("from the file: exit %d, %s\n%.600s", code, stderr, out)
+	}
+	out, _, code = runCLI(t, map[string]string{"INSTALLER_SBOM_SUPPLIER": "Organization: From Env"}, "compose", path, "--config", cfg)
+	if code != exitOK || !strings.Contains(out, `"name": "From Env"`) || strings.Contains(out, "From File") {
+		t.Errorf("the environment does not win over the file: exit %d", code)
+	}
+	out, _, code = runCLI(t, map[string]string{"INSTALLER_SBOM_SUPPLIER": "Organization: From Env"}, "compose", path, "--config", cfg, "--supplier", "Organization: From Flag", "--format", "spdx-json")
+	if code != exitOK || !strings.Contains(out, "Organization: From Flag") || strings.Contains(out, "From Env") {
+		t.Errorf("the flag does not win: exit %d", code)
+	}
+	if _, stderr, code := runCLI(t, map[string]string{"INSTALLER_SBOM_WORKERS": "many"}, "inspect", path); code != exitUsage || !strings.Contains(stderr, "INSTALLER_SBOM_WORKERS") {
+		t.Errorf("bad environment value: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, nil, "inspect", path, "--config", filepath.Join(dir, "missing.yaml")); code != exitUsage || !strings.Contains(stderr, "missing.yaml") {
+		t.Errorf("missing --config: exit %d, %s", code, stderr)
+	}
+	out, _, code = runCLI(t, map[string]string{"INSTALLER_SBOM_SUPPLIER": "Organization: From Env"}, "config", "compose", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "--supplier=Organization: From Env\t# environment INSTALLER_SBOM_SUPPLIER") || !strings.Contains(out, "--format=cyclonedx-json\t# config file") {
+		t.Errorf("config: exit %d\n%s", code, out)
+	}
+}
