@@ -30,6 +30,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		nsBase     = fs.String("namespace-base", "", "base URL of the document namespace")
 		strict     = fs.Bool("strict", false, "exit 1 when the installer's bytes and a source SBOM disagree on a version")
 		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
+		outputDir  = fs.String("output-dir", "", "with several installers or a directory: write each document into `DIR` (default: beside each installer)")
 		incomplete = fs.Bool("allow-incomplete", false, "write the document even when parts of the installer could not be read; it is marked incomplete (exit 3 all the same)")
 	)
 	fs.Var(&outs, "o", "output `FORMAT[=FILE]`, repeatable, one walk for all (e.g. -o spdx-json=a.spdx.json -o cdx=a.cdx.json -o table); a FILE alone gets --format (or its extension's), a directory <installer><extension>")
@@ -45,8 +46,13 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	if len(pos) != 1 {
+	if len(pos) == 0 {
 		fs.Usage()
+		return exitUsage
+	}
+	artifacts, batch, err := expandArtifacts(pos)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitUsage
 	}
 	if *profile != "" && !slices.Contains(compose.Profiles(), *profile) {
@@ -60,8 +66,13 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "installer-sbom: unknown --format %q (known: %s)\n", *format, outputNames())
 		return exitUsage
 	}
-	outputs, err := parseOutputs(outs, pos[0], writer, formatSet)
-	if err != nil {
+	outputsFor := func(artifact string) ([]output, error) {
+		if batch {
+			return batchOutputs(outs, artifact, *outputDir, writer)
+		}
+		return parseOutputs(outs, artifact, writer, formatSet)
+	}
+	if _, err := outputsFor(artifacts[0]); err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitUsage
 	}
@@ -90,64 +101,85 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		opts.SourceSBOMs = append(opts.SourceSBOMs, *s)
 	}
 
-	inv, code := inspectInstaller(pos[0], &f, stderr)
-	if inv == nil {
-		return code
-	}
-	reportProblems(inv, stderr)
-	complete := inv.Complete()
-	if !complete && !*incomplete {
-		// An SBOM of an installer that could not be read completely would
-		// claim less than the installer holds: refuse to write one unless
-		// asked, and then the document says it is incomplete.
-		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; no SBOM written (--allow-incomplete writes one marked incomplete)\n", pos[0])
-		return exitBadInput
-	}
-	res, err := compose.Compose(inv, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "installer-sbom: compose: %v\n", err)
-		return exitBadInput
-	}
-	for _, u := range res.Unverified {
-		fmt.Fprintf(stderr, "installer-sbom: source SBOM package not found in the installer: %s\n", u)
-	}
-	for _, c := range res.Conflicts {
-		fmt.Fprintf(stderr, "installer-sbom: version conflict: %s\n", c)
-	}
+	composeOne := func(artifact string) int {
+		outputs, err := outputsFor(artifact)
+		if err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitUsage
+		}
+		inv, code := inspectInstaller(artifact, &f, stderr)
+		if inv == nil {
+			return code
+		}
+		reportProblems(inv, stderr)
+		complete := inv.Complete()
+		if !complete && !*incomplete {
+			// An SBOM of an installer that could not be read completely would
+			// claim less than the installer holds: refuse to write one unless
+			// asked, and then the document says it is incomplete.
+			fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; no SBOM written (--allow-incomplete writes one marked incomplete)\n", artifact)
+			return exitBadInput
+		}
+		res, err := compose.Compose(inv, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: compose: %v\n", err)
+			return exitBadInput
+		}
+		for _, u := range res.Unverified {
+			fmt.Fprintf(stderr, "installer-sbom: source SBOM package not found in the installer: %s\n", u)
+		}
+		for _, c := range res.Conflicts {
+			fmt.Fprintf(stderr, "installer-sbom: version conflict: %s\n", c)
+		}
 
-	profileFailed := false
-	for _, o := range outputs {
-		var buf bytes.Buffer
-		if o.table {
-			printInventory(&buf, inv)
-		} else if err := o.format.Write(&buf, res); err != nil {
-			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-			return exitBadInput
-		}
-		if o.dest == "" {
-			stdout.Write(buf.Bytes())
-		} else if err := os.WriteFile(o.dest, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-			return exitBadInput
-		}
-		if *profile != "" && !o.table {
-			_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
-			for _, p := range probs {
-				if !p.Warning {
-					fmt.Fprintf(stderr, "installer-sbom: %s: %s: %s\n", *profile, o.format.Name, p)
-					profileFailed = true
+		profileFailed := false
+		for _, o := range outputs {
+			var buf bytes.Buffer
+			if o.table {
+				printInventory(&buf, inv)
+			} else if err := o.format.Write(&buf, res); err != nil {
+				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+				return exitBadInput
+			}
+			if o.dest == "" {
+				stdout.Write(buf.Bytes())
+			} else if err := os.WriteFile(o.dest, buf.Bytes(), 0o644); err != nil {
+				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+				return exitBadInput
+			}
+			if *profile != "" && !o.table {
+				_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
+				for _, p := range probs {
+					if !p.Warning {
+						fmt.Fprintf(stderr, "installer-sbom: %s: %s: %s\n", *profile, o.format.Name, p)
+						profileFailed = true
+					}
 				}
 			}
 		}
+		if !complete {
+			fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; the SBOM written is marked incomplete\n", artifact)
+			return exitBadInput
+		}
+		if *strict && len(res.Conflicts) > 0 || profileFailed {
+			return exitDiffers
+		}
+		return exitOK
 	}
-	if !complete {
-		fmt.Fprintf(stderr, "installer-sbom: %s could not be read completely; the SBOM written is marked incomplete\n", pos[0])
-		return exitBadInput
+	if !batch {
+		return composeOne(artifacts[0])
 	}
-	if *strict && len(res.Conflicts) > 0 || profileFailed {
-		return exitDiffers
+	// Batch: one artifact at a time (the memory bound is one walk's), one
+	// summary line each, the worst exit code.
+	worst := exitOK
+	for _, a := range artifacts {
+		code := composeOne(a)
+		fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", a, exitWord(code))
+		if severity(code) > severity(worst) {
+			worst = code
+		}
 	}
-	return exitOK
+	return worst
 }
 
 // creationTime honours SOURCE_DATE_EPOCH (reproducible-builds.org) so that

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -160,12 +161,38 @@ func inspectInstaller(path string, f *inspectFlags, stderr io.Writer) (*inspect.
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return nil, exitUsage
 	}
-	inv, err := inspect.InspectFile(path, opts)
+	var inv *inspect.Inventory
+	if path == "-" {
+		inv, err = inspectStdin(opts)
+	} else {
+		inv, err = inspect.InspectFile(path, opts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return nil, exitBadInput
 	}
 	return inv, exitOK
+}
+
+// stdin is where "-" reads an installer from (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// inspectStdin reads an installer from stdin whole, within the entry-bytes
+// limit (a stream cannot be read where the format points), and inspects it
+// as "stdin". No files beside it can be read.
+func inspectStdin(opts inspect.Options) (*inspect.Inventory, error) {
+	l := opts.Limits
+	if l == (inspect.Limits{}) {
+		l = inspect.DefaultLimits()
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, l.EntryBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("stdin: %w", err)
+	}
+	if int64(len(b)) > l.EntryBytes {
+		return nil, fmt.Errorf("stdin: more than the entry-bytes limit of %d bytes; give the file's path instead", l.EntryBytes)
+	}
+	return inspect.Inspect(bytes.NewReader(b), int64(len(b)), "stdin", opts)
 }
 
 // reportProblems prints each problem on stderr, naming its severity, file,

@@ -378,3 +378,40 @@ func TestComposeSeveralOutputs(t *testing.T) {
 		t.Errorf("legacy file: %.80q", s)
 	}
 }
+
+// Several installers, or a directory of them, are composed one at a time
+// into --output-dir (default: beside each) as <installer><extension>, one
+// summary line each and the worst exit code; "-" reads stdin.
+func TestComposeBatchAndStdin(t *testing.T) {
+	src := t.TempDir()
+	z := smallZip(t)
+	b, _ := os.ReadFile(z)
+	os.WriteFile(filepath.Join(src, "a.zip"), b, 0o644)
+	os.WriteFile(filepath.Join(src, "b.zip"), b, 0o644)
+	os.WriteFile(filepath.Join(src, "old.spdx.json"), []byte("{}"), 0o644) // an SBOM beside them: skipped
+	out := t.TempDir()
+	_, stderr, code := runCLI(t, nil, "compose", src, "--output-dir", out, "-o", "spdx-json", "-o", "cdx")
+	if code != exitOK || strings.Count(stderr, ": written") != 2 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"a.zip.spdx.json", "a.zip.cdx.json", "b.zip.spdx.json", "b.zip.cdx.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// One broken installer makes the batch exit 3; the others are written.
+	os.WriteFile(filepath.Join(src, "c.zip"), malformed.All()["truncated.zip"], 0o644)
+	_, stderr, code = runCLI(t, nil, "compose", src, "--output-dir", t.TempDir())
+	if code != exitBadInput || strings.Count(stderr, ": written") != 2 || !strings.Contains(stderr, "c.zip: not read completely") {
+		t.Errorf("batch with a broken installer: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, nil, "compose", src, "-o", "x.json"); code != exitUsage || !strings.Contains(stderr, "formats only") {
+		t.Errorf("-o FILE in a batch: exit %d: %s", code, stderr)
+	}
+	stdin = bytes.NewReader(b)
+	defer func() { stdin = os.Stdin }()
+	doc, stderr, code := runCLI(t, nil, "compose", "-")
+	if code != exitOK || !strings.Contains(doc, `"name": "stdin"`) {
+		t.Errorf("stdin: exit %d, %s, %.200s", code, stderr, doc)
+	}
+}

@@ -99,3 +99,91 @@ func parseOutputs(values []string, artifact string, fallback compose.Format, for
 	}
 	return outs, nil
 }
+
+// expandArtifacts turns the positional arguments into installers: a
+// directory stands for the regular files directly in it (SBOM documents
+// excluded), "-" for stdin. batch is true for more than one argument or a
+// directory.
+func expandArtifacts(args []string) (artifacts []string, batch bool, err error) {
+	batch = len(args) > 1
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if a != "-" && err == nil && st.IsDir() {
+			batch = true
+			ents, err := os.ReadDir(a)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, e := range ents {
+				if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+					continue
+				}
+				if _, isDoc := compose.FormatForFile(e.Name()); isDoc {
+					continue // an SBOM written beside its installer
+				}
+				artifacts = append(artifacts, filepath.Join(a, e.Name()))
+			}
+			continue
+		}
+		artifacts = append(artifacts, a)
+	}
+	if len(artifacts) == 0 {
+		return nil, false, fmt.Errorf("no installers in %s", strings.Join(args, ", "))
+	}
+	return artifacts, batch, nil
+}
+
+// batchOutputs names one document per format for an artifact of a batch:
+// <dir>/<artifact><extension>, dir being outputDir or the artifact's own
+// directory. -o values are formats here (a file name cannot serve several
+// artifacts).
+func batchOutputs(values []string, artifact, outputDir string, fallback compose.Format) ([]output, error) {
+	dir := outputDir
+	if dir == "" {
+		dir = filepath.Dir(artifact)
+	}
+	formats := []compose.Format{fallback}
+	if len(values) > 0 {
+		formats = nil
+		for _, v := range values {
+			name, _, hasFile := strings.Cut(v, "=")
+			f, ok := lookupOutputFormat(name)
+			if !ok || hasFile {
+				return nil, fmt.Errorf("-o %s: with several installers -o takes formats only (known: %s); documents are named <installer><extension> in --output-dir", v, outputNames())
+			}
+			formats = append(formats, f)
+		}
+	}
+	var outs []output
+	for _, f := range formats {
+		outs = append(outs, output{format: f, dest: filepath.Join(dir, filepath.Base(artifact)+f.Ext)})
+	}
+	return outs, nil
+}
+
+// severity orders exit codes for a batch's worst: unreadable input over
+// differences over success.
+func severity(code int) int {
+	switch code {
+	case exitOK:
+		return 0
+	case exitDiffers:
+		return 1
+	case exitBadInput:
+		return 2
+	}
+	return 3 // usage
+}
+
+// exitWord says an exit code in a batch summary line.
+func exitWord(code int) string {
+	switch code {
+	case exitOK:
+		return "written"
+	case exitDiffers:
+		return "written; differences or profile gaps (exit 1)"
+	case exitBadInput:
+		return "not read completely (exit 3)"
+	}
+	return fmt.Sprintf("exit %d", code)
+}
