@@ -111,7 +111,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		if inv == nil {
 			return code
 		}
-		reportProblems(inv, stderr)
+		reportProblems(inv, stderr, f.quiet)
 		complete := inv.Complete()
 		if !complete && !*incomplete {
 			// An SBOM of an installer that could not be read completely would

@@ -41,7 +41,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	}
 	if *asJSON {
 		// The table lists its problems itself: each problem once.
-		reportProblems(inv, stderr)
+		reportProblems(inv, stderr, f.quiet)
 	}
 	if !inv.Complete() {
 		return exitBadInput

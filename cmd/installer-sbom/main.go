@@ -111,6 +111,7 @@ type inspectFlags struct {
 	limits  inspect.Limits
 	rules   stringList
 	workers int
+	quiet   bool
 }
 
 func (f *inspectFlags) register(fs *flag.FlagSet) {
@@ -119,6 +120,7 @@ func (f *inspectFlags) register(fs *flag.FlagSet) {
 		strings.Join(inspect.LimitNames(), ", ")+")", f.limits.Set)
 	fs.Var(&f.rules, "rules", "add fingerprint rules from `FILE` (repeatable)")
 	fs.IntVar(&f.workers, "workers", 0, "files hashed and fingerprinted at once (0 = one per CPU)")
+	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress, no warnings on stderr (errors are still printed)")
 }
 
 // options builds inspect.Options, loading user rules.
@@ -147,7 +149,7 @@ func (f *inspectFlags) options(stderr io.Writer) (inspect.Options, error) {
 		}
 		opts.Engine = eng
 	}
-	if isTerminal(stderr) {
+	if isTerminal(stderr) && !f.quiet {
 		opts.Progress = stderr
 	}
 	return opts, nil
@@ -196,9 +198,12 @@ func inspectStdin(opts inspect.Options) (*inspect.Inventory, error) {
 }
 
 // reportProblems prints each problem on stderr, naming its severity, file,
-// layer and offset.
-func reportProblems(inv *inspect.Inventory, stderr io.Writer) {
+// layer and offset; with quiet, only the errors.
+func reportProblems(inv *inspect.Inventory, stderr io.Writer, quiet bool) {
 	for _, p := range inv.Problems {
+		if quiet && !p.IsError() {
+			continue
+		}
 		fmt.Fprintf(stderr, "installer-sbom: %s\n", formatProblem(p))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
 )
@@ -44,6 +45,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	v := sbomdiff.Verify(sbom, inst)
+	if !v.OK && differentInstaller(sbom, inst) {
+		// Hundreds of differences say less than this one line.
+		fmt.Fprintf(stderr, "installer-sbom: the SBOM describes %s (sha256 %s), not %s (sha256 %s): it is another installer's SBOM\n",
+			orDash(sbom.FileName), orDash(sbom.SHA256), orDash(inst.FileName), orDash(inst.SHA256))
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -106,7 +112,7 @@ func installerModel(path string, f *inspectFlags, stderr io.Writer) (*sbomdiff.M
 	if inv == nil {
 		return nil, code
 	}
-	reportProblems(inv, stderr)
+	reportProblems(inv, stderr, f.quiet)
 	m, err := sbomdiff.FromInventory(inv)
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %s: %v\n", path, err)
@@ -114,4 +120,17 @@ func installerModel(path string, f *inspectFlags, stderr io.Writer) (*sbomdiff.M
 	}
 	m.Source = path
 	return m, exitOK
+}
+
+// differentInstaller reports whether an SBOM plainly names another
+// installer: another file name, and neither its checksum nor its
+// signature-invariant identity is this installer's.
+func differentInstaller(sbom, inst *sbomdiff.Model) bool {
+	if sbom.FileName == "" || inst.FileName == "" || strings.EqualFold(sbom.FileName, inst.FileName) {
+		return false
+	}
+	if sbom.SHA256 != "" && strings.EqualFold(sbom.SHA256, inst.SHA256) {
+		return false
+	}
+	return sbom.Identity == nil || inst.Identity == nil || *sbom.Identity != *inst.Identity
 }

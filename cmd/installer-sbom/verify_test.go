@@ -129,3 +129,18 @@ func TestDiffCommand(t *testing.T) {
 		t.Errorf("diff --json: %+v", d)
 	}
 }
+
+// Verifying against another installer's SBOM says so in one line before
+// the differences; -q leaves warnings out of stderr.
+func TestVerifyOtherInstallersSBOM(t *testing.T) {
+	a := sqliteZip(t, testenv.Python311, "python-3.11.zip")
+	b := sqliteZip(t, testenv.Python314, "python-3.14.zip")
+	doc := composeTo(t, a, "spdx-json")
+	_, stderr, code := runCLI(t, nil, "verify", b, "--sbom", doc)
+	if code != exitDiffers || !strings.Contains(stderr, "the SBOM describes python-3.11.zip") || !strings.Contains(stderr, "another installer's SBOM") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, nil, "verify", a, "--sbom", doc, "-q"); code != exitOK || stderr != "" {
+		t.Errorf("-q: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -99,7 +99,7 @@ func cmdVex(args []string, stdout, stderr io.Writer) int {
 		if inv == nil {
 			return code
 		}
-		reportProblems(inv, stderr)
+		reportProblems(inv, stderr, f.quiet)
 		// The Created time does not reach the VEX document; compose
 		// needs one.
 		subject, err = sbomdiff.DetailFromInventory(inv, compose.Options{Name: *name, Version: *ver, PURL: *purl,
