@@ -15,8 +15,14 @@ TOOLS     := msiinfo:msitools msiextract:msitools msibuild:msitools wixl:wixl gc
 # tests must not misidentify, and GNU time for make bench (`command -v time`
 # finds the shell keyword, not /usr/bin/time).
 DATA_PKGS := libz-mingw-w64 libwine time
+# Release and CI checkers, pinned, built from the module proxy by make deps
+# into .tools/ (goreleaser 2.18 needs Go 1.27; 2.17 is the newest that
+# builds with this Go).
+TOOLDIR   := $(CURDIR)/.tools
+GORELEASER_MOD := github.com/goreleaser/goreleaser/v2@v2.17.0
+ACTIONLINT_MOD := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: all build test deps vet demo bench fuzz corpus accuracy hostile clean
+.PHONY: all build test deps vet demo bench fuzz corpus accuracy hostile release-check clean
 
 all: build
 
@@ -41,14 +47,22 @@ deps:
 	                   github.com/kluctl/go-embed-python@v0.0.0-3.14.6-20260610-1
 	@# the real binaries the rules are proven on, and the packages other tests read
 	$(GO) run ./internal/testenv/prefetch $(PREFETCH)
+	@# goreleaser and actionlint for release-check (built once; minutes the first time)
+	@test -x $(TOOLDIR)/goreleaser || GOFLAGS= GOBIN=$(TOOLDIR) $(GO) install $(GORELEASER_MOD)
+	@test -x $(TOOLDIR)/actionlint || GOFLAGS= GOBIN=$(TOOLDIR) $(GO) install $(ACTIONLINT_MOD)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
 # test: everything that must pass before a commit; under 10 minutes on 2 cores.
-test: deps vet
+test: deps vet release-check
 	$(GO) test -timeout 9m ./...
+
+# release-check: the release configuration and the CI recipe are valid.
+release-check:
+	$(TOOLDIR)/goreleaser check -q
+	$(TOOLDIR)/actionlint .github/workflows/*.yml
 
 # demo: build an embeddable-zip installer from the real CPython 3.11.11
 # Windows build and print its SBOM.
