@@ -363,30 +363,10 @@ func DetailFromCycloneDX(bom *cdx.BOM, name string) (*Detail, error) {
 		}
 		for i := range cs {
 			c := &cs[i]
-			ours, unverified := false, false
-			for _, p := range props(c) {
-				switch {
-				case p.Name == compose.PropSPDXID:
-					ours = true
-				case p.Name == compose.PropUnverified && p.Value == "true":
-					unverified = true
-				case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteUnverified):
-					unverified = true
-				}
-			}
+			ours, unverified, _ := cdxMarks(c)
 			switch {
 			case c.Type == cdx.ComponentTypeFile:
-				f := File{Path: strings.TrimPrefix(strings.TrimPrefix(c.Name, "./"), "/")}
-				if c.Hashes != nil {
-					for _, h := range *c.Hashes {
-						switch h.Algorithm {
-						case cdx.HashAlgoSHA256:
-							f.SHA256 = strings.ToLower(h.Value)
-						case cdx.HashAlgoSHA1:
-							f.SHA1 = strings.ToLower(h.Value)
-						}
-					}
-				}
+				f := cdxFile(c)
 				files[f.Path] = f
 				if c.BOMRef != "" {
 					fileRefs[c.BOMRef] = f.Path

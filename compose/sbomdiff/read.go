@@ -371,36 +371,10 @@ func walkCDX(m *Model, comps []cdx.Component, depth int) error {
 	}
 	for i := range comps {
 		c := &comps[i]
-		ps := props(c)
-		ours := false
-		unverified := false
-		fromSource := false
-		for _, p := range ps {
-			switch {
-			case p.Name == compose.PropSPDXID:
-				ours = true
-			case p.Name == compose.PropUnverified && p.Value == "true":
-				unverified = true
-			case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteVersionFromSourceSBOM):
-				fromSource = true
-			case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteUnverified):
-				unverified = true
-			}
-		}
+		ours, unverified, fromSource := cdxMarks(c)
 		switch {
 		case c.Type == cdx.ComponentTypeFile:
-			f := File{Path: strings.TrimPrefix(strings.TrimPrefix(c.Name, "./"), "/")}
-			if c.Hashes != nil {
-				for _, h := range *c.Hashes {
-					switch h.Algorithm {
-					case cdx.HashAlgoSHA256:
-						f.SHA256 = h.Value
-					case cdx.HashAlgoSHA1:
-						f.SHA1 = h.Value
-					}
-				}
-			}
-			m.Files = append(m.Files, f)
+			m.Files = append(m.Files, cdxFile(c))
 		case c.Type == cdx.ComponentTypeApplication && ours:
 			// a sub-installer
 		case unverified:
@@ -430,4 +404,39 @@ func spdxVersion(v string) string {
 		return ""
 	}
 	return v
+}
+
+// cdxMarks reads the properties compose puts on a CycloneDX component: that
+// compose wrote it, that it is an unverified source-SBOM package, that its
+// version came from a source SBOM.
+func cdxMarks(c *cdx.Component) (ours, unverified, fromSource bool) {
+	for _, p := range props(c) {
+		switch {
+		case p.Name == compose.PropSPDXID:
+			ours = true
+		case p.Name == compose.PropUnverified && p.Value == "true":
+			unverified = true
+		case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteVersionFromSourceSBOM):
+			fromSource = true
+		case p.Name == compose.PropAnnotation && strings.HasPrefix(p.Value, compose.NoteUnverified):
+			unverified = true
+		}
+	}
+	return ours, unverified, fromSource
+}
+
+// cdxFile is a CycloneDX file component as a listed file.
+func cdxFile(c *cdx.Component) File {
+	f := File{Path: strings.TrimPrefix(strings.TrimPrefix(c.Name, "./"), "/")}
+	if c.Hashes != nil {
+		for _, h := range *c.Hashes {
+			switch h.Algorithm {
+			case cdx.HashAlgoSHA256:
+				f.SHA256 = strings.ToLower(h.Value)
+			case cdx.HashAlgoSHA1:
+				f.SHA1 = strings.ToLower(h.Value)
+			}
+		}
+	}
+	return f
 }
