@@ -26,6 +26,11 @@ func FromInventory(inv *inspect.Inventory) (*Model, error) {
 		Source: inv.Artifact.Name, Format: FormatInstaller, Name: l.Name, Version: spdxVersion(l.Version), FileName: inv.Artifact.Name,
 		SHA256: inv.Artifact.SHA256, SHA1: inv.Artifact.SHA1, Incomplete: !inv.Complete(),
 	}
+	for _, s := range inv.Signatures {
+		if s.File == inv.Artifact.Name && !s.DigestMatches && s.Kind != "authenticode-engine" {
+			m.BrokenSignatures = append(m.BrokenSignatures, fmt.Sprintf("%s signature by %q (%s)", s.Kind, s.Signer, s.DigestAlgorithm))
+		}
+	}
 	if id := inv.Artifact.Identity; id != nil && id.Algorithm != "" && id.Digest != "" {
 		m.Identity = &Identity{Algorithm: id.Algorithm, Digest: id.Digest}
 	}

@@ -65,6 +65,9 @@ type Model struct {
 	// Incomplete says the model lists less than the installer holds: the
 	// installer could not be read completely, or the document says so.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// BrokenSignatures, for an installer, lists its own code signatures
+	// that do not verify (the signed digest is not its bytes' digest).
+	BrokenSignatures []string `json:"brokenSignatures,omitempty"`
 }
 
 // Identity is a signature-invariant digest ("authenticode-sha256",

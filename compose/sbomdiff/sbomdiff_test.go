@@ -415,7 +415,8 @@ func TestVerifySignedPE(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := sbomdiff.Verify(docs[sbomdiff.FormatSPDXJSON], tm)
-	if v.OK || len(v.Differences) == 0 || !strings.Contains(v.Differences[0], "the identity differs too: SBOM authenticode-sha256:"+inv.Artifact.Identity.Digest) {
+	if v.OK || len(v.Differences) < 2 || !strings.Contains(v.Differences[0], "the identity differs too: SBOM authenticode-sha256:"+inv.Artifact.Identity.Digest) ||
+		!strings.Contains(v.Differences[1], "authenticode signature by") || !strings.Contains(v.Differences[1], "does not verify") {
 		t.Errorf("tampered PE: ok=%v %v", v.OK, v.Differences)
 	}
 }

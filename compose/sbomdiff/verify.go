@@ -92,7 +92,12 @@ func Verify(sbom, installer *Model) *Verification {
 		diffs = append(diffs, fmt.Sprintf("component other version: %s: the SBOM lists %s, the installer has %s", c.Name, versionList(c.Old), versionList(c.New)))
 	}
 
-	contentMatches := !d.Differs()
+	// An installer whose own signature does not verify was changed after
+	// it was signed: whatever the SBOM says, it is not the signed artifact.
+	for _, s := range installer.BrokenSignatures {
+		diffs = append([]string{"the installer's " + s + " does not verify: its bytes changed after signing"}, diffs...)
+	}
+	contentMatches := !d.Differs() && len(installer.BrokenSignatures) == 0
 	switch {
 	case v.ChecksumOK && contentMatches:
 		v.OK = true
