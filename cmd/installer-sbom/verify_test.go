@@ -144,3 +144,14 @@ func TestVerifyOtherInstallersSBOM(t *testing.T) {
 		t.Errorf("-q: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// diff of a pkg whose signature verifies and the same pkg whose signature
+// does not says the signature changed, and exits 1.
+func TestDiffSignatureChange(t *testing.T) {
+	dir := testenv.Shared(t, "fixtures-real", "xar")
+	good, bad := filepath.Join(dir, "nudge-launchagent-1.0.1.valid.pkg"), filepath.Join(dir, "nudge-launchagent-1.0.1.bad_signature.pkg")
+	out, stderr, code := runCLI(t, nil, "diff", good, bad)
+	if code != exitDiffers || !strings.Contains(out, "signatures changed:\n  - xar signature by") || !strings.Contains(out, "\n  + xar signature by") || !strings.Contains(out, "does not verify\n") {
+		t.Errorf("exit %d\n%s%s", code, out, stderr)
+	}
+}

@@ -18,6 +18,15 @@ type Diff struct {
 	FilesAdded        []File            `json:"filesAdded"`
 	FilesRemoved      []File            `json:"filesRemoved"`
 	FilesChanged      []FileChange      `json:"filesChanged"`
+	// Signatures, when both sides are installers and their own code
+	// signatures differ (signer, or whether they verify), says how.
+	Signatures *SignatureChange `json:"signatures,omitempty"`
+}
+
+// SignatureChange is the installers' own code signatures on each side.
+type SignatureChange struct {
+	Old []string `json:"old"`
+	New []string `json:"new"`
 }
 
 // Side describes one of the compared installers or documents.
@@ -70,7 +79,7 @@ type FileChange struct {
 // Differs reports whether anything other than the installer checksum changed.
 func (d *Diff) Differs() bool {
 	s := d.Summary
-	return s.ComponentsAdded+s.ComponentsRemoved+s.ComponentsChanged+s.FilesAdded+s.FilesRemoved+s.FilesChanged > 0
+	return s.ComponentsAdded+s.ComponentsRemoved+s.ComponentsChanged+s.FilesAdded+s.FilesRemoved+s.FilesChanged > 0 || d.Signatures != nil
 }
 
 func sideOf(m *Model) Side {
@@ -98,7 +107,23 @@ type compareOptions struct {
 // a pair with the same contents counts as unchanged. The installers' own checksums are reported in Old and New
 // but are not a difference here (two releases always differ); Verify
 // checks them.
-func Compare(old, new *Model) *Diff { return compare(old, new, compareOptions{}) }
+func Compare(old, new *Model) *Diff {
+	d := compare(old, new, compareOptions{})
+	// Documents do not record signatures: only two installers say
+	// whether theirs changed (another signer, or one that stopped
+	// verifying).
+	if old.Format == FormatInstaller && new.Format == FormatInstaller && !slices.Equal(old.Signatures, new.Signatures) {
+		d.Signatures = &SignatureChange{Old: orEmpty(old.Signatures), New: orEmpty(new.Signatures)}
+	}
+	return d
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
 
 func compare(old, new *Model, opts compareOptions) *Diff {
 	d := &Diff{Old: sideOf(old), New: sideOf(new),

@@ -27,9 +27,15 @@ func FromInventory(inv *inspect.Inventory) (*Model, error) {
 		SHA256: inv.Artifact.SHA256, SHA1: inv.Artifact.SHA1, Incomplete: !inv.Complete(),
 	}
 	for _, s := range inv.Signatures {
-		if s.File == inv.Artifact.Name && !s.DigestMatches && s.Kind != "authenticode-engine" {
+		if s.File != inv.Artifact.Name || s.Kind == "authenticode-engine" {
+			continue
+		}
+		state := "verifies"
+		if !s.DigestMatches {
+			state = "does not verify"
 			m.BrokenSignatures = append(m.BrokenSignatures, fmt.Sprintf("%s signature by %q (%s)", s.Kind, s.Signer, s.DigestAlgorithm))
 		}
+		m.Signatures = append(m.Signatures, fmt.Sprintf("%s signature by %q, %s", s.Kind, s.Signer, state))
 	}
 	if id := inv.Artifact.Identity; id != nil && id.Algorithm != "" && id.Digest != "" {
 		m.Identity = &Identity{Algorithm: id.Algorithm, Digest: id.Digest}

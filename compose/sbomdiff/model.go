@@ -68,6 +68,10 @@ type Model struct {
 	// BrokenSignatures, for an installer, lists its own code signatures
 	// that do not verify (the signed digest is not its bytes' digest).
 	BrokenSignatures []string `json:"brokenSignatures,omitempty"`
+	// Signatures, for an installer, describes its own code signatures
+	// ("authenticode signature by CN=…, verifies"); empty for documents,
+	// which do not record them.
+	Signatures []string `json:"signatures,omitempty"`
 }
 
 // Identity is a signature-invariant digest ("authenticode-sha256",

@@ -39,6 +39,11 @@ func WriteDiff(w io.Writer, d *Diff) error {
 		s.ComponentsChanged, down, s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUnchanged)
 	fmt.Fprintf(&b, "files: %d changed, %d added, %d removed, %d unchanged\n",
 		s.FilesChanged, s.FilesAdded, s.FilesRemoved, s.FilesUnchanged)
+	if sc := d.Signatures; sc != nil {
+		b.WriteString("signatures changed:\n")
+		writeSignatures(&b, "-", sc.Old)
+		writeSignatures(&b, "+", sc.New)
+	}
 	if len(d.ComponentsChanged) > 0 {
 		b.WriteString("\ncomponents changed:\n")
 		for _, c := range d.ComponentsChanged {
@@ -112,4 +117,16 @@ func shortList(ds []string) string {
 		out[i] = d
 	}
 	return strings.Join(out, ",")
+}
+
+// writeSignatures lists one side's signatures a line each, marked like
+// a unified diff, so a signer that changed or stopped verifying reads
+// at a glance.
+func writeSignatures(b *strings.Builder, mark string, sigs []string) {
+	if len(sigs) == 0 {
+		fmt.Fprintf(b, "  %s (unsigned)\n", mark)
+	}
+	for _, s := range sigs {
+		fmt.Fprintf(b, "  %s %s\n", mark, s)
+	}
 }
