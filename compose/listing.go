@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect"
@@ -26,7 +27,50 @@ type Listing struct {
 type ListedFile struct{ Path, SHA1, SHA256 string }
 
 // ListedComponent is one component package of the document.
-type ListedComponent struct{ Name, Version, PURL string }
+type ListedComponent struct {
+	Name, Version, PURL string
+	// Linkages and Files are the union over every sighting merged into
+	// the component, sorted; Sightings counts those sightings.
+	Linkages, Files []string
+	Sightings       int
+}
+
+// Components groups an inventory's components as compose's documents do
+// (one per canonical name and version; a versionless sighting of a
+// project the bytes show at exactly one version merged into it), in the
+// documents' order. inspect's table, compose and diff count components
+// with it, so the three agree.
+func Components(comps []inspect.Component) []ListedComponent {
+	keys, groups := groupComponents(comps)
+	out := make([]ListedComponent, 0, len(keys))
+	for _, k := range keys {
+		g := groups[k]
+		c := ListedComponent{Name: g.name, Version: g.version}
+		linkages, files := map[string]bool{}, map[string]bool{}
+		for _, m := range g.all() {
+			c.PURL = orDefault(c.PURL, m.PURL)
+			c.Sightings++
+			if m.Linkage != "" {
+				linkages[m.Linkage] = true
+			}
+			for _, f := range m.Files {
+				files[f] = true
+			}
+		}
+		c.Linkages, c.Files = sortedSet(linkages), sortedSet(files)
+		out = append(out, c)
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // List returns the Listing of an inventory. It refuses the inventories
 // Compose refuses for their content (no artifact name or hashes, a file
@@ -52,14 +96,6 @@ func List(inv *inspect.Inventory) (*Listing, error) {
 	for _, f := range files {
 		l.Files = append(l.Files, ListedFile{Path: f.Path, SHA1: strings.ToLower(f.SHA1), SHA256: strings.ToLower(f.SHA256)})
 	}
-	keys, groups := groupComponents(inv.Components)
-	for _, k := range keys {
-		g := groups[k]
-		c := ListedComponent{Name: g.name, Version: g.version}
-		for _, m := range g.all() {
-			c.PURL = orDefault(c.PURL, m.PURL)
-		}
-		l.Components = append(l.Components, c)
-	}
+	l.Components = Components(inv.Components)
 	return l, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/installer-sbom/installer-sbom/compose"
 	"github.com/installer-sbom/installer-sbom/inspect"
 )
 
@@ -69,11 +70,15 @@ func printInventory(w io.Writer, inv *inspect.Inventory) {
 		}
 		tw.Flush()
 	}
-	fmt.Fprintf(w, "\nCOMPONENTS (%d)\n", len(inv.Components))
+	// Counted as compose's documents and diff count them: a versionless
+	// sighting of a library the bytes show at one version is that
+	// component (--json keeps every sighting as its own record).
+	comps := compose.Components(inv.Components)
+	fmt.Fprintf(w, "\nCOMPONENTS (%d)\n", len(comps))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tLINKAGE\tFILES")
-	for _, c := range inv.Components {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), c.Linkage, shortList(c.Files, 2))
+	for _, c := range comps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), strings.Join(c.Linkages, ","), shortList(c.Files, 2))
 	}
 	tw.Flush()
 	if len(inv.SystemDependencies) > 0 {

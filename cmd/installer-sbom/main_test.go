@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -413,5 +415,49 @@ func TestComposeBatchAndStdin(t *testing.T) {
 	doc, stderr, code := runCLI(t, nil, "compose", "-")
 	if code != exitOK || !strings.Contains(doc, `"name": "stdin"`) {
 		t.Errorf("stdin: exit %d, %s, %.200s", code, stderr, doc)
+	}
+}
+
+// TestComponentCountsAgree: inspect's table, compose's CycloneDX document
+// and diff count the components of the real CPython embeddable zip alike,
+// one per name and version — expat's versionless sighting in
+// _elementtree.pyd is the expat that pyexpat.pyd shows at 2.6.4, and the
+// two zlib versions (tcl86t.dll, python311.dll) are two components. The
+// expected set is the document's library components.
+func TestComponentCountsAgree(t *testing.T) {
+	b, err := embedzip.Tree{Dir: filepath.Join(testenv.EmbedPython(t, testenv.Python311), "windows-amd64"), Version: "311"}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip := writeFile(t, "python-3.11.11-embed-amd64.zip", b)
+	doc, _, code := runCLI(t, nil, "compose", "-q", zip, "-o", "cyclonedx-json")
+	if code != exitOK {
+		t.Fatalf("compose exit %d", code)
+	}
+	var bom struct {
+		Components []struct{ Type, Name, Version string }
+	}
+	if err := json.Unmarshal([]byte(doc), &bom); err != nil {
+		t.Fatal(err)
+	}
+	libs := map[string]bool{}
+	for _, c := range bom.Components {
+		if c.Type == "library" {
+			libs[c.Name+"@"+c.Version] = true
+		}
+	}
+	if !libs["expat@2.6.4"] || libs["expat@"] || !libs["zlib@1.2.11"] || !libs["zlib@1.2.13"] {
+		t.Fatalf("document components %v", libs)
+	}
+	table, _, code := runCLI(t, nil, "inspect", "-q", zip)
+	if code != exitOK || !strings.Contains(table, fmt.Sprintf("\nCOMPONENTS (%d)\n", len(libs))) {
+		t.Errorf("inspect exit %d, want COMPONENTS (%d):\n%s", code, len(libs), table)
+	}
+	if regexp.MustCompile(`(?m)^expat +- `).MatchString(table) {
+		t.Error("inspect lists expat's versionless sighting as its own component")
+	}
+	d, _, code := runCLI(t, nil, "diff", "-q", zip, zip)
+	if code != exitOK || !strings.Contains(d, fmt.Sprintf("components: 0 changed, 0 added, 0 removed, %d unchanged", len(libs))) {
+		t.Errorf("diff exit %d, want %d unchanged:\n%s", code, len(libs), d)
 	}
 }

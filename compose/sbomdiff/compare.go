@@ -193,6 +193,11 @@ func compareComponents(d *Diff, old, new *Model, opts compareOptions) {
 		for _, v := range sortedVersions(o.versions) {
 			if _, ok := n.versions[v]; !ok {
 				oldOnly = append(oldOnly, v)
+			} else {
+				// A component is a name at a version, as compose and
+				// inspect count them: zlib 1.2.11 and 1.2.13 on both
+				// sides are two unchanged components.
+				d.Summary.ComponentsUnchanged++
 			}
 		}
 		for _, v := range sortedVersions(n.versions) {
@@ -202,7 +207,6 @@ func compareComponents(d *Diff, old, new *Model, opts compareOptions) {
 		}
 		switch {
 		case len(oldOnly) == 0 && len(newOnly) == 0:
-			d.Summary.ComponentsUnchanged++
 		case len(oldOnly) == 0:
 			for _, v := range newOnly {
 				d.ComponentsAdded = append(d.ComponentsAdded, n.versions[v])
