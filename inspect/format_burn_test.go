@@ -125,6 +125,17 @@ func TestBurnRealTruncated(t *testing.T) {
 	if len(unreadable) != 30 {
 		t.Errorf("%d unreadable payloads reported: %v", len(unreadable), unreadable)
 	}
+	// No offset points past the bytes present: an entry declared beyond
+	// the truncation points at the end, its message keeps where it was
+	// declared.
+	for _, p := range inv.Problems {
+		if p.Layer == "burn" && p.Offset > int64(len(b)) {
+			t.Errorf("offset past the end of the file: %+v", p)
+		}
+		if p.Layer == "burn" && strings.HasPrefix(p.Path, name+"/") && p.Offset == int64(len(b)) && !strings.Contains(p.Message, "past the end of the 1745249 bytes present") {
+			t.Errorf("clamped offset without its declared position: %+v", p)
+		}
+	}
 	// The UX payloads are complete; PythonBA.dll's SHA-1 is the manifest's.
 	var ba bool
 	for _, f := range inv.Files {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/installer-sbom/installer-sbom/inspect/filekind"
@@ -38,6 +39,11 @@ type Options struct {
 	// SourceFile opens files of the tree beside the artifact by relative
 	// path (an MSI's uncompressed source files).
 	SourceFile func(rel string) (io.ReaderAt, int64, error)
+	// Trace, when not nil, receives a line per container walked (its
+	// layer, entries, bytes read and time) and one for the whole walk
+	// (the CLI's -v). Lines of nested containers walked in parallel may
+	// interleave in any order; the inventory does not depend on them.
+	Trace io.Writer
 	// Workers is how many files are hashed and fingerprinted at once;
 	// 0 means GOMAXPROCS.
 	Workers int
@@ -276,6 +282,7 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 	if inv.Artifact.Format == "" {
 		inv.Artifact.Format = kindOf(head, nil)
 	}
+	w.trace.walk(inv, &w.budget)
 	return inv, w, nil
 }
 
@@ -305,6 +312,7 @@ type walker struct {
 	reportCache map[string]cachedReport
 
 	progress *progress
+	trace    *tracer
 
 	// Nested containers are walked on their own goroutines when a slot is
 	// free (independent MSIs of a bundle decode in parallel), inline when
@@ -376,6 +384,9 @@ func newWalker(opts Options, sequential bool) *walker {
 	w.problems.max = int(opts.Limits.Problems)
 	if opts.Progress != nil {
 		w.progress = startProgress(opts.Progress, &w.budget)
+	}
+	if opts.Trace != nil {
+		w.trace = &tracer{w: opts.Trace, start: time.Now()}
 	}
 	for range n {
 		w.workers.Add(1)
@@ -606,10 +617,14 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 		job.kind = KindArchive
 		w.submit(job)
 	}
+	var entries int
+	var read int64
+	started := time.Now()
 	walkErr := c.Walk(func(e Entry, r io.Reader) error {
 		if e.Dir {
 			return nil
 		}
+		entries++
 		if w.aborted.Load() {
 			return &abortError{errStopped}
 		}
@@ -629,7 +644,7 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 			return nil
 		}
 		if e.Err != nil {
-			w.problem(problemFrom(path, f.Layer, e.Err))
+			w.problem(inContainer(problemFrom(path, f.Layer, e.Err), f.Layer, src.Size))
 			return nil
 		}
 		if r == nil {
@@ -647,16 +662,18 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 			if errors.As(err, &ab) {
 				return err
 			}
-			w.problem(problemFrom(path, f.Layer, err))
+			w.problem(inContainer(problemFrom(path, f.Layer, err), f.Layer, src.Size))
 			return nil
 		}
 		if streamed != nil {
+			read += streamed.Size
 			w.progress.file(streamed.Size)
 			w.mu.Lock()
 			w.files = append(w.files, fileRec{File: *streamed, key: key, rawPkg: e.Package})
 			w.mu.Unlock()
 			return nil
 		}
+		read += int64(len(data))
 		w.progress.file(int64(len(data)))
 		var sibling func(string) (io.ReaderAt, int64, error)
 		if so, ok := c.(SiblingOpener); ok {
@@ -666,6 +683,7 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 		return w.handleData(path, data, depth, key, e, sibling)
 	})
 	w.describe(c, key, depth)
+	w.trace.container(key, f.Layer, entries, read, time.Since(started), walkErr)
 	return walkErr
 }
 
@@ -1145,6 +1163,20 @@ func (w *walker) finish(inv *Inventory) {
 
 // problemFrom turns an error into a Problem, taking the layer and offset
 // from format errors that know them.
+// inContainer keeps a problem's offset inside the container it is
+// relative to: an entry of a truncated file is declared where the bytes
+// no longer are, and an offset past the end would point nowhere. The
+// problem then points at the end of the bytes present and its message
+// keeps the declared position. Offsets of other layers (relative to a
+// decompressed entry, which may be larger than its container) are left.
+func inContainer(p Problem, layer string, size int64) Problem {
+	if p.Layer == layer && p.Offset > size && size >= 0 {
+		p.Message = fmt.Sprintf("%s (declared at offset %d, past the end of the %d bytes present)", p.Message, p.Offset, size)
+		p.Offset = size
+	}
+	return p
+}
+
 func problemFrom(path, layer string, err error) Problem {
 	p := Problem{Path: path, Layer: layer, Offset: -1, Message: err.Error()}
 	var le *LimitError

@@ -40,7 +40,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	f.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format %s] [flags]\n", strings.Join(compose.FormatNames(), "|"))
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
@@ -174,7 +174,9 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	worst := exitOK
 	for _, a := range artifacts {
 		code := composeOne(a)
-		fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", a, exitWord(code))
+		if code != exitOK || !f.quiet {
+			fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", a, exitWord(code))
+		}
 		if severity(code) > severity(worst) {
 			worst = code
 		}

@@ -21,7 +21,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	f.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: installer-sbom diff OLD NEW [--json] [--fail-on downgrade] [flags]\n(OLD and NEW are each an installer or an SBOM)")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {

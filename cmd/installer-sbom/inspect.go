@@ -17,32 +17,66 @@ func cmdInspect(args []string, stdout, stderr io.Writer) int {
 	var f inspectFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: installer-sbom inspect [--json] [--limit name=value]... [--rules FILE]... FILE")
-		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "usage: installer-sbom inspect [--json] [--limit name=value]... [--rules FILE]... FILE|DIR|-...")
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	if len(pos) != 1 {
+	if len(pos) == 0 {
 		fs.Usage()
 		return exitUsage
 	}
-	inv, code := inspectInstaller(pos[0], &f, stderr)
+	artifacts, batch, err := expandArtifacts(pos)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitUsage
+	}
+	if _, err := f.options(stderr); err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitUsage
+	}
+	if !batch {
+		return inspectOne(artifacts[0], &f, *asJSON, stdout, stderr)
+	}
+	// Several installers: one at a time (the memory bound is one walk's),
+	// each table or JSON object after the other on stdout (a stream of
+	// JSON objects, as jq reads them), a summary line each on stderr, the
+	// worst exit code.
+	worst := exitOK
+	for i, a := range artifacts {
+		if i > 0 && !*asJSON {
+			fmt.Fprintln(stdout)
+		}
+		code := inspectOne(a, &f, *asJSON, stdout, stderr)
+		if code != exitOK {
+			fmt.Fprintf(stderr, "installer-sbom: %s: %s\n", a, exitWord(code))
+		} else if !f.quiet {
+			fmt.Fprintf(stderr, "installer-sbom: %s: read\n", a)
+		}
+		if severity(code) > severity(worst) {
+			worst = code
+		}
+	}
+	return worst
+}
+
+// inspectOne inspects one installer and prints its table or JSON.
+func inspectOne(path string, f *inspectFlags, asJSON bool, stdout, stderr io.Writer) int {
+	inv, code := inspectInstaller(path, f, stderr)
 	if inv == nil {
 		return code
 	}
-	if *asJSON {
+	if asJSON {
 		if err := writeJSONStreamed(stdout, inv); err != nil {
 			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 			return exitBadInput
 		}
-	} else {
-		printInventory(stdout, inv)
-	}
-	if *asJSON {
 		// The table lists its problems itself: each problem once.
 		reportProblems(inv, stderr, f.quiet)
+	} else {
+		printInventory(stdout, inv)
 	}
 	if !inv.Complete() {
 		return exitBadInput

@@ -46,7 +46,7 @@ func main() {
 const usage = `usage: installer-sbom <command> [flags] [args]
 
 commands:
-  inspect [--json] FILE          list packages, files, components and problems
+  inspect [--json] FILE|DIR|-...  list packages, files, components and problems
   compose FILE [flags]           write the SBOM (SPDX 2.3 JSON by default; SPDX 3.0.1, CycloneDX 1.7/1.6, tag-value)
   validate DOC                   check an SBOM in any of those formats (schema + NTIA/CISA/BSI field lists)
   verify FILE --sbom DOC         check an installer against its SBOM (exit 1 on differences)
@@ -112,6 +112,7 @@ type inspectFlags struct {
 	rules   stringList
 	workers int
 	quiet   bool
+	verbose bool
 }
 
 func (f *inspectFlags) register(fs *flag.FlagSet) {
@@ -121,6 +122,7 @@ func (f *inspectFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.rules, "rules", "add fingerprint rules from `FILE` (repeatable)")
 	fs.IntVar(&f.workers, "workers", 0, "files hashed and fingerprinted at once (0 = one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress, no warnings on stderr (errors are still printed)")
+	fs.BoolVar(&f.verbose, "v", false, "verbose: on stderr, each container walked, the walk's cost against its limits, and every component sighting with its evidence")
 }
 
 // options builds inspect.Options, loading user rules.
@@ -128,7 +130,13 @@ func (f *inspectFlags) options(stderr io.Writer) (inspect.Options, error) {
 	if f.workers < 0 {
 		return inspect.Options{}, fmt.Errorf("--workers %d: want 0 (one per CPU) or more", f.workers)
 	}
+	if f.quiet && f.verbose {
+		return inspect.Options{}, fmt.Errorf("-q and -v: choose one")
+	}
 	opts := inspect.Options{Limits: f.limits, Workers: f.workers}
+	if f.verbose {
+		opts.Trace = stderr
+	}
 	if len(f.rules) > 0 {
 		var extra []fingerprint.Rule
 		for _, p := range f.rules {
@@ -173,7 +181,29 @@ func inspectInstaller(path string, f *inspectFlags, stderr io.Writer) (*inspect.
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return nil, exitBadInput
 	}
+	if f.verbose {
+		traceComponents(inv, stderr)
+	}
 	return inv, exitOK
+}
+
+// traceComponents prints every component sighting with its evidence (-v):
+// which file, which rule or cataloger, at which offset or resource.
+func traceComponents(inv *inspect.Inventory, stderr io.Writer) {
+	for _, c := range inv.Components {
+		fmt.Fprintf(stderr, "installer-sbom: sighting %s %s (%s)\n", c.Name, orDash(c.Version), c.Linkage)
+		for _, e := range c.Evidence {
+			where := e.Resource
+			if e.Offset >= 0 {
+				where = fmt.Sprintf("offset %d (0x%x)", e.Offset, e.Offset)
+			}
+			line := fmt.Sprintf("installer-sbom:   %s: %s at %s", e.File, e.Rule, where)
+			if e.Match != "" {
+				line += fmt.Sprintf(" %q", e.Match)
+			}
+			fmt.Fprintln(stderr, line)
+		}
+	}
 }
 
 // stdin is where "-" reads an installer from (a variable for tests).
@@ -273,4 +303,32 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]st
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// printFlags lists a command's flags as users type them and README shows
+// them: --name for long names, -q for one letter (the flag package's own
+// listing writes every name with one dash).
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fs.VisitAll(func(f *flag.Flag) {
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  " + dash + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		if len(line) <= 4 {
+			line += "\t"
+		} else {
+			line += "\n    \t"
+		}
+		line += strings.ReplaceAll(usage, "\n", "\n    \t")
+		if d := f.DefValue; d != "" && d != "false" && d != "0" && d != "[]" {
+			line += fmt.Sprintf(" (default %s)", d)
+		}
+		fmt.Fprintln(w, line)
+	})
 }

@@ -461,3 +461,62 @@ func TestComponentCountsAgree(t *testing.T) {
 		t.Errorf("diff exit %d, want %d unchanged:\n%s", code, len(libs), d)
 	}
 }
+
+// inspect takes several installers, a directory or stdin like compose:
+// each table or JSON object in order on stdout, a summary line each on
+// stderr (none with -q unless it failed), the worst exit code.
+func TestInspectBatchAndStdin(t *testing.T) {
+	src := t.TempDir()
+	b, _ := os.ReadFile(smallZip(t))
+	os.WriteFile(filepath.Join(src, "a.zip"), b, 0o644)
+	os.WriteFile(filepath.Join(src, "b.zip"), b, 0o644)
+	out, stderr, code := runCLI(t, nil, "inspect", src)
+	if code != exitOK || strings.Count(out, "  zip  ") != 2 || strings.Index(out, "a.zip  zip") > strings.Index(out, "b.zip  zip") ||
+		strings.Count(stderr, ": read\n") != 2 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, _, code = runCLI(t, nil, "inspect", "--json", filepath.Join(src, "a.zip"), filepath.Join(src, "b.zip"))
+	dec := json.NewDecoder(strings.NewReader(out))
+	var names []string
+	for {
+		var inv struct{ Artifact struct{ Name string } }
+		if err := dec.Decode(&inv); err != nil {
+			break
+		}
+		names = append(names, inv.Artifact.Name)
+	}
+	if code != exitOK || strings.Join(names, ",") != "a.zip,b.zip" {
+		t.Errorf("--json batch: exit %d, objects %v", code, names)
+	}
+	os.WriteFile(filepath.Join(src, "c.zip"), malformed.All()["truncated.zip"], 0o644)
+	_, stderr, code = runCLI(t, nil, "inspect", "-q", src)
+	if code != exitBadInput || strings.Contains(stderr, ": read\n") || !strings.Contains(stderr, "c.zip: not read completely (exit 3)") {
+		t.Errorf("-q batch with a broken installer: exit %d: %s", code, stderr)
+	}
+	stdin = bytes.NewReader(b)
+	defer func() { stdin = os.Stdin }()
+	if out, stderr, code := runCLI(t, nil, "inspect", "-"); code != exitOK || !strings.HasPrefix(out, "stdin  zip  ") {
+		t.Errorf("stdin: exit %d, %s, %.200s", code, stderr, out)
+	}
+}
+
+// -v says how the installer was read: each container walked, the walk
+// against its limits, each sighting's evidence; -q with -v is a usage error;
+// flags are listed as users type them (--json, -q).
+func TestVerboseAndFlagSpelling(t *testing.T) {
+	z := smallZip(t)
+	out, stderr, code := runCLI(t, nil, "inspect", "-v", z)
+	if code != exitOK || !strings.Contains(out, "COMPONENTS") ||
+		!regexp.MustCompile(`walked [^ ]+\.zip \(zip\): 2 entries, \d+ bytes read`).MatchString(stderr) ||
+		!regexp.MustCompile(`entries of 1000000 allowed, \d+ bytes decoded of \d+ allowed`).MatchString(stderr) ||
+		!regexp.MustCompile(`sighting bzip2 1\.0\.8 \(static\)\n.*_bz2\.pyd: [^ ]+ at offset \d+ \(0x[0-9a-f]+\)`).MatchString(stderr) {
+		t.Errorf("-v: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, nil, "inspect", "-q", "-v", z); code != exitUsage || !strings.Contains(stderr, "choose one") {
+		t.Errorf("-q -v: exit %d %s", code, stderr)
+	}
+	help, _, _ := runCLI(t, nil, "help", "inspect")
+	if !strings.Contains(help, "\n  --json\n") || !strings.Contains(help, "\n  -q\t") || strings.Contains(help, "\n  -json") {
+		t.Errorf("help inspect:\n%s", help)
+	}
+}

@@ -37,7 +37,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: installer-sbom validate DOC [--profile "+strings.Join(compose.Profiles(), "|")+"]")
 		fmt.Fprintln(fs.Output(), "DOC is SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON; its format is detected.")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {

@@ -21,7 +21,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	f.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: installer-sbom verify INSTALLER --sbom DOC [--json] [flags]")
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {

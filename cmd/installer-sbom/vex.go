@@ -37,7 +37,7 @@ func cmdVex(args []string, stdout, stderr io.Writer) int {
 	f.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: installer-sbom vex --statements FILE [--author WHO] [--format %s] [-o OUT] INSTALLER|SBOM [flags]\n", strings.Join(vex.FormatNames(), "|"))
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, code := parseFlags(fs, args, stdout, stderr)
 	if code >= 0 {
