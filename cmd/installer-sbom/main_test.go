@@ -520,3 +520,65 @@ func TestVerboseAndFlagSpelling(t *testing.T) {
 		t.Errorf("help inspect:\n%s", help)
 	}
 }
+
+// TestExitCodeTable checks every cell of the exit-code contract that a
+// command can reach: 0 success, 1 verification failed or differences, 2
+// usage (side inputs included), 3 the installer or document could not be
+// read completely. vex's cells are in TestVexExitCodes.
+func TestExitCodeTable(t *testing.T) {
+	good := smallZip(t)
+	broken := writeFile(t, "truncated.zip", malformed.All()["truncated.zip"])
+	other := sqliteZip(t, testenv.Python311, "sqlite.zip")
+	doc := composeTo(t, good, "spdx-json")
+	otherDoc := composeTo(t, other, "spdx-json")
+	invalid := writeFile(t, "invalid.spdx.json", []byte(`{"spdxVersion": "SPDX-2.3"}`))
+	garbage := writeFile(t, "garbage.json", []byte("garbage"))
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	badConfig := writeFile(t, "bad.yaml", []byte("limit: [\n"))
+	for _, c := range []struct {
+		code int
+		args []string
+	}{
+		{exitOK, []string{"inspect", good}},
+		{exitUsage, []string{"inspect", "--workers", "-1", good}},
+		{exitUsage, []string{"inspect", "--rules", garbage, good}},
+		{exitUsage, []string{"inspect", "--config", badConfig, good}},
+		{exitBadInput, []string{"inspect", broken}},
+		{exitBadInput, []string{"inspect", missing}},
+
+		{exitOK, []string{"compose", good, "-o", filepath.Join(t.TempDir(), "a.spdx.json")}},
+		{exitDiffers, []string{"compose", good, "--profile", "bsi-tr-03183-2", "-o", filepath.Join(t.TempDir(), "a.cdx.json")}},
+		{exitUsage, []string{"compose", good, "--source-sbom", missing}},
+		{exitUsage, []string{"compose", good, "--source-sbom", garbage}},
+		{exitUsage, []string{"compose", good, "-o", "cyclonedx-json="}},
+		{exitBadInput, []string{"compose", broken, "-o", filepath.Join(t.TempDir(), "b.spdx.json")}},
+
+		{exitOK, []string{"validate", doc}},
+		{exitDiffers, []string{"validate", invalid}},
+		{exitUsage, []string{"validate", doc, "--profile", "nope"}},
+		{exitBadInput, []string{"validate", garbage}},
+
+		{exitOK, []string{"verify", good, "--sbom", doc}},
+		{exitDiffers, []string{"verify", good, "--sbom", otherDoc}},
+		{exitUsage, []string{"verify", good, "--sbom", missing}},
+		{exitBadInput, []string{"verify", broken, "--sbom", doc}},
+
+		{exitOK, []string{"diff", good, good}},
+		{exitOK, []string{"diff", doc, good}},
+		{exitDiffers, []string{"diff", good, other}},
+		{exitUsage, []string{"diff", good}},
+		{exitBadInput, []string{"diff", good, broken}},
+		{exitBadInput, []string{"diff", good, garbage}},
+
+		{exitOK, []string{"rules"}},
+		{exitUsage, []string{"rules", "--rules", garbage}},
+		{exitOK, []string{"config"}},
+		{exitUsage, []string{"config", "--config", badConfig}},
+		{exitOK, []string{"version"}},
+		{exitUsage, []string{"frobnicate"}},
+	} {
+		if _, stderr, code := runCLI(t, nil, c.args...); code != c.code {
+			t.Errorf("%q: exit %d, want %d\n%s", c.args, code, c.code, stderr)
+		}
+	}
+}
