@@ -15,6 +15,7 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -72,7 +73,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	cmd, rest := args[0], args[1:]
+	// -q and -v before the command apply to it, as syft users type them
+	// (installer-sbom -v inspect X); alone, -v asks for the version.
+	var global []string
+	for len(args) > 0 && (args[0] == "-q" || args[0] == "-v" || args[0] == "--verbose" || args[0] == "--quiet") {
+		global = append(global, "-"+strings.TrimLeft(args[0], "-")[:1])
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		if slices.Equal(global, []string{"-v"}) {
+			fmt.Fprintf(stdout, "installer-sbom %s\n", version)
+			return exitOK
+		}
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], append(global, args[1:]...)
 	switch cmd {
 	case "inspect":
 		return cmdInspect(rest, stdout, stderr)

@@ -515,6 +515,12 @@ func TestVerboseAndFlagSpelling(t *testing.T) {
 	if _, stderr, code := runCLI(t, nil, "inspect", "-q", "-v", z); code != exitUsage || !strings.Contains(stderr, "choose one") {
 		t.Errorf("-q -v: exit %d %s", code, stderr)
 	}
+	if out, _, code := runCLI(t, nil, "-v"); code != exitOK || !strings.HasPrefix(out, "installer-sbom ") {
+		t.Errorf("-v alone: exit %d %q", code, out)
+	}
+	if _, stderr, code := runCLI(t, nil, "-v", "inspect", z); code != exitOK || !strings.Contains(stderr, "walked ") {
+		t.Errorf("-v before the command: exit %d %s", code, stderr)
+	}
 	help, _, _ := runCLI(t, nil, "help", "inspect")
 	if !strings.Contains(help, "\n  --json\n") || !strings.Contains(help, "\n  -q\t") || strings.Contains(help, "\n  -json") {
 		t.Errorf("help inspect:\n%s", help)
