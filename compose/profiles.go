@@ -535,6 +535,13 @@ func spdx3View(doc []byte) ([]Problem, *docView) {
 		if hs, ok := el["verifiedUsing"].([]any); ok {
 			for _, x := range hs {
 				m, _ := x.(map[string]any)
+				// A package verification code digests the files analysed
+				// in it, not a deployable file: it gives the package no
+				// bytes of its own (CycloneDX has no such field, so both
+				// views agree).
+				if str(m, "type") == "PackageVerificationCode" {
+					continue
+				}
 				c.hashes[strings.ToUpper(strings.ReplaceAll(str(m, "algorithm"), "_", ""))] = true
 			}
 		}

@@ -233,10 +233,19 @@ func (b *builder) isCPython() bool {
 		n := canonicalName(b.opts.Name)
 		return n == "cpython" || strings.HasPrefix(n, "python-") || strings.HasPrefix(n, "cpython-")
 	}
-	return cpythonInstallerName.MatchString(strings.ToLower(b.inv.Artifact.Name))
+	if cpythonInstallerName.MatchString(strings.ToLower(b.inv.Artifact.Name)) {
+		return true
+	}
+	// An MSI or bundle names its product itself: python.org's say
+	// "Python 3.11.0 (64-bit)", whatever the file was renamed to.
+	self := b.selfPackage()
+	return self != nil && cpythonProductName.MatchString(self.Name)
 }
 
-var cpythonInstallerName = regexp.MustCompile(`^python-[0-9]+\.[0-9]+`)
+var (
+	cpythonInstallerName = regexp.MustCompile(`^c?python-[0-9]+\.[0-9]+`)
+	cpythonProductName   = regexp.MustCompile(`^Python [0-9]+\.[0-9]+(\.[0-9]+)? `)
+)
 
 // genericPURL is pkg:generic/<name>@<version>, escaped as the PURL
 // specification says, or "" without a name.
