@@ -3,6 +3,7 @@ package compose
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -457,14 +458,30 @@ func (m *model) spdxOtherLicenses() []*v2_3.OtherLicense {
 	}
 	var out []*v2_3.OtherLicense
 	for _, id := range sortedKeys(refs) {
-		ol := &v2_3.OtherLicense{LicenseIdentifier: id, LicenseName: "NOASSERTION",
-			ExtractedText: "installer-sbom does not carry this licence's text; the identifier comes from the component's metadata or a source SBOM.",
+		name, text, comment := licenseRefDefinition(id)
+		out = append(out, &v2_3.OtherLicense{LicenseIdentifier: id, LicenseName: name, ExtractedText: text, LicenseComment: comment})
+	}
+	return out
+}
+
+// licenseRefDefinition is what a document says of a LicenseRef it names
+// (SPDX 2.3 extracted licensing info, SPDX 3 SimpleLicensingText): the
+// rule data's description, or that the text is not carried.
+func licenseRefDefinition(id string) (name, text, comment string) {
+	if t, ok := licenseRefTexts[id]; ok {
+		return t[0], t[1], "installer-sbom's rule data names this licence; the text is a description, not the licence."
+	}
+	return "NOASSERTION", "installer-sbom does not carry this licence's text; the identifier comes from the component's metadata or a source SBOM.", ""
+}
+
+// licenseRefs lists the LicenseRef identifiers an expression names, in
+// order of first appearance.
+func licenseRefs(expr string) []string {
+	var out []string
+	for _, t := range strings.FieldsFunc(expr, func(r rune) bool { return r == ' ' || r == '(' || r == ')' }) {
+		if strings.HasPrefix(t, "LicenseRef-") && !slices.Contains(out, t) {
+			out = append(out, t)
 		}
-		if t, ok := licenseRefTexts[id]; ok {
-			ol.LicenseName, ol.ExtractedText = t[0], t[1]
-			ol.LicenseComment = "installer-sbom's rule data names this licence; the text is a description, not the licence."
-		}
-		out = append(out, ol)
 	}
 	return out
 }

@@ -147,8 +147,10 @@ type spdx3Node struct {
 	Subject        string `json:"subject,omitempty"`
 	Statement      string `json:"statement,omitempty"`
 
-	// simplelicensing_LicenseExpression.
-	LicenseExpression string `json:"simplelicensing_licenseExpression,omitempty"`
+	// simplelicensing_LicenseExpression and SimpleLicensingText.
+	LicenseExpression string       `json:"simplelicensing_licenseExpression,omitempty"`
+	CustomIDToURI     []spdx3Entry `json:"simplelicensing_customIdToUri,omitempty"`
+	LicenseText       string       `json:"simplelicensing_licenseText,omitempty"`
 
 	// Software artifacts.
 	PackageVersion     string               `json:"software_packageVersion,omitempty"`
@@ -165,6 +167,13 @@ type spdx3Node struct {
 	VerifiedUsing      []spdx3Integrity     `json:"verifiedUsing,omitempty"`
 	ExternalIdentifier []spdx3ExtIdentifier `json:"externalIdentifier,omitempty"`
 	ExternalRef        []spdx3ExternalRef   `json:"externalRef,omitempty"`
+}
+
+// spdx3Entry is a DictionaryEntry.
+type spdx3Entry struct {
+	Type  string `json:"type"`
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // spdx3Integrity is a Hash or a PackageVerificationCode.
@@ -393,8 +402,38 @@ func (w *spdx3Writer) license(expr string) (string, error) {
 		return "", err
 	}
 	n := &spdx3Node{Type: "simplelicensing_LicenseExpression", SpdxID: w.iri(ids[0]), LicenseExpression: expr}
+	// Each LicenseRef the expression names is defined in the document, as
+	// SPDX 2.3's extracted licensing infos define them: a
+	// SimpleLicensingText the expression maps the identifier to.
+	for _, ref := range licenseRefs(expr) {
+		text, err := w.licenseText(ref)
+		if err != nil {
+			return "", err
+		}
+		n.CustomIDToURI = append(n.CustomIDToURI, spdx3Entry{Type: "DictionaryEntry", Key: ref, Value: text})
+	}
 	w.add(n)
 	w.licenses[expr] = n.SpdxID
+	return n.SpdxID, nil
+}
+
+// licenseText returns the identifier of the SimpleLicensingText that
+// defines a LicenseRef, adding it on first use.
+func (w *spdx3Writer) licenseText(ref string) (string, error) {
+	if id, ok := w.licenses["\x00text\x00"+ref]; ok {
+		return id, nil
+	}
+	ids, err := assignIDs([]idItem{{"LicenseText", ref, "SimpleLicensingText\x00" + ref}})
+	if err != nil {
+		return "", err
+	}
+	name, text, comment := licenseRefDefinition(ref)
+	if name == "NOASSERTION" {
+		name = ref
+	}
+	n := &spdx3Node{Type: "simplelicensing_SimpleLicensingText", SpdxID: w.iri(ids[0]), Name: name, Comment: comment, LicenseText: text}
+	w.add(n)
+	w.licenses["\x00text\x00"+ref] = n.SpdxID
 	return n.SpdxID, nil
 }
 

@@ -121,6 +121,28 @@ func TestSPDX3Licenses(t *testing.T) {
 			exprs++
 		}
 	}
+	// The LicenseRef is defined in the document: the expression maps it to
+	// a SimpleLicensingText element that holds a text.
+	texts := map[string]*spdx3.SimpleLicensingText{}
+	for _, e := range doc.Elements {
+		if lt, ok := e.(*spdx3.SimpleLicensingText); ok {
+			texts[lt.ID] = lt
+		}
+	}
+	defined := false
+	for _, e := range doc.Elements {
+		if l, ok := e.(*spdx3.LicenseExpression); ok && l.LicenseExpression == "MIT OR LicenseRef-custom" {
+			for _, d := range l.CustomIdToUris {
+				entry, _ := d.(*spdx3.DictionaryEntry)
+				if entry != nil && entry.Key == "LicenseRef-custom" && texts[entry.Value] != nil && texts[entry.Value].LicenseText != "" {
+					defined = true
+				}
+			}
+		}
+	}
+	if !defined || len(texts) != 1 {
+		t.Errorf("LicenseRef-custom not defined once by a SimpleLicensingText (%d texts)", len(texts))
+	}
 	sort.Slice(got, func(i, j int) bool { return got[i].from+got[i].typ < got[j].from+got[j].typ })
 	want := []lic{
 		{"SPDXRef-Installer", "hasConcludedLicense", "MIT OR LicenseRef-custom"},
