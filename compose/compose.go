@@ -61,6 +61,7 @@ package compose
 import (
 	"errors"
 	"fmt"
+	cdx "github.com/CycloneDX/cyclonedx-go"
 	"net/url"
 	"sort"
 	"strings"
@@ -124,6 +125,11 @@ type Result struct {
 	// disagree, or on which the source SBOMs disagree among themselves
 	// when the bytes show no version.
 	Conflicts []string
+	// Vulnerabilities are triage statements about this installer's
+	// components in CycloneDX's VEX form (compose --vex, built by package
+	// vex against this document's bom-refs); the CycloneDX writers put
+	// them in the document, the SPDX ones have no place for them.
+	Vulnerabilities []cdx.Vulnerability
 
 	m *model
 

@@ -101,6 +101,10 @@ func writeCycloneDX(w io.Writer, res *Result, v cdx.SpecVersion) error {
 		return errors.New("compose: WriteCycloneDX needs a Result from Compose")
 	}
 	bom := res.m.cycloneDX(v)
+	if len(res.Vulnerabilities) > 0 {
+		vulns := append([]cdx.Vulnerability(nil), res.Vulnerabilities...)
+		bom.Vulnerabilities = &vulns
+	}
 	var buf bytes.Buffer
 	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)

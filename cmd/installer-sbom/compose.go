@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"github.com/installer-sbom/installer-sbom/compose"
+	"github.com/installer-sbom/installer-sbom/compose/sbomdiff"
+	"github.com/installer-sbom/installer-sbom/compose/vex"
+	"github.com/installer-sbom/installer-sbom/inspect"
 )
 
 func cmdCompose(args []string, stdout, stderr io.Writer) int {
@@ -31,6 +35,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		strict     = fs.Bool("strict", false, "exit 1 when the installer's bytes and a source SBOM disagree on a version")
 		unverified = fs.Bool("include-unverified", false, "keep source-SBOM packages not found in the installer (annotated)")
 		outputDir  = fs.String("output-dir", "", "with several installers or a directory: write each document into `DIR` (default: beside each installer)")
+		vexFile    = fs.String("vex", "", "put the triage statements in `FILE` (the vex command's format) into the CycloneDX documents as vulnerabilities with their analysis; a statement naming a component not in the installer is refused (exit 1, nothing written)")
 		incomplete = fs.Bool("allow-incomplete", false, "write the document even when parts of the installer could not be read; it is marked incomplete (exit 3 all the same)")
 	)
 	fs.Var(&outs, "o", "output `FORMAT[=FILE]`, repeatable, one walk for all (e.g. -o spdx-json=a.spdx.json -o cdx=a.cdx.json -o table); a FILE alone gets --format (or its extension's), a directory <installer><extension>")
@@ -72,9 +77,26 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		}
 		return parseOutputs(outs, artifact, writer, formatSet)
 	}
-	if _, err := outputsFor(artifacts[0]); err != nil {
+	firstOutputs, err := outputsFor(artifacts[0])
+	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitUsage
+	}
+	var statements *vex.Statements
+	if *vexFile != "" {
+		// The statements are a side input: unreadable is a usage error.
+		if statements, err = readStatements(*vexFile); err != nil {
+			fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+			return exitUsage
+		}
+		cdxOut := false
+		for _, o := range firstOutputs {
+			cdxOut = cdxOut || !o.table && strings.HasPrefix(o.format.Name, "cyclonedx")
+		}
+		if !cdxOut {
+			fmt.Fprintf(stderr, "installer-sbom: --vex: the statements go into CycloneDX documents; add -o cyclonedx-json (SPDX has no place for them; the vex command writes OpenVEX)\n")
+			return exitUsage
+		}
 	}
 	created, err := creationTime()
 	if err != nil {
@@ -124,6 +146,11 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(stderr, "installer-sbom: compose: %v\n", err)
 			return exitBadInput
+		}
+		if statements != nil {
+			if code := addStatements(res, inv, opts, statements, stderr); code != exitOK {
+				return code
+			}
 		}
 		for _, u := range res.Unverified {
 			fmt.Fprintf(stderr, "installer-sbom: source SBOM package not found in the installer: %s\n", u)
@@ -195,4 +222,51 @@ func creationTime() (time.Time, error) {
 		return time.Unix(n, 0).UTC(), nil
 	}
 	return time.Now().UTC().Truncate(time.Second), nil
+}
+
+// readStatements reads and parses a triage statements file.
+func readStatements(path string) (*vex.Statements, error) {
+	b, err := readLimited(path, vex.MaxStatementsBytes)
+	if err != nil {
+		return nil, err
+	}
+	return vex.ParseStatements(b, path)
+}
+
+// addStatements resolves the statements against the installer's
+// components, as the document names them, and gives them to the CycloneDX
+// writers. Any refused statement refuses the document (exit 1): a VEX
+// claim about a component the installer does not hold would mislead.
+func addStatements(res *compose.Result, inv *inspect.Inventory, opts compose.Options, st *vex.Statements, stderr io.Writer) int {
+	subject, err := sbomdiff.DetailFromInventory(inv, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	// CycloneDX's analysis names no author; New asks for one only for
+	// OpenVEX.
+	author := st.Author
+	if author == "" {
+		author = "(not named)"
+	}
+	doc, err := vex.New(subject, st, vex.Options{Author: author, ToolVersion: version, Now: opts.Created})
+	var refused *vex.RefusedError
+	if errors.As(err, &refused) {
+		for _, r := range refused.Refusals {
+			fmt.Fprintf(stderr, "installer-sbom: refused: %s\n", r)
+		}
+		fmt.Fprintf(stderr, "installer-sbom: %d of %d statement(s) refused; no SBOM written\n", len(refused.Refusals), len(st.Statements))
+		return exitDiffers
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitUsage
+	}
+	vulns, err := doc.CycloneDXVulnerabilities()
+	if err != nil {
+		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+		return exitBadInput
+	}
+	res.Vulnerabilities = vulns
+	return exitOK
 }

@@ -193,3 +193,77 @@ func TestVexExitCodes(t *testing.T) {
 		t.Errorf("--allow-incomplete: exit %d:\n%s", code, out)
 	}
 }
+
+// compose --vex puts the statements into the CycloneDX SBOM itself: each a
+// vulnerability whose affects[].ref is the bom-ref of the component it
+// names in that same document, with its analysis; the SPDX output written
+// beside it is unchanged; a statement about a component the installer
+// does not hold refuses the whole document (exit 1, nothing written); a
+// --vex without a CycloneDX output is a usage error.
+func TestComposeVex(t *testing.T) {
+	zip := smallZip(t)
+	stmts := writeFile(t, "triage.yaml", []byte(acceptedStatement))
+	dir := t.TempDir()
+	cdxPath, spdxPath := filepath.Join(dir, "a.cdx.json"), filepath.Join(dir, "a.spdx.json")
+	_, stderr, code := runCLI(t, epoch, "compose", zip, "--vex", stmts, "--supplier", "Organization: Example", "--version", "1",
+		"-o", "cyclonedx-json="+cdxPath, "-o", "spdx-json="+spdxPath)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(cdxPath)
+	var bom struct {
+		Components []struct {
+			BOMRef  string `json:"bom-ref"`
+			Name    string
+			Version string
+		}
+		Vulnerabilities []struct {
+			ID       string
+			Affects  []struct{ Ref string }
+			Analysis struct{ State, Justification, Detail string }
+		}
+	}
+	if err := json.Unmarshal(b, &bom); err != nil {
+		t.Fatal(err)
+	}
+	bzip2 := ""
+	for _, c := range bom.Components {
+		if c.Name == "bzip2" && c.Version == "1.0.8" {
+			bzip2 = c.BOMRef
+		}
+	}
+	if bzip2 == "" || len(bom.Vulnerabilities) != 1 {
+		t.Fatalf("bzip2 %q, %d vulnerabilities", bzip2, len(bom.Vulnerabilities))
+	}
+	v := bom.Vulnerabilities[0]
+	if v.ID != "CVE-2019-12900" || len(v.Affects) != 1 || v.Affects[0].Ref != bzip2 || v.Analysis.State != "not_affected" ||
+		v.Analysis.Justification != "code_not_reachable" || !strings.Contains(v.Analysis.Detail, "default selectors") {
+		t.Errorf("vulnerability %+v", v)
+	}
+	if out, _, code := runCLI(t, nil, "validate", cdxPath); code != exitOK {
+		t.Errorf("validate: exit %d\n%s", code, out)
+	}
+	// The SPDX document is the one compose writes without --vex.
+	plain := filepath.Join(t.TempDir(), "b.spdx.json")
+	runCLI(t, epoch, "compose", zip, "--supplier", "Organization: Example", "--version", "1", "-o", "spdx-json="+plain)
+	p1, _ := os.ReadFile(spdxPath)
+	p2, _ := os.ReadFile(plain)
+	if !bytes.Equal(p1, p2) {
+		t.Error("--vex changed the SPDX document")
+	}
+
+	wrong := writeFile(t, "wrong.yaml", []byte(strings.Replace(acceptedStatement, "name: bzip2", "name: openssl", 1)))
+	refused := filepath.Join(t.TempDir(), "r.cdx.json")
+	if _, stderr, code := runCLI(t, epoch, "compose", zip, "--vex", wrong, "-o", "cyclonedx-json="+refused); code != exitDiffers || !strings.Contains(stderr, "refused") {
+		t.Errorf("refused statement: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(refused); err == nil {
+		t.Error("a document was written although a statement was refused")
+	}
+	if _, stderr, code := runCLI(t, epoch, "compose", zip, "--vex", stmts); code != exitUsage || !strings.Contains(stderr, "CycloneDX") {
+		t.Errorf("--vex without CycloneDX output: exit %d: %s", code, stderr)
+	}
+	if _, _, code := runCLI(t, epoch, "compose", zip, "--vex", filepath.Join(t.TempDir(), "none.yaml"), "-o", "cdx"); code != exitUsage {
+		t.Errorf("missing statements file: exit %d", code)
+	}
+}
