@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/malformed"
+	"github.com/installer-sbom/installer-sbom/fixtures/msixbuild"
 	"github.com/installer-sbom/installer-sbom/inspect"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -35,6 +36,19 @@ func FuzzInspect(f *testing.F) {
 	for _, b := range malformed.All() {
 		f.Add(b)
 	}
+	// MSIX: a package, and a bundle holding it.
+	pkg, err := msixbuild.Build(msixbuild.Package{Name: "F", Publisher: "CN=F", Version: "1.0.0.0", Arch: "x64",
+		Files: []msixbuild.File{{Name: "a/b.txt", Data: []byte("fuzz")}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	bundle, err := msixbuild.BuildBundle(msixbuild.Bundle{Name: "F", Publisher: "CN=F", Version: "1.0.0.0",
+		Packages: []msixbuild.BundlePackage{{FileName: "F.msix", Version: "1.0.0.0", Arch: "x64", Data: pkg}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pkg)
+	f.Add(bundle)
 	limits := inspect.DefaultLimits()
 	limits.TotalBytes = 32 << 20
 	limits.EntryBytes = 8 << 20

@@ -139,7 +139,12 @@ type signature struct {
 
 // parseSignature decodes a PKCS #7 SignedData carrying SpcIndirectDataContent.
 // Errors are plain; the caller wraps them with the blob's file offset.
-func parseSignature(der []byte) (*signature, error) {
+func parseSignature(der []byte) (*signature, error) { return parseSignatureDigest(der, true) }
+
+// parseSignatureDigest is parseSignature; exactDigest false accepts a
+// "digest" that is a blob of several digests (an APPX signature's
+// APPX/AXPC/AXCD/... record), which the caller takes apart.
+func parseSignatureDigest(der []byte, exactDigest bool) (*signature, error) {
 	var ci contentInfo
 	rest, err := asn1.Unmarshal(der, &ci)
 	if err != nil {
@@ -169,7 +174,7 @@ func parseSignature(der []byte) (*signature, error) {
 	if !ok {
 		return nil, fmt.Errorf("unsupported file digest algorithm %v", idc.MessageDigest.Algorithm.Algorithm)
 	}
-	if len(idc.MessageDigest.Digest) != alg.hash.Size() {
+	if exactDigest && len(idc.MessageDigest.Digest) != alg.hash.Size() {
 		return nil, fmt.Errorf("%s file digest of %d bytes", alg.name, len(idc.MessageDigest.Digest))
 	}
 	s := &signature{algorithm: alg, signedDigest: idc.MessageDigest.Digest}

@@ -36,8 +36,16 @@ type SignedData struct {
 // SpcIndirectDataContent. Trailing bytes after the DER value are ignored
 // (signing tools pad the blob). Errors carry no offset; the caller knows
 // where the blob lies.
-func ParseSignedData(der []byte) (*SignedData, error) {
-	sig, err := parseSignature(der)
+func ParseSignedData(der []byte) (*SignedData, error) { return parseSignedData(der, true) }
+
+// ParseSignedDataBlob is ParseSignedData for signatures whose signed
+// "digest" is a structure of several digests rather than one of the
+// algorithm's size (MSIX/AppX: "APPX" then tagged digests of the zip's
+// parts); Digest holds it as signed, for the caller to take apart.
+func ParseSignedDataBlob(der []byte) (*SignedData, error) { return parseSignedData(der, false) }
+
+func parseSignedData(der []byte, exactDigest bool) (*SignedData, error) {
+	sig, err := parseSignatureDigest(der, exactDigest)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,144 @@
+package appx
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Manifest is what an AppxManifest.xml says of the package.
+type Manifest struct {
+	Identity             Identity
+	DisplayName          string
+	PublisherDisplayName string
+}
+
+// BundleManifest is what an AppxBundleManifest.xml says of the bundle and
+// the packages it holds.
+type BundleManifest struct {
+	Identity Identity
+	Packages []BundlePackage
+}
+
+// BundlePackage is one <Package> of a bundle: a file of the bundle.
+type BundlePackage struct {
+	Type, FileName, Version, ProcessorArchitecture, ResourceID string
+	Offset, Size                                               int64
+}
+
+// MaxPartBytes bounds the XML parts read into memory (real manifests and
+// block maps are KiB to a few MiB; a block map holds one hash per 64 KiB
+// of payload).
+const MaxPartBytes = 64 << 20
+
+// xmlDecoder is strict about what it reads but tolerant of the namespaces
+// and versions the schemas added over the years: elements are matched by
+// local name.
+func xmlDecoder(b []byte) *xml.Decoder {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	return d
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// ParseManifest reads the package identity from an AppxManifest.xml.
+func ParseManifest(b []byte) (*Manifest, error) {
+	m := &Manifest{}
+	d := xmlDecoder(b)
+	var path []string
+	found := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errorf(ManifestName, d.InputOffset(), "%v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			path = append(path, t.Name.Local)
+			if len(path) > 64 {
+				return nil, errorf(ManifestName, d.InputOffset(), "elements nested more than 64 deep")
+			}
+			if len(path) == 2 && t.Name.Local == "Identity" && path[0] == "Package" {
+				m.Identity = Identity{Name: attr(t, "Name"), Publisher: attr(t, "Publisher"), Version: attr(t, "Version"),
+					ProcessorArchitecture: attr(t, "ProcessorArchitecture"), ResourceID: attr(t, "ResourceId")}
+				found = true
+			}
+		case xml.EndElement:
+			path = path[:len(path)-1]
+		case xml.CharData:
+			if len(path) == 3 && path[0] == "Package" && path[1] == "Properties" {
+				switch path[2] {
+				case "DisplayName":
+					m.DisplayName += string(t)
+				case "PublisherDisplayName":
+					m.PublisherDisplayName += string(t)
+				}
+			}
+		}
+	}
+	if !found || m.Identity.Name == "" {
+		return nil, errorf(ManifestName, -1, "no <Package><Identity Name=...> element")
+	}
+	m.DisplayName, m.PublisherDisplayName = strings.TrimSpace(m.DisplayName), strings.TrimSpace(m.PublisherDisplayName)
+	return m, nil
+}
+
+// ParseBundleManifest reads a bundle's identity and its packages.
+func ParseBundleManifest(b []byte) (*BundleManifest, error) {
+	m := &BundleManifest{}
+	d := xmlDecoder(b)
+	var path []string
+	found := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errorf(BundleManifestName, d.InputOffset(), "%v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			path = append(path, t.Name.Local)
+			if len(path) > 64 {
+				return nil, errorf(BundleManifestName, d.InputOffset(), "elements nested more than 64 deep")
+			}
+			switch {
+			case len(path) == 2 && path[0] == "Bundle" && t.Name.Local == "Identity":
+				m.Identity = Identity{Name: attr(t, "Name"), Publisher: attr(t, "Publisher"), Version: attr(t, "Version")}
+				found = true
+			case len(path) == 3 && path[0] == "Bundle" && path[1] == "Packages" && t.Name.Local == "Package":
+				p := BundlePackage{Type: attr(t, "Type"), FileName: attr(t, "FileName"), Version: attr(t, "Version"),
+					ProcessorArchitecture: attr(t, "Architecture"), ResourceID: attr(t, "ResourceId")}
+				fmt.Sscan(attr(t, "Offset"), &p.Offset)
+				fmt.Sscan(attr(t, "Size"), &p.Size)
+				if p.FileName == "" {
+					return nil, errorf(BundleManifestName, d.InputOffset(), "a <Package> without FileName")
+				}
+				if len(m.Packages) >= 100000 {
+					return nil, errorf(BundleManifestName, d.InputOffset(), "more than 100000 packages")
+				}
+				m.Packages = append(m.Packages, p)
+			}
+		case xml.EndElement:
+			path = path[:len(path)-1]
+		}
+	}
+	if !found || m.Identity.Name == "" {
+		return nil, errorf(BundleManifestName, -1, "no <Bundle><Identity Name=...> element")
+	}
+	return m, nil
+}
