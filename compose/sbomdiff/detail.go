@@ -132,6 +132,8 @@ func readDetailBytes(b []byte, name, format string) (d *Detail, err error) {
 			return nil, jsonError(FormatCycloneDXJSON, name, err)
 		}
 		return DetailFromCycloneDX(&bom, name)
+	case FormatSPDX3JSON:
+		return detailSPDX3(b, name)
 	}
 	return nil, fmt.Errorf("%s: unknown document format %q", name, format)
 }

@@ -1,7 +1,7 @@
 // Package sbomdiff reads an SBOM back into a small comparable model (SPDX 2.3
-// JSON, SPDX 2.3 tag-value, CycloneDX JSON), builds the same model from an
-// installer's inventory, and compares two models: the `verify` and `diff`
-// commands.
+// JSON, SPDX 2.3 tag-value, SPDX 3.0.1 JSON-LD, CycloneDX JSON), builds the
+// same model from an installer's inventory, and compares two models: the
+// `verify` and `diff` commands.
 //
 // The model keeps only what can be checked against an installer's bytes: the
 // installer's checksums and signature-invariant identity, every file (path
@@ -14,17 +14,18 @@
 // x-signed.msi) or another release (python-3.11.msi, python-3.14.msi) keeps
 // its file paths.
 //
-// Components are the SPDX packages (CycloneDX components) other than the
-// installer and its sub-installers, keyed by their name compared
-// case-insensitively with '-', '_', '.' and spaces treated alike. Packages
-// compose kept from a source SBOM without finding them in the bytes
-// ("unverified:" annotation, CycloneDX property installer-sbom:unverified)
-// are not components: the document itself says they are not in the
-// installer.
+// Components are the SPDX packages (SPDX 3 software_Package elements,
+// CycloneDX components) other than the installer and its sub-installers,
+// keyed by their name compared case-insensitively with '-', '_', '.' and
+// spaces treated alike. Packages compose kept from a source SBOM without
+// finding them in the bytes ("unverified:" annotation, CycloneDX property
+// installer-sbom:unverified) are not components: the document itself says
+// they are not in the installer.
 package sbomdiff
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -39,6 +40,7 @@ import (
 const (
 	FormatSPDXJSON      = compose.FormatSPDXJSON
 	FormatSPDXTagValue  = compose.FormatSPDXTagValue
+	FormatSPDX3JSON     = compose.FormatSPDX3JSON
 	FormatCycloneDXJSON = compose.FormatCycloneDXJSON
 	// FormatInstaller marks a model built from an installer's inventory.
 	FormatInstaller = "installer"
@@ -200,18 +202,32 @@ func componentKey(name string) string {
 
 // Detect reports whether head (the first bytes of a file) is an SBOM this
 // package reads, and in which format: JSON with a top-level "spdxVersion"
-// (SPDX) or "bomFormat" (CycloneDX) key, or tag-value text whose first tag
-// is SPDXVersion. Anything else is taken to be an installer.
+// (SPDX) or "bomFormat" (CycloneDX) key, JSON-LD whose "@context" names an
+// SPDX 3 context (spdx.org/rdf/3.…), or tag-value text whose first tag is
+// SPDXVersion. Anything else is taken to be an installer. The top-level keys
+// the head holds whole decide; a key after a value the head cuts off is
+// looked for anywhere in the head.
 func Detect(head []byte) (string, bool) {
 	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	t = bytes.TrimPrefix(t, []byte("\xef\xbb\xbf"))
 	t = bytes.TrimLeft(t, " \t\r\n")
 	if len(t) > 0 && t[0] == '{' {
+		top := topLevel(t)
+		switch ctx, isLD := top["@context"]; {
+		case isLD && bytes.Contains(ctx, []byte("spdx.org/rdf/3.")):
+			return FormatSPDX3JSON, true
+		case top["spdxVersion"] != nil:
+			return FormatSPDXJSON, true
+		case top["bomFormat"] != nil:
+			return FormatCycloneDXJSON, true
+		}
 		switch {
 		case bytes.Contains(head, []byte(`"spdxVersion"`)):
 			return FormatSPDXJSON, true
 		case bytes.Contains(head, []byte(`"bomFormat"`)):
 			return FormatCycloneDXJSON, true
+		case bytes.Contains(head, []byte(`"@context"`)) && bytes.Contains(head, []byte("spdx.org/rdf/3.")):
+			return FormatSPDX3JSON, true
 		}
 		return "", false
 	}
@@ -229,6 +245,31 @@ func Detect(head []byte) (string, bool) {
 		return "", false
 	}
 	return "", false
+}
+
+// topLevel returns the top-level keys of the JSON object t begins, with
+// their values, up to the first value t does not hold whole.
+func topLevel(t []byte) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	dec := json.NewDecoder(bytes.NewReader(t))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return out
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			break
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			break
+		}
+		if _, seen := out[key]; !seen {
+			out[key] = v
+		}
+	}
+	return out
 }
 
 // FormatError is an SBOM that cannot be read. Offset is the byte offset in

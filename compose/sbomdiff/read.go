@@ -54,7 +54,7 @@ func readDocument(r io.Reader, name string, opts *ReadOptions) ([]byte, string, 
 	}
 	format, ok := Detect(b[:min(len(b), 64<<10)])
 	if !ok {
-		return nil, "", fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value) or CycloneDX JSON document", name)
+		return nil, "", fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON document", name)
 	}
 	return b, format, nil
 }
@@ -99,6 +99,7 @@ var readers = map[string]func(b []byte, name string) (*Model, error){
 		compose.HoistPackageFiles(&doc)
 		return FromSPDX(&doc, name, FormatSPDXTagValue)
 	},
+	FormatSPDX3JSON: readSPDX3,
 	FormatCycloneDXJSON: func(b []byte, name string) (*Model, error) {
 		var bom cdx.BOM
 		if err := cdx.NewBOMDecoder(bytes.NewReader(b), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
