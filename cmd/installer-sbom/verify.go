@@ -15,7 +15,7 @@ import (
 // (or only the code signature differs), 1 with the list of differences.
 func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	doc := fs.String("sbom", "", "the SBOM `DOC` to check against (SPDX 2.3 JSON or tag-value, CycloneDX JSON)")
+	doc := fs.String("sbom", "", "the SBOM `DOC` to check against (SPDX 2.3 JSON or tag-value, SPDX 3.0.1 JSON-LD, CycloneDX JSON)")
 	asJSON := fs.Bool("json", false, "write the result as JSON")
 	var f inspectFlags
 	f.register(fs)

@@ -2,6 +2,7 @@ package sbomdiff
 
 import (
 	"fmt"
+	"github.com/installer-sbom/installer-sbom/inspect"
 	"strings"
 )
 
@@ -50,6 +51,11 @@ func Verify(sbom, installer *Model) *Verification {
 
 	identityMatches := sbom.Identity != nil && installer.Identity != nil &&
 		sbom.Identity.Algorithm == installer.Identity.Algorithm && sbom.Identity.Digest == installer.Identity.Digest
+	if identityMatches {
+		// Parts that signing itself adds or rewrites are not compared
+		// when the signature-invariant identity matches.
+		d.dropFiles(signingParts[installer.Identity.Algorithm])
+	}
 	switch {
 	case sbom.SHA256 == "":
 		v.Checksum = "the SBOM records no SHA-256 checksum for the installer"
@@ -137,4 +143,38 @@ func versionList(vs []string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// signingParts are, per identity algorithm, the top-level files that code
+// signing adds or rewrites and that the identity therefore leaves out: an
+// MSIX/AppX signing tool adds AppxSignature.p7x and registers it in
+// [Content_Types].xml (a list of MIME types; the payload, manifest
+// included, is what the block map identity hashes).
+var signingParts = map[string]map[string]bool{
+	inspect.IdentityAlgorithmMSIX: {"AppxSignature.p7x": true, "[Content_Types].xml": true},
+}
+
+// dropFiles removes the differences of the given paths from the diff.
+func (d *Diff) dropFiles(paths map[string]bool) {
+	if len(paths) == 0 {
+		return
+	}
+	keep := func(fs []File) []File {
+		out := fs[:0]
+		for _, f := range fs {
+			if !paths[f.Path] {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	d.FilesAdded, d.FilesRemoved = keep(d.FilesAdded), keep(d.FilesRemoved)
+	changed := d.FilesChanged[:0]
+	for _, f := range d.FilesChanged {
+		if !paths[f.Path] {
+			changed = append(changed, f)
+		}
+	}
+	d.FilesChanged = changed
+	d.Summary.FilesAdded, d.Summary.FilesRemoved, d.Summary.FilesChanged = len(d.FilesAdded), len(d.FilesRemoved), len(d.FilesChanged)
 }
