@@ -138,7 +138,7 @@ func openMSIX(src Source) (Container, error) {
 		}
 	} else if err != nil {
 		warn(appx.BlockMapName, err)
-	} else if bm, err := appx.ParseBlockMap(b, int(min(l.Entries, 1<<31-1))); err != nil {
+	} else if bm, err := appx.ParseBlockMap(b, len(a.Entries()), maxBlocks(a)); err != nil {
 		warn(appx.BlockMapName, err)
 	} else {
 		c.bm = bm
@@ -317,4 +317,19 @@ func (c *msixContainer) Describe() Description {
 	d.Problems = append(append([]Problem(nil), d.Problems...), c.problems...)
 	sort.SliceStable(d.Problems, func(i, j int) bool { return d.Problems[i].Path < d.Problems[j].Path })
 	return d
+}
+
+// maxBlocks is the most 64 KiB blocks the package's entries can fill, as
+// their directory declares them (each entry's last block may be partial).
+func maxBlocks(a *zip.Archive) int64 {
+	var n int64
+	for _, e := range a.Entries() {
+		if e.Size > 0 {
+			n += e.Size/appx.BlockSize + 1
+		}
+		if n > 1<<40 {
+			break
+		}
+	}
+	return n
 }

@@ -28,12 +28,14 @@ func TestParseBlockMapRefuses(t *testing.T) {
 		"duplicate":     `<BlockMap HashMethod="http://www.w3.org/2001/04/xmlenc#sha256"><File Name="a" Size="0"/><File Name="a" Size="0"/></BlockMap>`,
 		"negative size": `<BlockMap HashMethod="http://www.w3.org/2001/04/xmlenc#sha256"><File Name="a" Size="-1"/></BlockMap>`,
 		"not xml":       `<BlockMap`,
+		"too many blocks": `<BlockMap HashMethod="http://www.w3.org/2001/04/xmlenc#sha256"><File Name="a" Size="9999999999">` +
+			strings.Repeat(`<Block Hash="`+strings.Repeat("A", 43)+`="/>`, 101) + `</File></BlockMap>`,
 	} {
-		if _, err := ParseBlockMap([]byte(doc), 100); err == nil {
+		if _, err := ParseBlockMap([]byte(doc), 100, 100); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	bm, err := ParseBlockMap([]byte(`<BlockMap HashMethod="http://www.w3.org/2001/04/xmlenc#sha256"><File Name="dir\a" Size="0"/></BlockMap>`), 100)
+	bm, err := ParseBlockMap([]byte(`<BlockMap HashMethod="http://www.w3.org/2001/04/xmlenc#sha256"><File Name="dir\a" Size="0"/></BlockMap>`), 100, 100)
 	if err != nil || bm.Hash != crypto.SHA256 || bm.Check("dir/a") == nil || bm.Check("dir\\a") != nil {
 		t.Errorf("%v %+v", err, bm)
 	}
@@ -61,7 +63,7 @@ func FuzzAppx(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ParseManifest(b)
 		ParseBundleManifest(b)
-		if bm, err := ParseBlockMap(b, 1000); err == nil {
+		if bm, err := ParseBlockMap(b, 1000, 1000); err == nil {
 			for _, name := range bm.Order {
 				c := bm.Check(name)
 				c.Write(b)

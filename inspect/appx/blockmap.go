@@ -42,9 +42,13 @@ var hashMethods = map[string]crypto.Hash{
 // Windows separators.
 func EntryName(mapName string) string { return strings.ReplaceAll(mapName, `\`, "/") }
 
-// ParseBlockMap reads a block map. maxFiles bounds the files it may list.
-func ParseBlockMap(b []byte, maxFiles int) (*BlockMap, error) {
+// ParseBlockMap reads a block map. maxFiles bounds the files it may list
+// and maxBlocks their blocks in all (the caller knows the package: no more
+// files than zip entries, no more blocks than its bytes fill), so that a
+// hostile map costs no more memory than the package it describes.
+func ParseBlockMap(b []byte, maxFiles int, maxBlocks int64) (*BlockMap, error) {
 	bm := &BlockMap{Files: map[string]*BlockMapFile{}}
+	var blocks int64
 	d := xmlDecoder(b)
 	var path []string
 	var cur *BlockMapFile
@@ -94,6 +98,9 @@ func ParseBlockMap(b []byte, maxFiles int) (*BlockMap, error) {
 				h, err := base64.StdEncoding.DecodeString(attr(t, "Hash"))
 				if err != nil || len(h) != bm.Hash.Size() {
 					return nil, errorf(BlockMapName, d.InputOffset(), "file %q: block %d has hash %q, not a base64 %s digest", cur.Name, len(cur.Blocks), attr(t, "Hash"), bm.Hash)
+				}
+				if blocks++; blocks > maxBlocks {
+					return nil, errorf(BlockMapName, d.InputOffset(), "more than %d blocks, more than the package's bytes fill", maxBlocks)
 				}
 				cur.Blocks = append(cur.Blocks, h)
 				if int64(len(cur.Blocks)-1)*BlockSize >= max(cur.Size, 1) {
