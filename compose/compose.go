@@ -39,6 +39,7 @@
 //	license-from-text:       the concluded licence comes from licence texts in the installer (file, coverage %)
 //	license-from-rule-data:  no licence text: the concluded licence is the one installer-sbom's rule data declares
 //	license-from-metadata:   no licence text: the concluded licence is the one the component's own metadata declares
+//	install-action:          something the (sub-)installer runs or changes when it installs (ActionLine)
 //
 // Layout, for readers such as verify and diff: the installer is the package
 // RootID, DESCRIBED by the document; each sub-installer is a package with
@@ -282,6 +283,7 @@ func (b *builder) build() error {
 	if err := b.addFiles(); err != nil {
 		return err
 	}
+	b.addActions()
 	b.addComponents()
 	b.addUnverified()
 	if err := b.productLicenses(); err != nil {

@@ -26,6 +26,7 @@ const (
 	NoteLicenseFromText        = "license-from-text:"
 	NoteLicenseFromRuleData    = "license-from-rule-data:"
 	NoteLicenseFromMetadata    = "license-from-metadata:"
+	NoteInstallAction          = "install-action:"
 )
 
 // IdentityRefType is the referenceType of the root package's external

@@ -64,8 +64,11 @@ type Describer interface {
 type Description struct {
 	Packages   []Package
 	Signatures []Signature
-	Problems   []Problem // Path is relative to the container; Walk prefixes it
-	Identity   *Identity // signature-invariant digest of the container bytes
+	// Actions' Path is relative to the container ("" for itself); Walk
+	// prefixes it.
+	Actions  []Action
+	Problems []Problem // Path is relative to the container; Walk prefixes it
+	Identity *Identity // signature-invariant digest of the container bytes
 }
 
 // Source is what a format's Open receives.

@@ -193,6 +193,12 @@ func (w *walker) copyWalk(a containerAlias) error {
 			w.signatures = append(w.signatures, s)
 		}
 	}
+	for _, x := range append([]Action(nil), w.actions...) {
+		if _, ok := underPath(x.Path, a.from); ok {
+			x.Path = move(x.Path)
+			w.actions = append(w.actions, x)
+		}
+	}
 	for _, p := range append([]Problem(nil), w.problems.kept...) {
 		if _, ok := underPath(p.Path, a.from); ok {
 			p.Path = move(p.Path)

@@ -200,6 +200,7 @@ func (c *msiContainer) Describe() Description {
 // module, patch) says of itself: its signature and its signature-invariant
 // identity.
 func describeDatabase(db *msi.Database, d *Description) {
+	msiActions(db, d)
 	if sig := msiSignature(db); sig != nil {
 		d.Signatures = append(d.Signatures, *sig)
 	}

@@ -24,6 +24,7 @@ type (
 	Component        = inventory.Component
 	Evidence         = inventory.Evidence
 	SystemDependency = inventory.SystemDependency
+	Action           = inventory.Action
 )
 
 // File kinds.

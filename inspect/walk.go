@@ -305,6 +305,7 @@ type walker struct {
 	pkgOrigin  []string       // key of the container whose description added packages[i]
 	pkgIndex   map[string]int // path -> first index in packages (a bundle may describe 200k)
 	signatures []Signature
+	actions    []Action
 	problems   problemSet
 	identity   *Identity
 	containers map[string]*containerInfo
@@ -977,6 +978,16 @@ func (w *walker) describe(c Container, key string, depth int) {
 		s.File = joinRel(key, s.File)
 		w.signatures = append(w.signatures, s)
 	}
+	for _, a := range desc.Actions {
+		a.Path = joinRel(key, a.Path)
+		w.actions = append(w.actions, a)
+		if a.Fetches != "" {
+			// Installers rarely need the network while they install;
+			// one that fetches may run what no SBOM can list.
+			w.problems.add(Problem{Path: a.Path, Layer: "action", Offset: a.Offset, Severity: SeverityWarning,
+				Message: fmt.Sprintf("install action %s %s fetches from the network: %s", a.Kind, a.Name, a.Fetches)})
+		}
+	}
 	for _, p := range desc.Problems {
 		p.Path = joinRel(key, p.Path)
 		w.problems.add(p)
@@ -1134,6 +1145,8 @@ func (w *walker) finish(inv *Inventory) {
 		}
 		return a.ID < b.ID
 	})
+	inv.Actions = append(inv.Actions, w.actions...)
+	sortActions(inv.Actions)
 	inv.Signatures = append(inv.Signatures, w.signatures...)
 	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })
 	for _, s := range inv.Signatures {

@@ -125,6 +125,20 @@ func printInventory(w io.Writer, inv *inspect.Inventory) {
 	for _, s := range inv.Signatures {
 		fmt.Fprintf(w, "\nSIGNATURE %s (%s): signer %q, digest %s matches=%v\n", s.File, s.Kind, s.Signer, s.DigestAlgorithm, s.DigestMatches)
 	}
+	if len(inv.Actions) > 0 {
+		// What the installer runs when it installs, most privileged first.
+		fmt.Fprintf(w, "\nACTIONS (%d)\n", len(inv.Actions))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "AS\tKIND\tNAME\tRUNS\tWHEN\tIN")
+		for _, a := range inv.Actions {
+			runs := a.Runs
+			if a.Target != "" {
+				runs += " [" + a.Target + "]"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Privilege, a.Kind, a.Name, oneLine(runs, 100), oneLine(a.When, 80), a.Path)
+		}
+		tw.Flush()
+	}
 	kinds := map[string]int{}
 	var total int64
 	for _, f := range inv.Files {
@@ -158,4 +172,13 @@ func shortList(s []string, n int) string {
 		return strings.Join(s, ", ")
 	}
 	return fmt.Sprintf("%s (+%d more)", strings.Join(s[:n], ", "), len(s)-n)
+}
+
+// oneLine keeps a table cell on one line and at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -83,7 +84,23 @@ func sniffSBOM(path string) (string, bool) {
 	defer fh.Close()
 	head := make([]byte, 64<<10)
 	n, _ := io.ReadFull(fh, head)
-	return sbomdiff.Detect(head[:n])
+	if f, ok := sbomdiff.Detect(head[:n]); ok || n < len(head) {
+		return f, ok
+	}
+	// A JSON document whose format key comes after its large arrays (a
+	// writer that sorts keys): look at the whole, within the document
+	// limit. Installers never start with '{'.
+	if t := bytes.TrimLeft(head[:n], " \t\r\n\xef\xbb\xbf"); len(t) == 0 || t[0] != '{' {
+		return "", false
+	}
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		return "", false
+	}
+	all, err := io.ReadAll(io.LimitReader(fh, sbomdiff.DefaultMaxDocumentBytes))
+	if err != nil {
+		return "", false
+	}
+	return sbomdiff.Detect(all)
 }
 
 // readSBOMFile reads an SBOM document into the comparison model; failing

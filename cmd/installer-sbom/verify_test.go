@@ -186,3 +186,62 @@ func TestVerifySignedMSIX(t *testing.T) {
 		t.Errorf("tampered: exit %d\n%s", code, out)
 	}
 }
+
+// The real NUnit MSI's custom action (a WiX UI DLL in a Binary stream) is
+// in the table and in every SBOM format; an SBOM that leaves it out fails
+// verify and differs in diff (exit 1), naming the action.
+func TestInstallActionsVerified(t *testing.T) {
+	msi := testenv.Shared(t, "fixtures-real", "msi", "NUnit-2.5.2.9222.msi")
+	table, _, code := runCLI(t, nil, "inspect", "-q", msi)
+	if code != exitOK || !strings.Contains(table, "\nACTIONS (1)\n") || !strings.Contains(table, "WixUIPrintEula") {
+		t.Errorf("inspect: exit %d\n%s", code, table)
+	}
+	for _, format := range []string{"spdx-json", "spdx-tag-value", "spdx3-json", "cyclonedx-json"} {
+		doc := composeTo(t, msi, format)
+		b, _ := os.ReadFile(doc)
+		if !strings.Contains(string(b), "install-action: custom-action WixUIPrintEula: DLL in Binary stream WixUIWixca [PrintEula]") {
+			t.Errorf("%s: no install-action annotation", format)
+		}
+		if out, _, code := runCLI(t, nil, "verify", msi, "--sbom", doc); code != exitOK {
+			t.Errorf("%s: verify exit %d\n%s", format, code, out)
+		}
+	}
+	doc := composeTo(t, msi, "spdx-json")
+	b, _ := os.ReadFile(doc)
+	var d map[string]any
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	for _, p := range d["packages"].([]any) {
+		pkg := p.(map[string]any)
+		anns, _ := pkg["annotations"].([]any)
+		var keep []any
+		for _, a := range anns {
+			if strings.HasPrefix(a.(map[string]any)["comment"].(string), "install-action:") {
+				removed++
+				continue
+			}
+			keep = append(keep, a)
+		}
+		switch {
+		case anns != nil && len(keep) == 0:
+			delete(pkg, "annotations")
+		case anns != nil:
+			pkg["annotations"] = keep
+		}
+	}
+	if removed != 1 {
+		t.Fatalf("%d install-action annotations", removed)
+	}
+	b, _ = json.Marshal(d)
+	without := writeFile(t, "without.spdx.json", b)
+	out, stderr, code := runCLI(t, nil, "verify", msi, "--sbom", without)
+	if code != exitDiffers || !strings.Contains(out, "install action not in the SBOM: custom-action WixUIPrintEula") {
+		t.Errorf("verify without the action: exit %d\n%s%s", code, out, stderr)
+	}
+	out, _, code = runCLI(t, nil, "diff", without, msi)
+	if code != exitDiffers || !strings.Contains(out, "install actions: 1 added, 0 removed\n  + custom-action WixUIPrintEula") {
+		t.Errorf("diff: exit %d\n%s", code, out)
+	}
+}

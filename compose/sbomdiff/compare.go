@@ -18,6 +18,11 @@ type Diff struct {
 	FilesAdded        []File            `json:"filesAdded"`
 	FilesRemoved      []File            `json:"filesRemoved"`
 	FilesChanged      []FileChange      `json:"filesChanged"`
+	// ActionsAdded and ActionsRemoved are install actions (compose's
+	// one-line form) only the new or only the old side declares; a
+	// changed action is one removed and one added.
+	ActionsAdded   []string `json:"actionsAdded"`
+	ActionsRemoved []string `json:"actionsRemoved"`
 	// Signatures, when both sides are installers and their own code
 	// signatures differ (signer, or whether they verify), says how.
 	Signatures *SignatureChange `json:"signatures,omitempty"`
@@ -79,7 +84,8 @@ type FileChange struct {
 // Differs reports whether anything other than the installer checksum changed.
 func (d *Diff) Differs() bool {
 	s := d.Summary
-	return s.ComponentsAdded+s.ComponentsRemoved+s.ComponentsChanged+s.FilesAdded+s.FilesRemoved+s.FilesChanged > 0 || d.Signatures != nil
+	return s.ComponentsAdded+s.ComponentsRemoved+s.ComponentsChanged+s.FilesAdded+s.FilesRemoved+s.FilesChanged > 0 ||
+		len(d.ActionsAdded)+len(d.ActionsRemoved) > 0 || d.Signatures != nil
 }
 
 func sideOf(m *Model) Side {
@@ -131,6 +137,7 @@ func compare(old, new *Model, opts compareOptions) *Diff {
 		FilesAdded: []File{}, FilesRemoved: []File{}, FilesChanged: []FileChange{}}
 	compareComponents(d, old, new, opts)
 	compareFiles(d, old, new, opts)
+	d.ActionsAdded, d.ActionsRemoved = setDifference(new.Actions, old.Actions), setDifference(old.Actions, new.Actions)
 	d.Summary.ComponentsAdded = len(d.ComponentsAdded)
 	d.Summary.ComponentsRemoved = len(d.ComponentsRemoved)
 	d.Summary.ComponentsChanged = len(d.ComponentsChanged)
@@ -320,4 +327,19 @@ func compareFiles(d *Diff, old, new *Model, opts compareOptions) {
 		}
 		d.FilesChanged = append(d.FilesChanged, FileChange{Path: p, OldPath: oldPath, Old: od, New: nd})
 	}
+}
+
+// setDifference is a's lines that b lacks, in a's order; never nil.
+func setDifference(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	out := []string{}
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }

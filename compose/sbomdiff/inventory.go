@@ -40,6 +40,7 @@ func FromInventory(inv *inspect.Inventory) (*Model, error) {
 	if id := inv.Artifact.Identity; id != nil && id.Algorithm != "" && id.Digest != "" {
 		m.Identity = &Identity{Algorithm: id.Algorithm, Digest: id.Digest}
 	}
+	m.Actions = compose.ActionLines(inv)
 	for _, f := range l.Files {
 		m.Files = append(m.Files, File{Path: strings.TrimPrefix(f.Path, "/"), SHA256: f.SHA256, SHA1: f.SHA1})
 	}

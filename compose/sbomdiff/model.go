@@ -74,6 +74,10 @@ type Model struct {
 	// ("authenticode signature by CN=…, verifies"); empty for documents,
 	// which do not record them.
 	Signatures []string `json:"signatures,omitempty"`
+	// Actions are the install actions the installer declares, one line
+	// each as compose.ActionLine writes them (an SBOM's install-action:
+	// annotations), sorted.
+	Actions []string `json:"actions,omitempty"`
 }
 
 // Identity is a signature-invariant digest ("authenticode-sha256",
@@ -142,6 +146,7 @@ func (m *Model) stripRoot(ourTool bool) {
 // normalize sorts files and components and lower-cases hashes, so models
 // compare and print deterministically.
 func (m *Model) normalize() {
+	sort.Strings(m.Actions)
 	m.SHA256, m.SHA1 = strings.ToLower(m.SHA256), strings.ToLower(m.SHA1)
 	if m.Identity != nil {
 		m.Identity.Digest = strings.ToLower(m.Identity.Digest)
@@ -293,3 +298,10 @@ func (e *FormatError) Layer() string { return e.Format }
 
 // Offset returns the byte offset in the document, -1 when unknown.
 func (e *FormatError) Offset() int64 { return e.Off }
+
+// addActionNote records an annotation that is an install action.
+func (m *Model) addActionNote(note string) {
+	if rest, ok := strings.CutPrefix(note, compose.NoteInstallAction); ok {
+		m.Actions = append(m.Actions, strings.TrimSpace(rest))
+	}
+}

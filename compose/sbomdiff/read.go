@@ -53,6 +53,11 @@ func readDocument(r io.Reader, name string, opts *ReadOptions) ([]byte, string, 
 		return nil, "", fmt.Errorf("%s: document larger than the limit of %d bytes", name, max)
 	}
 	format, ok := Detect(b[:min(len(b), 64<<10)])
+	if !ok && len(b) > 64<<10 {
+		// A writer that sorts keys puts spdxVersion or bomFormat after
+		// the large arrays: look at the whole document.
+		format, ok = Detect(b)
+	}
 	if !ok {
 		return nil, "", fmt.Errorf("%s: not an SPDX 2.3 (JSON or tag-value), SPDX 3.0.1 JSON-LD or CycloneDX JSON document", name)
 	}
@@ -242,6 +247,11 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 		}
 		m.Files = append(m.Files, mf)
 	}
+	for _, ns := range notes {
+		for _, n := range ns {
+			m.addActionNote(n)
+		}
+	}
 	m.stripRoot(ourTool)
 	m.normalize()
 	return m, nil
@@ -336,6 +346,9 @@ func FromCycloneDX(bom *cdx.BOM, name string) (*Model, error) {
 				if p.Name == compose.PropIdentity {
 					m.Identity = parseIdentity(p.Value)
 				}
+				if p.Name == compose.PropAnnotation {
+					m.addActionNote(p.Value)
+				}
 			}
 			if root.Components != nil {
 				if err := walkCDX(m, *root.Components, 0); err != nil {
@@ -372,6 +385,11 @@ func walkCDX(m *Model, comps []cdx.Component, depth int) error {
 	}
 	for i := range comps {
 		c := &comps[i]
+		for _, p := range props(c) {
+			if p.Name == compose.PropAnnotation {
+				m.addActionNote(p.Value)
+			}
+		}
 		ours, unverified, fromSource := cdxMarks(c)
 		switch {
 		case c.Type == cdx.ComponentTypeFile:

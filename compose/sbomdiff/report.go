@@ -39,6 +39,16 @@ func WriteDiff(w io.Writer, d *Diff) error {
 		s.ComponentsChanged, down, s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUnchanged)
 	fmt.Fprintf(&b, "files: %d changed, %d added, %d removed, %d unchanged\n",
 		s.FilesChanged, s.FilesAdded, s.FilesRemoved, s.FilesUnchanged)
+	if n, m := len(d.ActionsAdded), len(d.ActionsRemoved); n+m > 0 {
+		// What the installer runs changed: listed before everything else.
+		fmt.Fprintf(&b, "install actions: %d added, %d removed\n", n, m)
+		for _, a := range d.ActionsRemoved {
+			fmt.Fprintf(&b, "  - %s\n", a)
+		}
+		for _, a := range d.ActionsAdded {
+			fmt.Fprintf(&b, "  + %s\n", a)
+		}
+	}
 	if sc := d.Signatures; sc != nil {
 		b.WriteString("signatures changed:\n")
 		writeSignatures(&b, "-", sc.Old)

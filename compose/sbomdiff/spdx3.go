@@ -438,6 +438,11 @@ func (g *spdx3Graph) model() *Model {
 		m.Components = append(m.Components, g.component(n))
 	}
 	_, m.Files = g.files()
+	for _, ns := range g.notes {
+		for _, n := range ns {
+			m.addActionNote(n)
+		}
+	}
 	m.stripRoot(g.ourTool)
 	m.normalize()
 	return m

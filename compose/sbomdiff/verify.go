@@ -88,6 +88,12 @@ func Verify(sbom, installer *Model) *Verification {
 	for _, f := range d.FilesChanged {
 		diffs = append(diffs, fmt.Sprintf("file changed: %s: the SBOM records %s, the installer has %s", f.Path, strings.Join(f.Old, ", "), strings.Join(f.New, ", ")))
 	}
+	for _, a := range d.ActionsAdded {
+		diffs = append(diffs, "install action not in the SBOM: "+a)
+	}
+	for _, a := range d.ActionsRemoved {
+		diffs = append(diffs, "install action in the SBOM, not in the installer: "+a)
+	}
 	for _, c := range d.ComponentsRemoved {
 		diffs = append(diffs, fmt.Sprintf("component missing: %s (in the SBOM, not found in the installer)", componentLabel(c)))
 	}

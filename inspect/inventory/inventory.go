@@ -21,7 +21,55 @@ type Inventory struct {
 	// shipped by the installer and so are never components.
 	SystemDependencies []SystemDependency `json:"systemDependencies,omitempty"`
 	Signatures         []Signature        `json:"signatures,omitempty"`
-	Problems           []Problem          `json:"problems"`
+	// Actions are what the installer runs or changes on the machine
+	// beyond copying its files (custom actions, services, autostart
+	// entries, environment changes), most privileged first.
+	Actions  []Action  `json:"actions,omitempty"`
+	Problems []Problem `json:"problems"`
+}
+
+// Action is something an installer declares it runs or changes when it
+// installs: a custom action, a service, a program started at logon, an
+// environment variable.
+type Action struct {
+	// Kind is custom-action, nested-install, service, autostart or
+	// environment.
+	Kind string `json:"kind"`
+	// Name is the declaration's key (action, service, registry value or
+	// variable name).
+	Name string `json:"name"`
+	// Runs says what runs or changes: a stream or file of the installer,
+	// an inline script, a program path.
+	Runs string `json:"runs"`
+	// Target is the entry point, command line, script text (cut at 240
+	// bytes), arguments or value.
+	Target string `json:"target,omitempty"`
+	// When is when it runs (sequence, condition, start type).
+	When string `json:"when,omitempty"`
+	// Privilege is as whom it runs: system, installing user, each user at
+	// logon, a service account.
+	Privilege string `json:"privilege"`
+	// Path is the nested path of the installer or sub-installer that
+	// declares it; Evidence the table and row (or file) and Offset the
+	// byte offset of the declaration in it (-1 when none applies).
+	Path     string `json:"path"`
+	Evidence string `json:"evidence"`
+	Offset   int64  `json:"offset"`
+	// Fetches is the text of a network fetch found in its script or
+	// command line (a warning problem says so too).
+	Fetches string `json:"fetches,omitempty"`
+}
+
+// String is the action in one line without where it is declared.
+func (a Action) String() string {
+	s := a.Kind + " " + a.Name + ": " + a.Runs
+	if a.Target != "" {
+		s += " [" + a.Target + "]"
+	}
+	if a.When != "" {
+		s += "; " + a.When
+	}
+	return s + "; as " + a.Privilege
 }
 
 // Artifact describes the installer file itself.
