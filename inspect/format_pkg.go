@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,7 @@ func (c *xarContainer) Describe() Description {
 		if comp.Scripts != nil {
 			pk.Properties["scripts"] = "true"
 		}
+		d.Actions = append(d.Actions, pkgScriptActions(comp)...)
 		if len(pk.Properties) == 0 {
 			pk.Properties = nil
 		}
@@ -274,4 +276,35 @@ func xarSignature(x *xar.Reader, s *xar.Signature) Signature {
 	}
 	sig.Message = strings.Join(msgs, "; ")
 	return sig
+}
+
+// pkgScriptActions are the install scripts a component's PackageInfo
+// names: Installer runs them as root, before or after the payload.
+func pkgScriptActions(comp *pkg.Component) []Action {
+	if comp.Info == nil || len(comp.Info.Scripts) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(comp.Info.Scripts))
+	for n := range comp.Info.Scripts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	scripts := "Scripts"
+	if comp.Dir != "" {
+		scripts = comp.Dir + "/Scripts"
+	}
+	var out []Action
+	for _, n := range names {
+		when := "when the package installs"
+		switch n {
+		case "preinstall", "preflight", "preupgrade":
+			when = "before the payload is installed"
+		case "postinstall", "postflight", "postupgrade":
+			when = "after the payload is installed"
+		}
+		file := strings.TrimPrefix(comp.Info.Scripts[n], "./")
+		out = append(out, Action{Kind: "script", Name: n, Runs: "script " + scripts + "/" + file, When: when,
+			Privilege: "system", Path: comp.Dir, Evidence: "PackageInfo <scripts> of " + orDefault(comp.Dir, "the package"), Offset: -1})
+	}
+	return out
 }

@@ -341,6 +341,12 @@ type fileRec struct {
 	File
 	key    string // nested path of the container that holds it
 	rawPkg string // Entry.Package as the container gave it
+	// actions the file itself declares (a launchd plist), and a network
+	// fetch found in an install script; finished with the package the
+	// file belongs to (fileActions).
+	actions []Action
+	fetch   string
+	fetchAt int64
 }
 
 // containerInfo links a nested container to the entry that held it, so
@@ -465,7 +471,9 @@ func (w *walker) process(j fileJob) {
 	if sig != nil {
 		w.signatures = append(w.signatures, *sig)
 	}
-	w.files = append(w.files, fileRec{File: f, key: j.key, rawPkg: j.rawPkg})
+	rec := fileRec{File: f, key: j.key, rawPkg: j.rawPkg}
+	rec.actions, rec.fetch, rec.fetchAt = fileActions(j.path, j.installPath, j.data)
+	w.files = append(w.files, rec)
 	if rep != nil && (len(rep.Findings) > 0 || len(rep.Imports) > 0 || rep.Kind != "") {
 		w.reports = append(w.reports, rep)
 	}
@@ -1146,6 +1154,7 @@ func (w *walker) finish(inv *Inventory) {
 		return a.ID < b.ID
 	})
 	inv.Actions = append(inv.Actions, w.actions...)
+	w.finishFileActions(inv)
 	sortActions(inv.Actions)
 	inv.Signatures = append(inv.Signatures, w.signatures...)
 	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })

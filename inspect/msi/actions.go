@@ -84,6 +84,9 @@ var fetchPattern = regexp.MustCompile(`(?i)\b(curl|wget|invoke-webrequest|invoke
 // FindFetch returns the first network fetch in s, "" when none.
 func FindFetch(s string) string { return fetchPattern.FindString(s) }
 
+// FetchIndexes locates up to n network fetches in b.
+func FetchIndexes(b []byte, n int) [][]int { return fetchPattern.FindAllIndex(b, n) }
+
 // Actions lists what the database runs or changes beyond its files, in
 // table order. Tables it lacks contribute nothing; a malformed one is an
 // error (the rest is still returned).
