@@ -27,7 +27,7 @@ func privilegeRank(p string) int {
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
-	for i, x := range []string{msi.KindCustomAction, "script", msi.KindNestedInstall, msi.KindService, msi.KindAutostart, msi.KindEnvironment} {
+	for i, x := range []string{msi.KindCustomAction, "script", msi.KindNestedInstall, msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
 		if k == x {
 			return i
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/installer-sbom/installer-sbom/inspect/appx"
+	"github.com/installer-sbom/installer-sbom/inspect/msi"
 	"github.com/installer-sbom/installer-sbom/inspect/zip"
 )
 
@@ -121,6 +122,7 @@ func openMSIX(src Source) (Container, error) {
 			if m, err = appx.ParseManifest(b); err == nil {
 				self = manifestPackage(m, kind)
 				c.pkgID, c.install = self.ID, self.InstallLocation
+				c.desc.Actions = msixActions(m, c.install)
 			}
 		}
 		if err != nil {
@@ -332,4 +334,53 @@ func maxBlocks(a *zip.Archive) int64 {
 		}
 	}
 	return n
+}
+
+// msixPowerCapabilities are the restricted capabilities that let a package
+// run beyond the app container, with what each grants.
+var msixPowerCapabilities = map[string]string{
+	"runFullTrust":           "the installing user's full rights (outside the app container)",
+	"allowElevation":         "administrator rights when it asks (elevation)",
+	"localSystemServices":    "system",
+	"packagedServices":       "services it installs",
+	"packageManagement":      "the installing user's rights over other packages",
+	"broadFileSystemAccess":  "the installing user's files",
+	"unvirtualizedResources": "unvirtualized registry and files",
+	"customInstallActions":   "the installing user's rights, at install time",
+}
+
+// msixActions are what a package's manifest makes Windows run or grant:
+// services, startup tasks and the restricted capabilities above.
+func msixActions(m *appx.Manifest, install string) []Action {
+	var out []Action
+	for _, e := range m.Extensions {
+		exe := install + "/" + strings.ReplaceAll(e.Executable, `\`, "/")
+		switch e.Category {
+		case "windows.service":
+			priv := msi.PrivilegeServiceAcc + " " + e.StartAccount
+			if strings.EqualFold(e.StartAccount, "localSystem") {
+				priv = msi.PrivilegeSystem
+			}
+			out = append(out, Action{Kind: msi.KindService, Name: e.Name, Runs: "service program " + exe, Privilege: priv,
+				When: "installed as a service, started " + orDefault(e.StartupType, "as declared"), Evidence: appx.ManifestName + " windows.service extension", Offset: -1})
+		case "windows.startupTask":
+			when := "at every logon"
+			if strings.EqualFold(e.Enabled, "false") {
+				when = "at logon once the user enables it"
+			}
+			out = append(out, Action{Kind: msi.KindAutostart, Name: e.Name, Runs: "startup task running " + exe, Privilege: msi.PrivilegeEachUser,
+				When: when, Evidence: appx.ManifestName + " windows.startupTask extension", Offset: -1})
+		}
+	}
+	for _, c := range m.Capabilities {
+		if grant, ok := msixPowerCapabilities[c]; ok {
+			priv := msi.PrivilegeUser
+			if c == "localSystemServices" {
+				priv = msi.PrivilegeSystem
+			}
+			out = append(out, Action{Kind: "capability", Name: c, Runs: "grants " + grant, Privilege: priv,
+				When: "whenever the package runs", Evidence: appx.ManifestName + " <Capabilities>", Offset: -1})
+		}
+	}
+	return out
 }

@@ -294,3 +294,35 @@ func TestMSIXBundle(t *testing.T) {
 		t.Errorf("missing package not an error: %+v", inv.Problems)
 	}
 }
+
+// TestMSIXActions: a service running as LocalSystem, a startup task and
+// the restricted capabilities that take a package out of its container
+// are actions of the package, most privileged first; ordinary
+// capabilities are not.
+func TestMSIXActions(t *testing.T) {
+	b := msixPackage(t, "x64", func(p *msixbuild.Package) {
+		p.Capabilities = []string{"runFullTrust", "internetClient", "localSystemServices"}
+		p.Extensions = `<desktop6:Extension Category="windows.service" Executable="svc\updater.exe" EntryPoint="Windows.FullTrustApplication">` +
+			`<desktop6:Service Name="ExampleUpdater" StartupType="auto" StartAccount="localSystem"/></desktop6:Extension>` +
+			`<desktop:Extension Category="windows.startupTask" Executable="app.exe" EntryPoint="Windows.FullTrustApplication">` +
+			`<desktop:StartupTask TaskId="ExampleTray" Enabled="true" DisplayName="Example"/></desktop:Extension>`
+	})
+	inv := inspectMSIX(t, "a.msix", b)
+	full := "Example.App_2.5.0.0_x64__" + appx.PublisherID(msixPublisher)
+	var got []string
+	for _, a := range inv.Actions {
+		if a.Path != "a.msix" {
+			t.Errorf("declared in %q", a.Path)
+		}
+		got = append(got, a.String())
+	}
+	want := []string{
+		"service ExampleUpdater: service program WindowsApps/" + full + "/svc/updater.exe; installed as a service, started auto; as system",
+		"capability localSystemServices: grants system; whenever the package runs; as system",
+		"autostart ExampleTray: startup task running WindowsApps/" + full + "/app.exe; at every logon; as each user at logon",
+		"capability runFullTrust: grants the installing user's full rights (outside the app container); whenever the package runs; as installing user",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("actions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

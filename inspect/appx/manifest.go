@@ -13,7 +13,26 @@ type Manifest struct {
 	Identity             Identity
 	DisplayName          string
 	PublisherDisplayName string
+	// Capabilities are the restricted and device capabilities it asks for
+	// (rescap: runFullTrust, allowElevation, packageManagement, ...).
+	Capabilities []string
+	// Extensions are the extensions that make Windows run something
+	// beyond the app itself: services and startup tasks.
+	Extensions []Extension
 }
+
+// Extension is an <Extension> of an application or the package.
+type Extension struct {
+	Category   string // windows.service, windows.startupTask, ...
+	Executable string // the extension's, else its application's
+	EntryPoint string
+	// Name is the service's name or the startup task's id; StartupType
+	// and StartAccount are a service's; Enabled a startup task's.
+	Name, StartupType, StartAccount, Enabled string
+}
+
+// runsCategories are the extension categories that run a program.
+var runsCategories = map[string]bool{"windows.service": true, "windows.startupTask": true, "windows.comServer": false}
 
 // BundleManifest is what an AppxBundleManifest.xml says of the bundle and
 // the packages it holds.
@@ -57,6 +76,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	d := xmlDecoder(b)
 	var path []string
 	found := false
+	var appExe string
+	var ext *Extension
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -76,7 +97,29 @@ func ParseManifest(b []byte) (*Manifest, error) {
 					ProcessorArchitecture: attr(t, "ProcessorArchitecture"), ResourceID: attr(t, "ResourceId")}
 				found = true
 			}
+			switch {
+			case len(path) == 3 && path[1] == "Capabilities" && (t.Name.Local == "Capability" || t.Name.Local == "DeviceCapability"):
+				if n := attr(t, "Name"); n != "" && len(m.Capabilities) < 1000 {
+					m.Capabilities = append(m.Capabilities, n)
+				}
+			case t.Name.Local == "Application" && len(path) == 3:
+				appExe = attr(t, "Executable")
+			case t.Name.Local == "Extension" && runsCategories[attr(t, "Category")] && len(m.Extensions) < 1000:
+				m.Extensions = append(m.Extensions, Extension{Category: attr(t, "Category"), Executable: orDefault(attr(t, "Executable"), appExe),
+					EntryPoint: attr(t, "EntryPoint")})
+				ext = &m.Extensions[len(m.Extensions)-1]
+			case ext != nil && t.Name.Local == "Service":
+				ext.Name, ext.StartupType, ext.StartAccount = attr(t, "Name"), attr(t, "StartupType"), attr(t, "StartAccount")
+			case ext != nil && t.Name.Local == "StartupTask":
+				ext.Name, ext.Enabled = attr(t, "TaskId"), attr(t, "Enabled")
+			}
 		case xml.EndElement:
+			if t.Name.Local == "Extension" {
+				ext = nil
+			}
+			if t.Name.Local == "Application" {
+				appExe = ""
+			}
 			path = path[:len(path)-1]
 		case xml.CharData:
 			if len(path) == 3 && path[0] == "Package" && path[1] == "Properties" {
@@ -141,4 +184,11 @@ func ParseBundleManifest(b []byte) (*BundleManifest, error) {
 		return nil, errorf(BundleManifestName, -1, "no <Bundle><Identity Name=...> element")
 	}
 	return m, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }
