@@ -11,12 +11,18 @@ import (
 	"howett.net/plist"
 )
 
+// PrivilegeAdmin is an elevated administrator (a per-machine Burn
+// package, run by the bundle's elevated engine).
+const PrivilegeAdmin = "administrator (elevated)"
+
 // privilegeRank orders actions most privileged first: what runs as SYSTEM
 // is what a reviewer reads first.
 func privilegeRank(p string) int {
 	switch {
 	case p == msi.PrivilegeSystem:
 		return 0
+	case p == PrivilegeAdmin:
+		return 1
 	case strings.HasPrefix(p, msi.PrivilegeServiceAcc):
 		return 1
 	case p == msi.PrivilegeEachUser:
@@ -27,7 +33,7 @@ func privilegeRank(p string) int {
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
-	for i, x := range []string{msi.KindCustomAction, "script", msi.KindNestedInstall, msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
+	for i, x := range []string{msi.KindCustomAction, "script", "exe-package", "msu-package", msi.KindNestedInstall, msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
 		if k == x {
 			return i
 		}

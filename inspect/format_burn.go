@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/burn"
+	"github.com/installer-sbom/installer-sbom/inspect/msi"
 	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
 
@@ -321,6 +322,9 @@ func (c *burnContainer) Describe() Description {
 			pkg.Name = p.ID
 		}
 		d.Packages = append(d.Packages, pkg)
+		if a, ok := burnPackageAction(p, pkg); ok {
+			d.Actions = append(d.Actions, a)
+		}
 	}
 	for _, ct := range b.Containers[1:] {
 		if ct.Truncated() {
@@ -367,4 +371,39 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// burnPackageAction is what running a chain package means beyond
+// installing an MSI: an ExePackage runs a program with its command line,
+// an MsuPackage applies a Windows update; per-machine packages run
+// elevated. A package the bundle downloads runs bytes no SBOM of the
+// bundle holds: its URL is a network fetch.
+func burnPackageAction(p *burn.Package, pkg Package) (Action, bool) {
+	a := Action{Name: p.ID, Evidence: "BurnManifest " + map[string]string{"exe": "ExePackage", "msu": "MsuPackage"}[p.Kind], Offset: -1,
+		Privilege: msi.PrivilegeUser}
+	if p.PerMachine == "yes" {
+		a.Privilege = PrivilegeAdmin
+	}
+	file := pkg.Properties["burn.filePath"]
+	switch p.Kind {
+	case "exe":
+		a.Kind, a.Runs, a.Target = "exe-package", "program "+orDefault(file, p.ID), p.InstallArguments
+	case "msu":
+		a.Kind, a.Runs = "msu-package", "Windows update "+orDefault(p.KB, orDefault(file, p.ID))
+	default:
+		return Action{}, false
+	}
+	if !pkg.Embedded && pkg.URL != "" {
+		a.Runs += " downloaded from " + pkg.URL
+		a.Fetches = pkg.URL
+	}
+	when := "when the bundle installs"
+	if p.InstallCondition != "" {
+		when += " if " + p.InstallCondition
+	}
+	if p.DetectCondition != "" {
+		when += " and not already (" + p.DetectCondition + ")"
+	}
+	a.When = when
+	return a, true
 }

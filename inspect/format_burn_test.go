@@ -87,6 +87,26 @@ func TestBurnRealTruncated(t *testing.T) {
 			t.Errorf("%s: parent %q", id, p.Parent)
 		}
 	}
+	// Every ExePackage of the manifest is an install action with the
+	// command line the manifest gives it (the oracle's copy), elevated
+	// when per-machine.
+	exes := regexp.MustCompile(`<ExePackage Id="([^"]+)"[^>]*?PerMachine="(yes|no)"[^>]*?InstallArguments="([^"]*)"`).FindAllSubmatch(manifest, -1)
+	if len(exes) != 6 {
+		t.Fatalf("oracle found %d ExePackages", len(exes))
+	}
+	for _, m := range exes {
+		var found *inspect.Action
+		for i := range inv.Actions {
+			if inv.Actions[i].Kind == "exe-package" && inv.Actions[i].Name == string(m[1]) {
+				found = &inv.Actions[i]
+			}
+		}
+		args := strings.NewReplacer("&quot;", `"`, "&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(string(m[3]))
+		wantPriv := map[string]string{"yes": inspect.PrivilegeAdmin, "no": "installing user"}[string(m[2])]
+		if found == nil || found.Target != args || found.Privilege != wantPriv || found.Path != name || found.Runs != "program py.exe" {
+			t.Errorf("ExePackage %s: %+v, want target %q as %s", m[1], found, args, wantPriv)
+		}
+	}
 	root := pkgByID(inv, "{7f8381ad-2e42-4432-8de5-c7beebe1009f}")
 	if root == nil || root.Format != "burn" || root.Version != "3.11.150.0" || root.Name != "Python 3.11.0 (64-bit)" ||
 		root.UpgradeCode != "{767B31EB-0106-5AE3-B46E-77F32D1BABA2}" || root.Path != name {

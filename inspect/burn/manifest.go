@@ -96,6 +96,11 @@ type Package struct {
 	// PayloadIDs are the package's PayloadRef ids; the first is the
 	// package's own file.
 	PayloadIDs []string
+	// InstallArguments, RepairArguments and UninstallArguments are an
+	// ExePackage's command lines; InstallCondition and DetectCondition
+	// say when it runs; KB is an MsuPackage's update.
+	InstallArguments, RepairArguments, UninstallArguments string
+	InstallCondition, DetectCondition, KB                 string
 }
 
 // ManifestOptions bound ParseManifest.
@@ -209,7 +214,9 @@ func ParseManifest(data []byte, opts *ManifestOptions) (*Manifest, error) {
 			case packageKinds[name] != "" && parent == "Chain":
 				pkg = &Package{Kind: packageKinds[name], ID: a["Id"], ProductCode: a["ProductCode"], UpgradeCode: a["UpgradeCode"],
 					Version: a["Version"], Cache: a["Cache"], Vital: a["Vital"] == "yes", Permanent: a["Permanent"] == "yes",
-					PerMachine: a["PerMachine"]}
+					PerMachine: a["PerMachine"], InstallArguments: a["InstallArguments"], RepairArguments: a["RepairArguments"],
+					UninstallArguments: a["UninstallArguments"], InstallCondition: a["InstallCondition"], DetectCondition: a["DetectCondition"],
+					KB: a["KB"]}
 				if pkg.InstallSize, err = parseSize(a, "InstallSize"); err == nil {
 					pkg.Size, err = parseSize(a, "Size")
 				}
