@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/installer-sbom/installer-sbom/fixtures/dmgbuild"
 	"github.com/installer-sbom/installer-sbom/fixtures/malformed"
 	"github.com/installer-sbom/installer-sbom/fixtures/msixbuild"
 	"github.com/installer-sbom/installer-sbom/inspect"
@@ -49,6 +50,17 @@ func FuzzInspect(f *testing.F) {
 	}
 	f.Add(pkg)
 	f.Add(bundle)
+	// A disk image: an HFS+ volume in zlib and LZFSE chunks.
+	vol, err := dmgbuild.BuildHFS(dmgbuild.Volume{Name: "F", Files: dmgbuild.FuzzFiles(), BlockSize: 512})
+	if err != nil {
+		f.Fatal(err)
+	}
+	img, err := dmgbuild.BuildUDIF(dmgbuild.Image{Partitions: []dmgbuild.Partition{{Name: "disk image (Apple_HFS : 0)", Data: vol,
+		Chunks: []uint32{dmgbuild.ChunkZlib, dmgbuild.ChunkLZFSE}, ChunkSectors: 64}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(img)
 	limits := inspect.DefaultLimits()
 	limits.TotalBytes = 32 << 20
 	limits.EntryBytes = 8 << 20

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // extent is a run of allocation blocks.
@@ -47,6 +48,12 @@ type forkReader struct {
 	v    *Volume
 	f    fork
 	what string // the fork's owner, for errors
+
+	// The extent the last read ended in, so that reading a fragmented
+	// file front to back does not rescan its extents every time.
+	mu         sync.Mutex
+	lastBase   int64
+	lastExtent int
 }
 
 // newForkReader checks the fork's extents against the volume and its size
@@ -75,6 +82,16 @@ func (r *forkReader) ReadAt(b []byte, off int64) (int, error) {
 	n := 0
 	var base int64 // logical offset where the current extent starts
 	ei := 0
+	r.mu.Lock()
+	if off >= r.lastBase {
+		base, ei = r.lastBase, r.lastExtent
+	}
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.lastBase, r.lastExtent = base, ei
+		r.mu.Unlock()
+	}()
 	for n < len(b) {
 		if off >= int64(r.f.size) {
 			return n, io.EOF

@@ -285,19 +285,26 @@ func (v *Volume) loadOverflow(r *forkReader) error {
 // complete appends a fork's overflow extents until they cover the blocks
 // its catalog record declares.
 func (v *Volume) complete(f fork, id uint32, kind byte, what string) (fork, error) {
-	recs := v.overflow[forkKey{kind, id}]
-	for i := 0; i <= len(recs) && f.blocks() < uint64(f.totalBlocks); i++ {
-		have := f.blocks()
-		found := false
-		for _, r := range recs {
-			if uint64(r.start) == have && len(r.extents) > 0 {
-				f.extents = append(f.extents[:len(f.extents):len(f.extents)], r.extents...)
-				found = true
-				break
-			}
+	have := f.blocks()
+	if have >= uint64(f.totalBlocks) {
+		return f, nil
+	}
+	byStart := map[uint32][]extent{}
+	for _, r := range v.overflow[forkKey{kind, id}] {
+		if _, dup := byStart[r.start]; !dup && len(r.extents) > 0 {
+			byStart[r.start] = r.extents
 		}
-		if !found {
+	}
+	f.extents = f.extents[:len(f.extents):len(f.extents)]
+	for have < uint64(f.totalBlocks) {
+		more := byStart[uint32(have)]
+		if more == nil || have > 1<<32-1 {
 			return f, errorf(-1, what, "fork's extents end after %d of its %d blocks", have, f.totalBlocks)
+		}
+		delete(byStart, uint32(have)) // each record once, so this ends
+		f.extents = append(f.extents, more...)
+		for _, e := range more {
+			have += uint64(e.count)
 		}
 	}
 	return f, nil
