@@ -22,7 +22,7 @@ func init() {
 	RegisterFormat(Format{
 		Name:  "dmg",
 		Layer: "dmg",
-		Match: func(p Probe) bool { return p.Tail != nil && dmg.IsImage(p.Tail) },
+		Match: func(p Probe) bool { return p.Tail != nil && dmg.IsImage(p.Tail) || dmg.Unreadable(p.Head, p.Tail) != "" },
 		Open:  openDMG,
 		// The trailer at the very end outranks signatures other formats
 		// look for near the end (a zip's directory).
@@ -38,6 +38,16 @@ func openDMG(src Source) (Container, error) {
 	l := DefaultLimits()
 	if src.Limits != nil {
 		l = *src.Limits
+	}
+	head := make([]byte, min(src.Size, 4096))
+	tail := make([]byte, min(src.Size, dmg.TrailerSize))
+	src.R.ReadAt(head, 0)
+	src.R.ReadAt(tail, src.Size-int64(len(tail)))
+	if what := dmg.Unreadable(head, tail); what != "" {
+		// Encrypted and sparse images are recognised, not read: an error
+		// (the inventory lists nothing of their contents), never "not an
+		// installer".
+		return nil, &formaterr.Error{In: &formaterr.Layer{Name: "dmg"}, Off: 0, Msg: what + " is not read (not supported): its contents are not listed"}
 	}
 	charge := src.charger("dmg")
 	img, err := dmg.Open(src.R, src.Size, &dmg.Options{

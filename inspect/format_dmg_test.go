@@ -405,3 +405,18 @@ func TestDMGDeterministic(t *testing.T) {
 		t.Error("inventories differ")
 	}
 }
+
+// TestDMGUnreadable: an encrypted or sparse image is recognised and
+// reported as not read (exit 3), not taken for something that is not an
+// installer.
+func TestDMGUnreadable(t *testing.T) {
+	enc := append([]byte("encrcdsa\x00\x00\x00\x02"), make([]byte, 8000)...)
+	sparse := append([]byte("sprs\x00\x00\x00\x03"), make([]byte, 8000)...)
+	for name, b := range map[string][]byte{"encrypted.dmg": enc, "sparse.sparseimage": sparse} {
+		inv := inspectDMG(t, name, b, inspect.Options{})
+		if inv.Artifact.Format != "dmg" || len(inv.Problems) != 1 || inv.Problems[0].Severity != inspect.SeverityError ||
+			!strings.Contains(inv.Problems[0].Message, "is not read (not supported)") {
+			t.Errorf("%s: format %q, problems %+v", name, inv.Artifact.Format, inv.Problems)
+		}
+	}
+}

@@ -210,6 +210,21 @@ func IsImage(tail []byte) bool {
 	return len(tail) >= TrailerSize && bytes.HasPrefix(tail[len(tail)-TrailerSize:], Magic)
 }
 
+// Unreadable recognises disk images this package does not read, from a
+// file's first and last bytes: an encrypted image (FileVault's "encrcdsa"
+// header, or the old "cdsaencr" trailer) or a sparse image ("sprs",
+// version 3). It names the kind, or returns "".
+func Unreadable(head, tail []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("encrcdsa")),
+		len(tail) >= 8 && bytes.Equal(tail[len(tail)-8:], []byte("cdsaencr")):
+		return "an encrypted disk image"
+	case len(head) >= 8 && bytes.HasPrefix(head, []byte("sprs")) && binary.BigEndian.Uint32(head[4:]) == 3:
+		return "a sparse disk image (UDSP)"
+	}
+	return ""
+}
+
 // Image is an opened UDIF image.
 type Image struct {
 	Trailer    Trailer

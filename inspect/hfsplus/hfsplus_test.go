@@ -184,3 +184,38 @@ func TestHostile(t *testing.T) {
 		t.Errorf("record offset: %v", err)
 	}
 }
+
+// TestDecmpfsUnsupported: a compressed file this reader cannot decompress
+// (an unknown decmpfs type, a damaged header) is an error naming the file;
+// the other files still read.
+func TestDecmpfsUnsupported(t *testing.T) {
+	files := []dmgbuild.File{{Path: "ok.txt", Data: []byte("fine")},
+		{Path: "dir/odd.bin", Data: bytes.Repeat([]byte("odd "), 100), Decmpfs: dmgbuild.DecmpfsZlibAttr}}
+	vol, err := dmgbuild.BuildHFS(dmgbuild.Volume{Name: "D", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(vol, []byte("fpmc"))
+	for name, patch := range map[string]func(b []byte){
+		"type 5":     func(b []byte) { binary.LittleEndian.PutUint32(b[at+4:], 5) },
+		"bad header": func(b []byte) { copy(b[at:], "xxxx") },
+	} {
+		b := append([]byte{}, vol...)
+		patch(b)
+		v := open(t, b, nil)
+		for _, f := range v.Files {
+			_, err := v.Open(f)
+			switch f.Path {
+			case "ok.txt":
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			case "dir/odd.bin":
+				var fe *formaterr.Error
+				if !errors.As(err, &fe) || fe.Layer() != "hfsplus" || !strings.Contains(err.Error(), "dir/odd.bin") {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+		}
+	}
+}
