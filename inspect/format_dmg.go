@@ -22,8 +22,10 @@ func init() {
 	RegisterFormat(Format{
 		Name:  "dmg",
 		Layer: "dmg",
-		Match: func(p Probe) bool { return p.Tail != nil && dmg.IsImage(p.Tail) || dmg.Unreadable(p.Head, p.Tail) != "" },
-		Open:  openDMG,
+		Match: func(p Probe) bool {
+			return p.Tail != nil && dmg.IsImage(p.Tail) || dmg.Unreadable(p.Head, p.Tail) != ""
+		},
+		Open: openDMG,
 		// The trailer at the very end outranks signatures other formats
 		// look for near the end (a zip's directory).
 		Priority: 2,
