@@ -66,9 +66,12 @@ type Description struct {
 	Signatures []Signature
 	// Actions' Path is relative to the container ("" for itself); Walk
 	// prefixes it.
-	Actions  []Action
-	Problems []Problem // Path is relative to the container; Walk prefixes it
-	Identity *Identity // signature-invariant digest of the container bytes
+	Actions []Action
+	// ActionsDropped counts actions the container did not list because
+	// there were more than the limit.
+	ActionsDropped int
+	Problems       []Problem // Path is relative to the container; Walk prefixes it
+	Identity       *Identity // signature-invariant digest of the container bytes
 }
 
 // Source is what a format's Open receives.

@@ -323,7 +323,11 @@ func (c *burnContainer) Describe() Description {
 		}
 		d.Packages = append(d.Packages, pkg)
 		if a, ok := burnPackageAction(p, pkg); ok {
-			d.Actions = append(d.Actions, a)
+			if len(d.Actions) < max(int(c.limits.Problems), 1) {
+				d.Actions = append(d.Actions, a)
+			} else {
+				d.ActionsDropped++ // a hostile chain: bounded where it is made
+			}
 		}
 	}
 	for _, ct := range b.Containers[1:] {

@@ -111,8 +111,38 @@ func (c *msiContainer) Walk(fn func(Entry, io.Reader) error) error {
 		return fn(e, r)
 	})
 	c.problems = append(c.problems, problems...)
+	if err == nil {
+		err = c.walkBinary(fn)
+	}
 	c.walked = true
 	return err
+}
+
+// walkBinary yields the Binary table's streams as files named
+// "[Binary]/<name>": custom action DLLs and scripts run at install time,
+// never installed, and fingerprinted like everything else (a WiX custom
+// action DLL carries its toolset's version).
+func (c *msiContainer) walkBinary(fn func(Entry, io.Reader) error) error {
+	for _, st := range c.db.Streams() {
+		name, ok := strings.CutPrefix(st.Name, "Binary.")
+		if !ok || name == "" {
+			continue
+		}
+		s, _ := c.db.OpenStream(st.Name)
+		e := Entry{Name: "[Binary]/" + name, Size: st.Size}
+		r, err := s.Open()
+		if err != nil {
+			e.Err = err
+			if err := fn(e, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(e, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // describePackage reads the Property table and summary information.

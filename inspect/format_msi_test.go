@@ -63,10 +63,30 @@ func TestMSIFormat(t *testing.T) {
 				pkg.ProductCode != props["ProductCode"] || pkg.UpgradeCode != props["UpgradeCode"] || pkg.ID != props["ProductCode"] || pkg.Format != "msi" {
 				t.Errorf("package %+v, Property table %v", pkg, props)
 			}
-			if len(inv.Files) != tc.files {
-				t.Errorf("%d files, want %d", len(inv.Files), tc.files)
+			// Binary table streams are files too, with the bytes msiinfo
+			// extracts; the rest are the File rows.
+			binary := 0
+			for _, f := range inv.Files {
+				name, ok := strings.CutPrefix(f.Path, tc.file+"/[Binary]/")
+				if !ok {
+					continue
+				}
+				binary++
+				b := testenv.Run(t, "", testenv.Tool(t, "msiinfo"), "extract", p, "Binary."+name)
+				if sum := sha256.Sum256(b); fmt.Sprintf("%x", sum) != f.SHA256 || f.Package != "" || f.InstallPath != "" {
+					t.Errorf("Binary stream %s: %+v, msiinfo gives %d bytes", name, f, len(b))
+				}
+			}
+			if n := len(msiinfoStreams(t, p, "Binary.")); binary != n {
+				t.Errorf("%d Binary files, msiinfo lists %d Binary streams", binary, n)
+			}
+			if len(inv.Files)-binary != tc.files {
+				t.Errorf("%d files, want %d", len(inv.Files)-binary, tc.files)
 			}
 			for _, f := range inv.Files {
+				if strings.Contains(f.Path, "/[Binary]/") {
+					continue
+				}
 				if f.Package != pkg.ID || f.InstallPath == "" || f.Path != tc.file+"/"+f.InstallPath ||
 					!strings.HasPrefix(f.InstallPath, "ProgramFilesFolder/") {
 					t.Errorf("file %+v", f)
@@ -238,7 +258,8 @@ func TestMergeModuleWiX(t *testing.T) {
 	for _, f := range inv.Files {
 		paths = append(paths, f.Path)
 	}
-	want := []string{"MergeModule1.msm/ProgramFilesFolder/WiX Toolset Test Directory/MergeModule.wxs", "MergeModule1.msm/TARGETDIR/MergeModule.wxs"}
+	want := []string{"MergeModule1.msm/ProgramFilesFolder/WiX Toolset Test Directory/MergeModule.wxs", "MergeModule1.msm/TARGETDIR/MergeModule.wxs",
+		"MergeModule1.msm/[Binary]/Binary1.F844F0E3_8CB4_4A0F_973E_31C4F9338382"}
 	if !reflect.DeepEqual(paths, want) || len(inv.Problems) != 0 || inv.Packages[0].Name != "MergeModule1" || inv.Packages[0].Version != "1.0.0.0" {
 		t.Errorf("files %q, problems %+v, packages %+v", paths, inv.Problems, inv.Packages)
 	}
@@ -315,4 +336,16 @@ func TestMSIDamagedCabinetStream(t *testing.T) {
 	if len(inv.Problems) != 3 {
 		t.Errorf("problems: want the damaged chain and the two files it reaches, once each: %+v", inv.Problems)
 	}
+}
+
+// msiinfoStreams lists the streams msiinfo names with the prefix.
+func msiinfoStreams(t *testing.T, path, prefix string) []string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(string(testenv.Run(t, "", testenv.Tool(t, "msiinfo"), "streams", path)), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -306,9 +306,11 @@ type walker struct {
 	pkgIndex   map[string]int // path -> first index in packages (a bundle may describe 200k)
 	signatures []Signature
 	actions    []Action
-	problems   problemSet
-	identity   *Identity
-	containers map[string]*containerInfo
+	// actionsDropped counts actions beyond the limit (Limits.Problems).
+	actionsDropped int
+	problems       problemSet
+	identity       *Identity
+	containers     map[string]*containerInfo
 	// reportCache holds fingerprint reports by content and file name.
 	reportCache map[string]cachedReport
 
@@ -986,7 +988,15 @@ func (w *walker) describe(c Container, key string, depth int) {
 		s.File = joinRel(key, s.File)
 		w.signatures = append(w.signatures, s)
 	}
+	w.actionsDropped += desc.ActionsDropped
 	for _, a := range desc.Actions {
+		if len(w.actions) >= max(int(w.limits.Problems), 1) {
+			// A real installer declares tens of actions; a bundle of
+			// 200,000 ExePackages is hostile. Bounded like problems, and
+			// said (an error: the list is incomplete).
+			w.actionsDropped++
+			continue
+		}
 		a.Path = joinRel(key, a.Path)
 		w.actions = append(w.actions, a)
 		if a.Fetches != "" {
@@ -1156,6 +1166,10 @@ func (w *walker) finish(inv *Inventory) {
 	inv.Actions = append(inv.Actions, w.actions...)
 	w.finishFileActions(inv)
 	sortActions(inv.Actions)
+	if w.actionsDropped > 0 {
+		w.problems.add(Problem{Path: escapeName(inv.Artifact.Name), Layer: "action", Offset: -1, Severity: SeverityError,
+			Message: fmt.Sprintf("%d more install actions not listed: the list is limited to %d (the problems limit)", w.actionsDropped, w.limits.Problems)})
+	}
 	inv.Signatures = append(inv.Signatures, w.signatures...)
 	sort.SliceStable(inv.Signatures, func(i, j int) bool { return inv.Signatures[i].File < inv.Signatures[j].File })
 	for _, s := range inv.Signatures {
