@@ -33,6 +33,9 @@ type containerWalk struct {
 	path        string
 	done        chan struct{}
 	usedSibling atomic.Bool
+	// plain says the bytes turned out not to be a container (a PE that
+	// only looked like an NSIS installer): a copy is a plain file too.
+	plain atomic.Bool
 }
 
 // containerAlias records that the container at to has the bytes of the
@@ -62,7 +65,17 @@ func (w *walker) firstWalk(data []byte, depth int, path string) (cw *containerWa
 // deeper ones.
 func (w *walker) aliasOf(first *containerWalk) bool {
 	<-first.done
-	return !first.usedSibling.Load() && !w.aborted.Load()
+	return !first.usedSibling.Load() && !first.plain.Load() && !w.aborted.Load()
+}
+
+// markPlain records that the walk of data at depth found no container.
+func (w *walker) markPlain(data []byte, depth int) {
+	k := walkKey{sha256.Sum256(data), depth}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if cw := w.walks[k]; cw != nil {
+		cw.plain.Store(true)
+	}
 }
 
 // underPath reports whether p is path or inside it, and what follows path.

@@ -243,15 +243,23 @@ func inspectOnce(r io.ReaderAt, size int64, name string, opts Options, sequentia
 		}
 	}
 	escName := escapeName(name)
-	if f, ok := match(Probe{Head: head, Tail: tail, Size: size}); ok {
+	f, isContainer := match(Probe{Head: head, Tail: tail, Size: size})
+	if isContainer {
 		inv.Artifact.Format = f.Name
 		src := Source{R: r, Size: size, Name: escName, Sibling: opts.Sibling, SourceFile: opts.SourceFile, Limits: &w.limits}
 		src.Charge = w.charge(escName)
 		w.walkReport(f, src, 0, escName, "", "", nil)
-	} else if !acceptedBare(head) {
+		if w.notInstaller != "" && acceptedBare(head) {
+			// An executable that only looked like a container (a PE
+			// with an NSIS stub's section and no NSIS data): the bare
+			// file it is.
+			w.notInstaller, inv.Artifact.Format, isContainer = "", "", false
+		}
+	}
+	if !isContainer && !acceptedBare(head) {
 		<-hashDone
 		return nil, nil, &NotInstallerError{Name: name, What: describeContent(head, size)}
-	} else {
+	} else if !isContainer {
 		// Not a container: the artifact is a single file (a bare DLL, a
 		// dylib), inventoried as itself.
 		data, err := readAllLimited(io.NewSectionReader(r, 0, size), size, &w.limits)
@@ -618,7 +626,12 @@ func (w *walker) walkContainer(f Format, src Source, depth int, key, parentKey, 
 		if self != nil {
 			w.submit(*self)
 			if errors.As(err, &nc) {
-				return nil // an ordinary file after all (a compound file that is not an MSI)
+				// An ordinary file after all (a compound file that is
+				// not an MSI, a PE that is not an NSIS installer),
+				// walked like one, and so are its copies.
+				w.markPlain(self.data, depth)
+				w.walkEmbeddedCabinets(self.path, self.data, depth, parentKey, rawPkg)
+				return nil
 			}
 		}
 		return err
