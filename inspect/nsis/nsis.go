@@ -176,6 +176,14 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Installer, error) {
 	}
 	in.Method, in.Solid, in.filter = detectMethod(sig, fh.HeaderSize)
 	h, err := in.readHeader()
+	if m, ok := solidFallback(sig); err != nil && ok && !in.Solid && in.stop == nil {
+		// The non-solid reading failed; the solid one checks itself (its
+		// stream must start with the declared header length).
+		in.Method, in.Solid, in.filter, in.solid, in.solidSkip = m, true, false, nil, 0
+		if h2, err2 := in.readHeader(); err2 == nil {
+			h, err = h2, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,21 @@ const ratioFloor = 1 << 20
 //	                      set, then its data (LZMA props, NSIS bzip2's 0x31, or deflate)
 //	31 0x ..              solid NSIS bzip2 (block magic, then origPtr < 900000)
 //	anything else         solid deflate
+//
+// One layout is ambiguous: a solid stream whose fourth byte happens to be
+// 0x80 (one in 256 deflate or bzip2 streams) also reads as a non-solid
+// header length. solidFallback says what the solid reading would be, for
+// Open to try when the non-solid one does not give the header.
+func solidFallback(sig []byte) (m Method, ok bool) {
+	if len(sig) < 4 || sig[3] != 0x80 {
+		return 0, false
+	}
+	if isBZip2(sig) {
+		return BZip2, true
+	}
+	return Deflate, true
+}
+
 func detectMethod(sig []byte, headerSize int64) (m Method, solid, filter bool) {
 	if len(sig) >= 4 && int64(binary.LittleEndian.Uint32(sig)) == headerSize {
 		return Stored, false, false
