@@ -33,7 +33,8 @@ func privilegeRank(p string) int {
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
-	for i, x := range []string{msi.KindCustomAction, "script", "exe-package", "msu-package", msi.KindNestedInstall, msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
+	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", msi.KindNestedInstall,
+		msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
 		if k == x {
 			return i
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/installer-sbom/installer-sbom/inspect/msi"
 	"github.com/installer-sbom/installer-sbom/inspect/nsis"
 	"github.com/installer-sbom/installer-sbom/inspect/pehdr"
 )
@@ -170,7 +171,57 @@ func (c *nsisContainer) Describe() Description {
 	}
 	d.Identity = id
 	d.Problems = append(d.Problems, probs...)
+	d.Actions = nsisActions(in)
 	return d
+}
+
+// nsisActions are what the script runs or registers: programs (Exec,
+// ExecWait, ExecShell), DLL and plug-in functions (RegDLL, CallInstDLL,
+// plugin::Function), values under a Run key. The script's control flow is
+// not followed: every such instruction is listed. They run with the
+// installer's own rights (whatever elevation it asked for).
+func nsisActions(in *nsis.Installer) []Action {
+	var out []Action
+	for _, r := range in.Runs {
+		a := Action{Kind: r.Kind, Privilege: msi.PrivilegeUser, Offset: -1,
+			Evidence: fmt.Sprintf("script instruction %d", r.Instruction), When: "when the installer runs"}
+		switch r.Kind {
+		case "exec":
+			a.Name, a.Runs = path.Base(strings.ReplaceAll(firstWord(r.Command), `\`, "/")), "command line "+r.Command
+			if r.Wait {
+				a.When += ", waiting for it"
+			}
+			a.Fetches = msi.FindFetch(r.Command)
+		case "shell-exec":
+			a.Name, a.Runs, a.Target = path.Base(strings.ReplaceAll(r.Command, `\`, "/")), "shell opens "+r.Command, r.Args
+			a.Fetches = msi.FindFetch(r.Command + " " + r.Args)
+		case "dll-call":
+			a.Name, a.Runs, a.Target = path.Base(strings.ReplaceAll(r.Command, `\`, "/"))+"::"+r.Args, "function "+r.Args+" of "+r.Command, ""
+		case "autostart":
+			a.Name, a.Runs, a.Target = r.Name, "program registered under "+r.Command, r.Args
+			a.When, a.Privilege = "at every logon", msi.PrivilegeEachUser
+			if strings.HasPrefix(r.Command, "HKCU") {
+				a.Privilege = msi.PrivilegeUser + " at logon"
+			}
+			a.Fetches = msi.FindFetch(r.Args)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// firstWord is a command line's program: its first word, unquoted.
+func firstWord(cmd string) string {
+	cmd = strings.TrimSpace(cmd)
+	if strings.HasPrefix(cmd, `"`) {
+		if end := strings.Index(cmd[1:], `"`); end >= 0 {
+			return cmd[1 : 1+end]
+		}
+	}
+	if i := strings.IndexAny(cmd, " \t"); i >= 0 {
+		return cmd[:i]
+	}
+	return cmd
 }
 
 // inheritedCertificate reports a PE whose certificate table starts at or

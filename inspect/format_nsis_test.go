@@ -405,3 +405,54 @@ func TestNSISBomb(t *testing.T) {
 		t.Errorf("problem %+v", p)
 	}
 }
+
+// TestNSISActions: what the script runs — Exec and ExecWait command lines
+// (one downloading with PowerShell: a warning), ExecShell of a URL, a
+// plug-in call, RegDLL, a value under the HKLM Run key — is listed from
+// the instructions makensis compiled; an ordinary registry value is not.
+func TestNSISActions(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(src, []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := `  Exec '"$INSTDIR\helper.exe" /quiet'
+  ExecWait 'powershell -Command "Invoke-WebRequest https://dl.example.org/x.exe -OutFile $TEMP\x.exe"'
+  ExecShell "open" "https://example.org/welcome"
+  RegDLL "$INSTDIR\a.dll"
+  WriteRegStr HKLM "Software\Microsoft\Windows\CurrentVersion\Run" "Tray" '"$INSTDIR\tray.exe"'
+  WriteRegStr HKLM "Software\Example" "x" "y"
+`
+	p := nsisbuild.BuildT(t, dir, "setup.exe", nsisbuild.Spec{Files: []nsisbuild.File{{Src: src}}, Plugin: true, Extra: extra})
+	inv, err := inspect.InspectFile(p, inspect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range inv.Actions {
+		if a.Path != "setup.exe" || !strings.HasPrefix(a.Evidence, "script instruction ") {
+			t.Errorf("where: %+v", a)
+		}
+		got = append(got, a.String())
+	}
+	want := []string{
+		`autostart Tray: program registered under HKLM\Software\Microsoft\Windows\CurrentVersion\Run ["$INSTDIR\tray.exe"]; at every logon; as each user at logon`,
+		`exec helper.exe: command line "$INSTDIR\helper.exe" /quiet; when the installer runs; as installing user`,
+		`exec powershell: command line powershell -Command "Invoke-WebRequest https://dl.example.org/x.exe -OutFile $TEMP\x.exe"; when the installer runs, waiting for it; as installing user`,
+		`shell-exec welcome: shell opens https://example.org/welcome [open]; when the installer runs; as installing user`,
+		`dll-call a.dll::DllRegisterServer: function DllRegisterServer of $INSTDIR\a.dll; when the installer runs; as installing user`,
+		`dll-call nsExec.dll::Exec: function Exec of $PLUGINSDIR\nsExec.dll; when the installer runs; as installing user`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("actions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var fetches []string
+	for _, pr := range inv.Problems {
+		if pr.Layer == "action" {
+			fetches = append(fetches, pr.Message)
+		}
+	}
+	if len(fetches) != 2 || !strings.Contains(strings.Join(fetches, "\n"), "Invoke-WebRequest") {
+		t.Errorf("fetch warnings %q", fetches)
+	}
+}

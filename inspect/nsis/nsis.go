@@ -122,6 +122,9 @@ type Installer struct {
 	// Items are the files the script writes, in the order of their data
 	// (Pos), identical (Pos, Path) pairs once, as 7-Zip lists them.
 	Items []Item
+	// Runs are the programs, DLL functions and Run-key values the script
+	// runs or registers, in script order.
+	Runs []Run
 	// Truncated says the file ends before the data the firstheader
 	// declares (a cut download); the files whose data is present are
 	// still read, the others' errors wrap ErrTruncated.
@@ -193,6 +196,7 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Installer, error) {
 	}
 	in.Unicode, in.NSIS2, in.Name, in.InstallDir = sc.unicode, sc.nsis2, sc.name, sc.installDir
 	in.Items = sortItems(sc.items)
+	in.Runs = sc.runs
 	return in, nil
 }
 

@@ -3,6 +3,7 @@ package nsis
 import (
 	"encoding/binary"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -43,8 +44,28 @@ const (
 	ewCreateDir        = 11 // CreateDirectory; SetOutPath when parameter 1 is set
 	ewExtractFile      = 20 // File
 	ewAssignVar        = 25 // StrCpy
+	ewShellExec        = 40 // ExecShell: verb, file, parameters, show
+	ewExecute          = 41 // Exec, ExecWait: command line, wait
+	ewRegisterDLL      = 44 // RegDLL, CallInstDLL and plug-in calls: DLL, function
+	ewWriteReg         = 51 // WriteRegStr/WriteRegExpandStr/WriteRegDWORD/WriteRegBin
 	ewWriteUninstaller = 62
 )
+
+// Run is something the script runs or makes Windows run: a program (Exec,
+// ExecWait, ExecShell), a function of a DLL or plug-in, a value under a
+// Run key.
+type Run struct {
+	// Kind is "exec", "shell-exec", "dll-call" or "autostart".
+	Kind string
+	// Command is the program, DLL or registry key; Args the command
+	// line's arguments, the function called or the value set.
+	Command, Args string
+	// Name is the registry value's name (autostart).
+	Name string
+	Wait bool
+	// Instruction is the script instruction's index.
+	Instruction int
+}
 
 // Kind says what a file the script extracts is.
 type Kind int
@@ -100,6 +121,7 @@ type Item struct {
 // default install directory when the layout is the standard one.
 type script struct {
 	items      []Item
+	runs       []Run
 	name       string
 	installDir string
 	unicode    bool
@@ -222,6 +244,17 @@ func (sc *script) readEntries(ents []byte, st *stringTable, fhOff int64, maxItem
 				it.Kind = KindPlugin
 			}
 			err = add(it)
+		case ewExecute:
+			sc.runs = append(sc.runs, Run{Kind: "exec", Command: st.decode(p[0]), Wait: p[2] != 0, Instruction: idx})
+		case ewShellExec:
+			sc.runs = append(sc.runs, Run{Kind: "shell-exec", Command: st.decode(p[1]), Args: strings.TrimSpace(st.decode(p[0]) + " " + st.decode(p[2])), Instruction: idx})
+		case ewRegisterDLL:
+			sc.runs = append(sc.runs, Run{Kind: "dll-call", Command: st.decode(p[0]), Args: st.decode(p[1]), Instruction: idx})
+		case ewWriteReg:
+			if key := st.decode(p[1]); runKeyPattern.MatchString(key) {
+				sc.runs = append(sc.runs, Run{Kind: "autostart", Command: regRoots[p[0]] + `\` + key, Name: st.decode(p[2]),
+					Args: st.decode(p[3]), Instruction: idx})
+			}
 		case ewWriteUninstaller:
 			if p[0] == 0 || p[0] >= st.chars() || !st.valid(p[0]) && st.at(p[0]-1) != '\\' {
 				break
@@ -315,3 +348,10 @@ func cleanPath(s string) string {
 	}
 	return lead + s
 }
+
+// runKeyPattern matches the registry keys whose values Windows runs at
+// logon.
+var runKeyPattern = regexp.MustCompile(`(?i)^software\\(wow6432node\\)?microsoft\\windows\\currentversion\\(run|runonce)\\?$`)
+
+// regRoots are NSIS 3's root key values (HKEY_* handles).
+var regRoots = map[int64]string{0x80000000: "HKCR", 0x80000001: "HKCU", 0x80000002: "HKLM", 0x80000003: "HKU", 0: "SHCTX"}
