@@ -24,17 +24,19 @@ func privilegeRank(p string) int {
 	case p == PrivilegeAdmin:
 		return 1
 	case strings.HasPrefix(p, msi.PrivilegeServiceAcc):
-		return 1
-	case p == msi.PrivilegeEachUser:
 		return 2
+	case p == msi.PrivilegeEachUser:
+		return 3
+	case p == msi.PrivilegeOpener:
+		return 5
 	}
-	return 3
+	return 4
 }
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
 	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", msi.KindNestedInstall,
-		msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment} {
+		msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment, msi.KindShortcut} {
 		if k == x {
 			return i
 		}

@@ -51,6 +51,9 @@ func actionsMSI(t *testing.T) string {
 			"Reg2\t2\tSoftware\\Example\tOther\t1\t" + svcComp + "\n",
 		"Environment": "Environment\tName\tValue\tComponent_\ns72\tl255\tL255\ts72\nEnvironment\tEnvironment\n" +
 			"Env1\t*=-PATH\t[~];[INSTALLDIR]bin\t" + svcComp + "\n",
+		"Shortcut": "Shortcut\tDirectory_\tName\tComponent_\tTarget\tArguments\tDescription\tHotkey\tIcon_\tIconIndex\tShowCmd\tWkDir\n" +
+			"s72\ts72\tl128\ts72\ts72\tS255\tL255\tI2\tS72\tI2\tI2\tS72\nShortcut\tShortcut\n" +
+			"SC1\tStartupFolder\tTRAY|Example Tray\t" + svcComp + "\t[#" + setupKey + "]\t/tray\t\t\t\t\t\t\n",
 	}
 	for name, idt := range tables {
 		p := filepath.Join(dir, name+".idt")
@@ -85,6 +88,7 @@ func TestMSIActions(t *testing.T) {
 		"service ExampleSvc: service program ProgramFiles64Folder/Actions Test/bin/svc.exe [--serve]; installed as a service, started automatic (\"Example Service\"); as system",
 		"environment PATH: appends to the machine's environment variable PATH [[~];[INSTALLDIR]bin]; at installation; as system",
 		"autostart ExampleTray: program registered under HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run [\"[INSTALLDIR]tray.exe\"]; at every logon; as each user at logon",
+		"shortcut Example Tray: shortcut in StartupFolder to ProgramFiles64Folder/Actions Test/bin/setup.exe [/tray]; at every logon (Startup folder); as each user at logon",
 		"custom-action InlineVBS: inline VBScript [Set x = CreateObject(\"MSXML2.XMLHTTP\") : x.Open \"GET\", \"https://updates.example.org/get\", False]; InstallExecuteSequence 4002 (immediate); as installing user",
 		"custom-action DllCA: DLL in Binary stream CADLL [CheckLicense]; not in a sequence table (run from the user interface or another action) (immediate); as installing user",
 	}

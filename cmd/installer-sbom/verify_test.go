@@ -187,13 +187,14 @@ func TestVerifySignedMSIX(t *testing.T) {
 	}
 }
 
-// The real NUnit MSI's custom action (a WiX UI DLL in a Binary stream) is
-// in the table and in every SBOM format; an SBOM that leaves it out fails
-// verify and differs in diff (exit 1), naming the action.
+// The real NUnit MSI's actions — its custom action (a WiX UI DLL in a
+// Binary stream) and its nine Shortcut rows — are in the table and in
+// every SBOM format; an SBOM that leaves them out fails verify and differs
+// in diff (exit 1), naming each.
 func TestInstallActionsVerified(t *testing.T) {
 	msi := testenv.Shared(t, "fixtures-real", "msi", "NUnit-2.5.2.9222.msi")
 	table, _, code := runCLI(t, nil, "inspect", "-q", msi)
-	if code != exitOK || !strings.Contains(table, "\nACTIONS (1)\n") || !strings.Contains(table, "WixUIPrintEula") {
+	if code != exitOK || !strings.Contains(table, "\nACTIONS (10)\n") || !strings.Contains(table, "WixUIPrintEula") {
 		t.Errorf("inspect: exit %d\n%s", code, table)
 	}
 	for _, format := range []string{"spdx-json", "spdx-tag-value", "spdx3-json", "cyclonedx-json"} {
@@ -231,7 +232,7 @@ func TestInstallActionsVerified(t *testing.T) {
 			pkg["annotations"] = keep
 		}
 	}
-	if removed != 1 {
+	if removed != 10 {
 		t.Fatalf("%d install-action annotations", removed)
 	}
 	b, _ = json.Marshal(d)
@@ -241,7 +242,8 @@ func TestInstallActionsVerified(t *testing.T) {
 		t.Errorf("verify without the action: exit %d\n%s%s", code, out, stderr)
 	}
 	out, _, code = runCLI(t, nil, "diff", without, msi)
-	if code != exitDiffers || !strings.Contains(out, "install actions: 1 added, 0 removed\n  + custom-action WixUIPrintEula") {
+	if code != exitDiffers || !strings.Contains(out, "install actions: 10 added, 0 removed\n") || !strings.Contains(out, "\n  + custom-action WixUIPrintEula") ||
+		!strings.Contains(out, "\n  + shortcut NUnit: shortcut in NUnitMenu to ProgramFilesFolder/NUnit 2.5.2/bin/net-2.0/nunit.exe") {
 		t.Errorf("diff: exit %d\n%s", code, out)
 	}
 }

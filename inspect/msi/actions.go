@@ -45,6 +45,13 @@ const (
 	KindEnvironment   = "environment"
 )
 
+// KindShortcut is a Shortcut row: a program the user (or, in a Startup
+// folder, every logon) starts.
+const KindShortcut = "shortcut"
+
+// PrivilegeOpener is whoever opens a shortcut.
+const PrivilegeOpener = "the user who opens it"
+
 // Privileges, most privileged first.
 const (
 	PrivilegeSystem     = "system"
@@ -119,6 +126,7 @@ func (db *Database) Actions() ([]Action, error) {
 	add(db.services(files, keyPaths))
 	add(db.autostarts())
 	add(db.environment())
+	add(db.shortcuts(files, keyPaths))
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
@@ -371,4 +379,43 @@ func SortActions(as []Action) {
 		}
 		return as[i].Row < as[j].Row
 	})
+}
+
+// startupFolders are the Directory keys whose shortcuts start at logon.
+var startupFolders = map[string]string{"StartupFolder": PrivilegeEachUser, "CommonStartupFolder": PrivilegeEachUser}
+
+// shortcuts lists Shortcut rows: their target (an installed file, or for
+// an advertised shortcut the key file of its component) and arguments.
+func (db *Database) shortcuts(files, keyPaths map[string]string) ([]Action, error) {
+	t, c, err := db.optionalTable("Shortcut", "Shortcut", "Directory_", "Name", "Component_", "Target", "Arguments")
+	if err != nil || t == nil {
+		return nil, err
+	}
+	fileRef := regexp.MustCompile(`^\[[#!]([^\]]+)\]$`)
+	var out []Action
+	for r := 0; r < t.Rows(); r++ {
+		dir, name, target := t.Cell(r, c[1]).Str, t.Cell(r, c[2]).Str, t.Cell(r, c[4]).Str
+		if i := strings.IndexByte(name, '|'); i >= 0 {
+			name = name[i+1:] // short|long
+		}
+		runs := target
+		if m := fileRef.FindStringSubmatch(target); m != nil && files[m[1]] != "" {
+			runs = strings.TrimPrefix(files[m[1]], "/")
+		} else if !strings.ContainsAny(target, "[]") {
+			// An advertised shortcut names a feature: it starts its
+			// component's key file.
+			if p := files[keyPaths[t.Cell(r, c[3]).Str]]; p != "" {
+				runs = strings.TrimPrefix(p, "/")
+			}
+		}
+		a := Action{Kind: KindShortcut, Name: name, Table: "Shortcut", Row: r, Offset: t.RowOffset(r),
+			Runs: fmt.Sprintf("shortcut in %s to %s", dir, runs), Target: clip(t.Cell(r, c[5]).Str, 240),
+			When: "when the user opens it", Privilege: PrivilegeOpener}
+		if p, ok := startupFolders[dir]; ok {
+			a.When, a.Privilege = "at every logon (Startup folder)", p
+		}
+		a.Fetches = FindFetch(target + " " + a.Target)
+		out = append(out, a)
+	}
+	return out, nil
 }
