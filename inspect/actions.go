@@ -35,7 +35,7 @@ func privilegeRank(p string) int {
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
-	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", msi.KindNestedInstall,
+	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", "bootstrapper", "related-bundle", msi.KindNestedInstall,
 		msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment, msi.KindShortcut} {
 		if k == x {
 			return i

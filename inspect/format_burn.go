@@ -282,6 +282,7 @@ func (c *burnContainer) Describe() Description {
 	if m.ProviderKey != "" {
 		root.Properties["burn.providerKey"] = m.ProviderKey
 	}
+	d.Actions = append(d.Actions, burnBundleActions(m, c.names)...)
 	d.Packages = make([]Package, 0, 1+len(m.Packages)) // a bundle may list 200k
 	d.Packages = append(d.Packages, root)
 	for _, p := range m.Packages {
@@ -410,4 +411,38 @@ func burnPackageAction(p *burn.Package, pkg Package) (Action, bool) {
 	}
 	a.When = when
 	return a, true
+}
+
+// burnBundleActions are what the bundle itself runs or changes: its
+// bootstrapper application (the first UX payload, a DLL the engine loads
+// and runs with the installing user's rights) and the related bundles it
+// upgrades or removes (Action Upgrade: they are uninstalled).
+func burnBundleActions(m *burn.Manifest, names map[string]string) []Action {
+	var out []Action
+	for _, p := range m.Payloads {
+		if !p.UX {
+			continue
+		}
+		name := names[p.ID]
+		if name == "" {
+			name = p.FilePath
+		}
+		out = append(out, Action{Kind: "bootstrapper", Name: p.FilePath, Runs: "bootstrapper application " + name,
+			When: "when the bundle runs", Privilege: msi.PrivilegeUser, Evidence: "BurnManifest UX payload " + p.ID, Offset: -1})
+		break // the first UX payload is the BA; the rest are its data
+	}
+	priv := msi.PrivilegeUser
+	if m.PerMachine {
+		priv = PrivilegeAdmin
+	}
+	for i, rb := range m.RelatedBundles {
+		// Only an upgrade changes the machine: it removes the other
+		// bundle (Detect, Addon and Patch only relate them).
+		if i >= 1000 || rb.Action != "Upgrade" {
+			continue
+		}
+		out = append(out, Action{Kind: "related-bundle", Name: rb.ID, Runs: "uninstalls the related bundle " + rb.ID,
+			When: "when the bundle installs", Privilege: priv, Evidence: "BurnManifest RelatedBundle Action=Upgrade", Offset: -1})
+	}
+	return out
 }

@@ -107,6 +107,27 @@ func TestBurnRealTruncated(t *testing.T) {
 			t.Errorf("ExePackage %s: %+v, want target %q as %s", m[1], found, args, wantPriv)
 		}
 	}
+	// The bootstrapper application runs; each bundle it upgrades is
+	// removed.
+	upgrades := regexp.MustCompile(`<RelatedBundle Id="([^"]+)" Action="Upgrade"`).FindAllSubmatch(manifest, -1)
+	var bootstrappers, related int
+	for _, a := range inv.Actions {
+		switch a.Kind {
+		case "bootstrapper":
+			if a.Runs == "bootstrapper application ux/PythonBA.dll" {
+				bootstrappers++
+			}
+		case "related-bundle":
+			for _, u := range upgrades {
+				if a.Name == string(u[1]) {
+					related++
+				}
+			}
+		}
+	}
+	if bootstrappers != 1 || len(upgrades) == 0 || related != len(upgrades) {
+		t.Errorf("bootstrapper %d, related bundles %d of %d: %+v", bootstrappers, related, len(upgrades), inv.Actions)
+	}
 	root := pkgByID(inv, "{7f8381ad-2e42-4432-8de5-c7beebe1009f}")
 	if root == nil || root.Format != "burn" || root.Version != "3.11.150.0" || root.Name != "Python 3.11.0 (64-bit)" ||
 		root.UpgradeCode != "{767B31EB-0106-5AE3-B46E-77F32D1BABA2}" || root.Path != name {
