@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"runtime"
 	"sort"
@@ -158,6 +159,9 @@ func (c *xarContainer) Describe() Description {
 	if p.Product {
 		prod := Package{Format: "pkg-product", Properties: map[string]string{}}
 		if dist := p.Distribution; dist != nil {
+			if a, ok := distributionAction(dist); ok {
+				d.Actions = append(d.Actions, a)
+			}
 			prod.Name = dist.Title
 			if dist.Product != nil {
 				prod.ID, prod.Version = dist.Product.ID, dist.Product.Version
@@ -307,4 +311,38 @@ func pkgScriptActions(comp *pkg.Component) []Action {
 			Privilege: "system", Path: comp.Dir, Evidence: "PackageInfo <scripts> of " + orDefault(comp.Dir, "the package"), Offset: -1})
 	}
 	return out
+}
+
+// distributionAction is the JavaScript a product archive's Distribution
+// makes Installer run (its checks, and the functions they call); with
+// allow-external-scripts it may run programs (system.run) as the user.
+func distributionAction(dist *pkg.Distribution) (Action, bool) {
+	if dist.JavaScript == "" && dist.InstallationCheck == "" && dist.VolumeCheck == "" {
+		return Action{}, false
+	}
+	var when []string
+	if dist.InstallationCheck != "" {
+		when = append(when, "installation-check "+dist.InstallationCheck)
+	}
+	if dist.VolumeCheck != "" {
+		when = append(when, "volume-check "+dist.VolumeCheck)
+	}
+	if len(when) == 0 {
+		when = append(when, "when Installer evaluates the Distribution")
+	}
+	runs := fmt.Sprintf("Distribution JavaScript (%d bytes)", len(dist.JavaScript))
+	if dist.AllowExternalScripts {
+		runs += ", allowed to run programs (allow-external-scripts)"
+	}
+	a := Action{Kind: "script", Name: "Distribution", Runs: runs, When: strings.Join(when, "; "), Privilege: "installing user",
+		Evidence: "Distribution <script>", Offset: -1}
+	if i := strings.Index(dist.JavaScript, "system.run"); i >= 0 {
+		end := strings.IndexAny(dist.JavaScript[i:], ";\n")
+		if end < 0 {
+			end = len(dist.JavaScript) - i
+		}
+		a.Target = clipText(dist.JavaScript[i:i+end], 240)
+	}
+	a.Fetches, _ = scriptFetch([]byte(dist.JavaScript))
+	return a, true
 }

@@ -2,6 +2,7 @@ package inspect_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,8 +61,15 @@ func TestPkgActionsGenerated(t *testing.T) {
 			pkgbuild.File("./Library/LaunchDaemons/org.example.updater.plist", daemon)},
 		Scripts: []pkgbuild.CpioEntry{pkgbuild.Dir("."), {Name: "./postinstall", Mode: pkgbuild.ModeRegular | 0o755, Data: script}}}
 	var buf bytes.Buffer
-	if err := pkgbuild.ProductArchive(&buf, pkgbuild.Product{Title: "Updater", ID: "org.example", Version: "1.0", Components: []pkgbuild.Component{comp}},
-		pkgbuild.XarOptions{Checksum: "sha256"}); err != nil {
+	jsFunc := `function check() { system.run('/usr/bin/curl', '-fsSO', 'https://updates.example.org/precheck'); return true; }`
+	js := `    <options allow-external-scripts="yes"/>
+    <installation-check script="check()"/>
+    <script><![CDATA[
+` + jsFunc + `
+]]></script>
+`
+	if err := pkgbuild.ProductArchive(&buf, pkgbuild.Product{Title: "Updater", ID: "org.example", Version: "1.0", Components: []pkgbuild.Component{comp},
+		DistributionExtra: js}, pkgbuild.XarOptions{Checksum: "sha256"}); err != nil {
 		t.Fatal(err)
 	}
 	inv, err := inspect.Inspect(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "updater.pkg", inspect.Options{})
@@ -75,6 +83,7 @@ func TestPkgActionsGenerated(t *testing.T) {
 	want := []string{
 		"system | script postinstall | script updater.pkg/Scripts/postinstall [] | after the payload is installed",
 		"system | autostart org.example.updater | launchd job running /usr/local/bin/updater [--daemon] | at boot, kept running (/Library/LaunchDaemons/org.example.updater.plist)",
+		"installing user | script Distribution | Distribution JavaScript (" + strconv.Itoa(len(jsFunc)+1) + " bytes), allowed to run programs (allow-external-scripts) [system.run('/usr/bin/curl', '-fsSO', 'https://updates.example.org/precheck')] | installation-check check()",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("actions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -88,5 +97,12 @@ func TestPkgActionsGenerated(t *testing.T) {
 	}
 	if !fetch {
 		t.Errorf("no fetch warning: %+v", inv.Problems)
+	}
+	jsFetch := false
+	for _, p := range inv.Problems {
+		jsFetch = jsFetch || p.Layer == "action" && strings.Contains(p.Message, "install action script Distribution fetches from the network: curl")
+	}
+	if !jsFetch {
+		t.Errorf("no fetch warning for the Distribution JavaScript: %+v", inv.Problems)
 	}
 }

@@ -16,6 +16,13 @@ type Distribution struct {
 	Product *Product // <product id version>, written by productbuild
 	PkgRefs []*PkgRef
 	Choices []Choice
+	// JavaScript is the text of the <script> elements, which Installer
+	// runs; InstallationCheck and VolumeCheck are the calls that run it;
+	// AllowExternalScripts (options allow-external-scripts) lets it run
+	// programs with system.run.
+	JavaScript                     string
+	InstallationCheck, VolumeCheck string
+	AllowExternalScripts           bool
 }
 
 // Product is the <product> element.
@@ -66,6 +73,16 @@ type xmlDistribution struct {
 		ID      string `xml:"id,attr"`
 		Version string `xml:"version,attr"`
 	} `xml:"product"`
+	Scripts           []string `xml:"script"`
+	InstallationCheck struct {
+		Script string `xml:"script,attr"`
+	} `xml:"installation-check"`
+	VolumeCheck struct {
+		Script string `xml:"script,attr"`
+	} `xml:"volume-check"`
+	Options []struct {
+		AllowExternalScripts string `xml:"allow-external-scripts,attr"`
+	} `xml:"options"`
 }
 
 // ParseDistribution parses a Distribution file.
@@ -80,7 +97,18 @@ func ParseDistribution(b []byte) (*Distribution, error) {
 	default:
 		return nil, fmt.Errorf("Distribution root element is <%s>, want installer-gui-script", x.XMLName.Local)
 	}
-	d := &Distribution{Root: x.XMLName.Local, Title: strings.TrimSpace(x.Title)}
+	d := &Distribution{Root: x.XMLName.Local, Title: strings.TrimSpace(x.Title),
+		InstallationCheck: x.InstallationCheck.Script, VolumeCheck: x.VolumeCheck.Script}
+	for _, js := range x.Scripts {
+		if js = strings.TrimSpace(js); js != "" {
+			d.JavaScript += js + "\n"
+		}
+	}
+	for _, o := range x.Options {
+		if strings.EqualFold(o.AllowExternalScripts, "yes") || strings.EqualFold(o.AllowExternalScripts, "true") {
+			d.AllowExternalScripts = true
+		}
+	}
 	if x.Product != nil {
 		d.Product = &Product{ID: x.Product.ID, Version: x.Product.Version}
 	}
