@@ -35,8 +35,8 @@ func privilegeRank(p string) int {
 
 // kindRank orders kinds as a reviewer reads them: what runs code first.
 func kindRank(k string) int {
-	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", "bootstrapper", "related-bundle", msi.KindNestedInstall,
-		msi.KindService, msi.KindAutostart, "capability", msi.KindEnvironment, msi.KindShortcut} {
+	for i, x := range []string{msi.KindCustomAction, "script", "exec", "shell-exec", "dll-call", "exe-package", "msu-package", "bootstrapper", "related-bundle", "relocate", msi.KindNestedInstall,
+		msi.KindService, msi.KindServiceControl, msi.KindAutostart, "capability", msi.KindEnvironment, msi.KindShortcut} {
 		if k == x {
 			return i
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/installer-sbom/installer-sbom/fixtures/burnbuild"
+	"github.com/installer-sbom/installer-sbom/fixtures/hostile"
 	"github.com/installer-sbom/installer-sbom/inspect"
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
@@ -487,5 +488,45 @@ func TestBurnSignedAfterAttaching(t *testing.T) {
 	plain := inspectBurn(t, fx.Bytes, "late.exe")
 	if len(inv.Problems) != 0 || len(inv.Files) != len(plain.Files) || len(inv.Files) == 0 {
 		t.Errorf("%d files (unsigned: %d), problems %+v", len(inv.Files), len(plain.Files), inv.Problems)
+	}
+}
+
+// TestBurnActionsSynthetic: a per-machine bundle whose ExePackage the
+// bundle downloads (a network fetch, elevated) and whose MsuPackage
+// applies a Windows update; RelatedBundle Upgrade removes the older one,
+// Detect changes nothing.
+func TestBurnActionsSynthetic(t *testing.T) {
+	const id = "{8f2b1c1e-0d7a-4c4e-9a57-6b1f3e0c2d11}"
+	manifest := `<?xml version="1.0" encoding="utf-8"?><BurnManifest xmlns="http://schemas.microsoft.com/wix/2008/Burn">` +
+		`<RelatedBundle Id="{11111111-2222-3333-4444-555555555555}" Action="Upgrade"/>` +
+		`<RelatedBundle Id="{66666666-2222-3333-4444-555555555555}" Action="Detect"/>` +
+		`<Registration Id="` + id + `" ExecutableName="b.exe" PerMachine="yes" Version="1.0.0" ProviderKey="b"><Arp DisplayName="B" DisplayVersion="1.0.0" Publisher="P"/></Registration>` +
+		`<Chain><ExePackage Id="vcredist" PerMachine="yes" InstallArguments="/install /quiet" InstallCondition="VersionNT64" DetectCondition="VCInstalled"><PayloadRef Id="p1"/></ExePackage>` +
+		`<MsuPackage Id="kb" KB="KB2999226" PerMachine="yes"><PayloadRef Id="p2"/></MsuPackage></Chain>` +
+		`<Payload Id="p1" FilePath="vc_redist.x64.exe" Packaging="external" DownloadUrl="https://download.example.org/vc_redist.x64.exe"/>` +
+		`<Payload Id="p2" FilePath="Windows8.1-KB2999226-x64.msu" Packaging="external"/></BurnManifest>`
+	b, err := hostile.BurnBundle(func(int, string) []byte { return []byte(manifest) }, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectBurn(t, b, "b.exe")
+	var got []string
+	for _, a := range inv.Actions {
+		got = append(got, a.String())
+	}
+	want := []string{
+		"exe-package vcredist: program vc_redist.x64.exe downloaded from https://download.example.org/vc_redist.x64.exe [/install /quiet]; when the bundle installs if VersionNT64 and not already (VCInstalled); as administrator (elevated)",
+		"msu-package kb: Windows update KB2999226; when the bundle installs; as administrator (elevated)",
+		"related-bundle {11111111-2222-3333-4444-555555555555}: uninstalls the related bundle {11111111-2222-3333-4444-555555555555}; when the bundle installs; as administrator (elevated)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("actions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	fetch := false
+	for _, p := range inv.Problems {
+		fetch = fetch || p.Layer == "action" && strings.Contains(p.Message, "exe-package vcredist fetches from the network: https://download.example.org/vc_redist.x64.exe")
+	}
+	if !fetch {
+		t.Errorf("no fetch warning: %+v", inv.Problems)
 	}
 }

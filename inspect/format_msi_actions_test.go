@@ -51,6 +51,9 @@ func actionsMSI(t *testing.T) string {
 			"Reg2\t2\tSoftware\\Example\tOther\t1\t" + svcComp + "\n",
 		"Environment": "Environment\tName\tValue\tComponent_\ns72\tl255\tL255\ts72\nEnvironment\tEnvironment\n" +
 			"Env1\t*=-PATH\t[~];[INSTALLDIR]bin\t" + svcComp + "\n",
+		"ServiceControl": "ServiceControl\tName\tEvent\tArguments\tWait\tComponent_\ns72\tl255\ti2\tS255\tI2\ts72\nServiceControl\tServiceControl\n" +
+			"SC1\tExampleSvc\t161\t\t1\t" + svcComp + "\n" +
+			"SC2\tWinDefend\t2\t\t1\t" + svcComp + "\n",
 		"Shortcut": "Shortcut\tDirectory_\tName\tComponent_\tTarget\tArguments\tDescription\tHotkey\tIcon_\tIconIndex\tShowCmd\tWkDir\n" +
 			"s72\ts72\tl128\ts72\ts72\tS255\tL255\tI2\tS72\tI2\tI2\tS72\nShortcut\tShortcut\n" +
 			"SC1\tStartupFolder\tTRAY|Example Tray\t" + svcComp + "\t[#" + setupKey + "]\t/tray\t\t\t\t\t\t\n",
@@ -86,6 +89,8 @@ func TestMSIActions(t *testing.T) {
 	want := []string{
 		"custom-action RunSetup: EXE installed file ProgramFiles64Folder/Actions Test/bin/setup.exe [/quiet /norestart]; InstallExecuteSequence 4001 if NOT Installed (deferred); as system",
 		"service ExampleSvc: service program ProgramFiles64Folder/Actions Test/bin/svc.exe [--serve]; installed as a service, started automatic (\"Example Service\"); as system",
+		"service-control ExampleSvc: service ExampleSvc: starts it on install, stops it on uninstall, deletes it on uninstall; during the installation; as system",
+		"service-control WinDefend: service WinDefend: stops it on install; during the installation; as system",
 		"environment PATH: appends to the machine's environment variable PATH [[~];[INSTALLDIR]bin]; at installation; as system",
 		"autostart ExampleTray: program registered under HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run [\"[INSTALLDIR]tray.exe\"]; at every logon; as each user at logon",
 		"shortcut Example Tray: shortcut in StartupFolder to ProgramFiles64Folder/Actions Test/bin/setup.exe [/tray]; at every logon (Startup folder); as each user at logon",

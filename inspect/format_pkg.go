@@ -285,7 +285,7 @@ func xarSignature(x *xar.Reader, s *xar.Signature) Signature {
 // pkgScriptActions are the install scripts a component's PackageInfo
 // names: Installer runs them as root, before or after the payload.
 func pkgScriptActions(comp *pkg.Component) []Action {
-	if comp.Info == nil || len(comp.Info.Scripts) == 0 {
+	if comp.Info == nil || len(comp.Info.Scripts)+len(comp.Info.Relocate) == 0 {
 		return nil
 	}
 	names := make([]string, 0, len(comp.Info.Scripts))
@@ -309,6 +309,11 @@ func pkgScriptActions(comp *pkg.Component) []Action {
 		file := strings.TrimPrefix(comp.Info.Scripts[n], "./")
 		out = append(out, Action{Kind: "script", Name: n, Runs: "script " + scripts + "/" + file, When: when,
 			Privilege: "system", Path: comp.Dir, Evidence: "PackageInfo <scripts> of " + orDefault(comp.Dir, "the package"), Offset: -1})
+	}
+	for _, id := range comp.Info.Relocate {
+		out = append(out, Action{Kind: "relocate", Name: id, Runs: "installs bundle " + id + " over an existing copy wherever it is found",
+			When: "when the payload is installed", Privilege: "system", Path: comp.Dir,
+			Evidence: "PackageInfo <relocate> of " + orDefault(comp.Dir, "the package"), Offset: -1})
 	}
 	return out
 }

@@ -59,7 +59,8 @@ func TestPkgActionsGenerated(t *testing.T) {
 	comp := pkgbuild.Component{ID: "org.example.updater", Version: "1.0", InstallLocation: "/", Dir: "updater.pkg",
 		Payload: []pkgbuild.CpioEntry{pkgbuild.Dir("."), pkgbuild.Dir("./Library"), pkgbuild.Dir("./Library/LaunchDaemons"),
 			pkgbuild.File("./Library/LaunchDaemons/org.example.updater.plist", daemon)},
-		Scripts: []pkgbuild.CpioEntry{pkgbuild.Dir("."), {Name: "./postinstall", Mode: pkgbuild.ModeRegular | 0o755, Data: script}}}
+		Scripts:          []pkgbuild.CpioEntry{pkgbuild.Dir("."), {Name: "./postinstall", Mode: pkgbuild.ModeRegular | 0o755, Data: script}},
+		PackageInfoExtra: "    <relocate><bundle id=\"org.example.Updater\"/></relocate>\n"}
 	var buf bytes.Buffer
 	jsFunc := `function check() { system.run('/usr/bin/curl', '-fsSO', 'https://updates.example.org/precheck'); return true; }`
 	js := `    <options allow-external-scripts="yes"/>
@@ -82,6 +83,7 @@ func TestPkgActionsGenerated(t *testing.T) {
 	}
 	want := []string{
 		"system | script postinstall | script updater.pkg/Scripts/postinstall [] | after the payload is installed",
+		"system | relocate org.example.Updater | installs bundle org.example.Updater over an existing copy wherever it is found [] | when the payload is installed",
 		"system | autostart org.example.updater | launchd job running /usr/local/bin/updater [--daemon] | at boot, kept running (/Library/LaunchDaemons/org.example.updater.plist)",
 		"installing user | script Distribution | Distribution JavaScript (" + strconv.Itoa(len(jsFunc)+1) + " bytes), allowed to run programs (allow-external-scripts) [system.run('/usr/bin/curl', '-fsSO', 'https://updates.example.org/precheck')] | installation-check check()",
 	}

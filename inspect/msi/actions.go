@@ -38,11 +38,12 @@ type Action struct {
 
 // Action kinds.
 const (
-	KindCustomAction  = "custom-action"
-	KindNestedInstall = "nested-install"
-	KindService       = "service"
-	KindAutostart     = "autostart"
-	KindEnvironment   = "environment"
+	KindCustomAction   = "custom-action"
+	KindNestedInstall  = "nested-install"
+	KindService        = "service"
+	KindServiceControl = "service-control"
+	KindAutostart      = "autostart"
+	KindEnvironment    = "environment"
 )
 
 // KindShortcut is a Shortcut row: a program the user (or, in a Startup
@@ -124,6 +125,7 @@ func (db *Database) Actions() ([]Action, error) {
 	}
 	add(db.customActions(sched, files))
 	add(db.services(files, keyPaths))
+	add(db.serviceControls())
 	add(db.autostarts())
 	add(db.environment())
 	add(db.shortcuts(files, keyPaths))
@@ -416,6 +418,37 @@ func (db *Database) shortcuts(files, keyPaths map[string]string) ([]Action, erro
 		}
 		a.Fetches = FindFetch(target + " " + a.Target)
 		out = append(out, a)
+	}
+	return out, nil
+}
+
+// serviceControls lists ServiceControl rows: services the installation
+// starts, stops or deletes (its own or any other on the machine).
+func (db *Database) serviceControls() ([]Action, error) {
+	t, c, err := db.optionalTable("ServiceControl", "ServiceControl", "Name", "Event", "Arguments")
+	if err != nil || t == nil {
+		return nil, err
+	}
+	var out []Action
+	for r := 0; r < t.Rows(); r++ {
+		ev := t.Cell(r, c[2]).Int
+		var what []string
+		for _, b := range []struct {
+			bit  int32
+			text string
+		}{{1, "starts it on install"}, {2, "stops it on install"}, {8, "deletes it on install"},
+			{0x10, "starts it on uninstall"}, {0x20, "stops it on uninstall"}, {0x80, "deletes it on uninstall"}} {
+			if ev&b.bit != 0 {
+				what = append(what, b.text)
+			}
+		}
+		if len(what) == 0 {
+			continue
+		}
+		name := t.Cell(r, c[1]).Str
+		out = append(out, Action{Kind: KindServiceControl, Name: name, Table: "ServiceControl", Row: r, Offset: t.RowOffset(r),
+			Runs: "service " + name + ": " + strings.Join(what, ", "), Target: clip(t.Cell(r, c[3]).Str, 240),
+			When: "during the installation", Privilege: PrivilegeSystem})
 	}
 	return out, nil
 }

@@ -189,6 +189,9 @@ type PackageInfo struct {
 	InstallKBytes   int64 // -1 when not given
 	Bundles         []Bundle
 	Scripts         map[string]string // "preinstall" -> "./preinstall"
+	// Relocate are the bundle ids of <relocate>: Installer installs them
+	// where it finds an existing copy, not at their payload path.
+	Relocate []string
 }
 
 // Bundle is a <bundle> element (nested ones are flattened).
@@ -227,6 +230,11 @@ type xmlPackageInfo struct {
 			File    string `xml:"file,attr"`
 		} `xml:",any"`
 	} `xml:"scripts"`
+	Relocate struct {
+		Bundles []struct {
+			ID string `xml:"id,attr"`
+		} `xml:"bundle"`
+	} `xml:"relocate"`
 }
 
 // ParsePackageInfo parses a PackageInfo file.
@@ -260,6 +268,11 @@ func ParsePackageInfo(b []byte) (*PackageInfo, error) {
 			return 0, fmt.Errorf("PackageInfo payload %s %q is not a count", what, s)
 		}
 		return n, nil
+	}
+	for i, b := range x.Relocate.Bundles {
+		if i < 10000 && b.ID != "" {
+			p.Relocate = append(p.Relocate, b.ID)
+		}
 	}
 	var err error
 	if p.NumberOfFiles, err = num("numberOfFiles", x.Payload.NumberOfFiles); err != nil {
