@@ -247,3 +247,75 @@ func TestInstallActionsVerified(t *testing.T) {
 		t.Errorf("diff: exit %d\n%s", code, out)
 	}
 }
+
+// Actions declared by a sub-installer (the real Nudge pkg's component
+// package: its postinstall script and the LaunchAgent its payload installs)
+// are annotated on that package, named with its path inside the installer;
+// every format verifies, and a document without them fails.
+func TestSubInstallerActionsInSBOM(t *testing.T) {
+	pkg := testenv.Shared(t, "fixtures-real", "xar", "nudge-launchagent-1.0.1.valid.pkg")
+	for _, format := range []string{"spdx-json", "spdx3-json", "cyclonedx-json", "spdx-tag-value"} {
+		doc := composeTo(t, pkg, format)
+		b, _ := os.ReadFile(doc)
+		for _, want := range []string{
+			"install-action: script postinstall in Nudge_LaunchAgent-1.0.1.pkg: script Nudge_LaunchAgent-1.0.1.pkg/Scripts/postinstall",
+			"install-action: autostart com.github.macadmins.Nudge in Nudge_LaunchAgent-1.0.1.pkg: launchd job running /Applications/Utilities/Nudge.app/Contents/MacOS/Nudge",
+		} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s: no %q", format, want)
+			}
+		}
+		if out, _, code := runCLI(t, nil, "verify", pkg, "--sbom", doc); code != exitOK {
+			t.Errorf("%s: verify exit %d\n%s", format, code, out)
+		}
+		if format == "spdx-tag-value" {
+			continue // the JSON formats below cover dropping it
+		}
+		var tree any
+		if err := json.Unmarshal(b, &tree); err != nil {
+			t.Fatal(err)
+		}
+		if n := dropObjectsWith(&tree, "install-action: script postinstall"); n != 1 {
+			t.Fatalf("%s: %d objects hold the script's annotation", format, n)
+		}
+		stripped, _ := json.Marshal(tree)
+		bad := writeFile(t, "bad"+filepath.Ext(doc), stripped)
+		if out, _, code := runCLI(t, nil, "verify", pkg, "--sbom", bad); code != exitDiffers || !strings.Contains(out, "install action not in the SBOM: script postinstall") {
+			t.Errorf("%s without the script: exit %d\n%s", format, code, out)
+		}
+	}
+}
+
+// dropObjectsWith removes from every array of the JSON tree the objects
+// that hold a string value starting with prefix (an SPDX annotation, a
+// CycloneDX property, an SPDX 3 Annotation element); it returns how many.
+func dropObjectsWith(v *any, prefix string) int {
+	n := 0
+	switch x := (*v).(type) {
+	case []any:
+		keep := x[:0]
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				hit := false
+				for _, f := range m {
+					if s, ok := f.(string); ok && strings.HasPrefix(s, prefix) {
+						hit = true
+					}
+				}
+				if hit {
+					n++
+					continue
+				}
+			}
+			n += dropObjectsWith(&e, prefix)
+			keep = append(keep, e)
+		}
+		*v = keep
+	case map[string]any:
+		for k, f := range x {
+			n += dropObjectsWith(&f, prefix)
+			x[k] = f
+		}
+	}
+	return n
+}
