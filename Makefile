@@ -10,7 +10,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 # The oracles and tools the tests use, as "command:debian-package".
 TOOLS     := msiinfo:msitools msiextract:msitools msibuild:msitools wixl:wixl gcab:gcab cabextract:cabextract \
              7zz:7zip llvm-lipo:llvm osslsigncode:osslsigncode objcopy:binutils \
-             monodis:mono-utils makensis:nsis dmg2img:dmg2img bzip2:bzip2
+             monodis:mono-utils makensis:nsis dmg2img:dmg2img bzip2:bzip2 mkapfs:apfsprogs
 # Packages checked by name: unrelated Windows binaries that the fingerprint
 # tests must not misidentify, and GNU time for make bench (`command -v time`
 # finds the shell keyword, not /usr/bin/time).

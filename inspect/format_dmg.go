@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/installer-sbom/installer-sbom/inspect/apfs"
 	"github.com/installer-sbom/installer-sbom/inspect/dmg"
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
 	"github.com/installer-sbom/installer-sbom/inspect/hfsplus"
@@ -14,9 +15,10 @@ import (
 
 // A macOS disk image (UDIF .dmg) is recognised by the koly trailer at its
 // end. Its entries are the regular files of every HFS+ (or HFSX) volume
-// inside, named by their path from the volume's root — prefixed with the
-// partition's name when the image holds several volumes. An APFS volume
-// is not read yet: it is one error problem naming the partition, so the
+// and every volume of each APFS container inside, named by their path
+// from the volume's root — prefixed with the partition's name (an APFS
+// volume's own name) when the image holds several volumes. An encrypted
+// APFS volume is not read: it is one error problem naming it, so the
 // inventory is marked incomplete instead of silently short.
 func init() {
 	RegisterFormat(Format{
@@ -85,7 +87,14 @@ func (c *dmgContainer) Walk(fn func(Entry, io.Reader) error) error {
 	for _, err := range c.img.Problems {
 		c.problem("", "dmg", err)
 	}
-	var volumes []*dmg.Partition
+	// Every volume first (an APFS container may hold several), so that
+	// entries are prefixed only when the image holds more than one.
+	type volume struct {
+		p    *dmg.Partition
+		apfs *apfs.Volume // nil for HFS+
+	}
+	var volumes []volume
+	var parts []*dmg.Partition // partitions walked, their checksums verified after
 	for _, p := range c.img.Partitions {
 		if p.Err != nil || p.IsMetadata() || p.Size() == 0 {
 			continue
@@ -99,31 +108,111 @@ func (c *dmgContainer) Walk(fn func(Entry, io.Reader) error) error {
 		}
 		switch fs {
 		case "hfsplus":
-			volumes = append(volumes, p)
+			volumes = append(volumes, volume{p: p})
+			parts = append(parts, p)
 		case "apfs":
-			c.problems = append(c.problems, Problem{Layer: "dmg", Offset: p.FileOffset(), Severity: SeverityError,
-				Message: fmt.Sprintf("partition %q at disk offset %d: APFS volume not read (not supported yet); its files are not listed", p.Name, p.FirstSector*dmg.SectorSize)})
+			parts = append(parts, p)
+			ct, err := apfs.Open(p, p.Size(), &apfs.Options{
+				MaxItems:       c.limits.Entries,
+				MaxPathBytes:   c.limits.TableBytes,
+				MaxAttrBytes:   c.limits.TableBytes,
+				MaxInlineBytes: min(c.limits.EntryBytes, 64<<20),
+			})
+			if err != nil {
+				if c.problem("", "apfs", volumeError(p, err)) {
+					return err
+				}
+				continue
+			}
+			for _, err := range ct.Problems {
+				c.problem("", "apfs", volumeError(p, err))
+			}
+			for _, v := range ct.Volumes {
+				if v.Err != nil {
+					if c.problem(v.Name, "apfs", volumeError(p, v.Err)) {
+						return v.Err
+					}
+					continue
+				}
+				volumes = append(volumes, volume{p: p, apfs: v})
+			}
 		case "hfs":
 			c.problems = append(c.problems, Problem{Layer: "dmg", Offset: p.FileOffset(), Severity: SeverityError,
 				Message: fmt.Sprintf("partition %q at disk offset %d: HFS (standard, pre-HFS+) volume not read; its files are not listed", p.Name, p.FirstSector*dmg.SectorSize)})
 		default:
 			c.problems = append(c.problems, Problem{Layer: "dmg", Offset: p.FileOffset(), Severity: SeverityError,
-				Message: fmt.Sprintf("partition %q at disk offset %d holds no filesystem this tool reads (HFS+, HFSX); its contents are not listed", p.Name, p.FirstSector*dmg.SectorSize)})
+				Message: fmt.Sprintf("partition %q at disk offset %d holds no filesystem this tool reads (HFS+, HFSX, APFS); its contents are not listed", p.Name, p.FirstSector*dmg.SectorSize)})
 		}
 	}
 	names := map[string]int{}
-	for _, p := range volumes {
+	for _, vol := range volumes {
+		p := vol.p
 		prefix := ""
 		if len(volumes) > 1 {
+			// An HFS+ volume is named after its partition, an APFS
+			// volume after itself (a container's volumes share one
+			// partition).
 			prefix = p.Name
+			if vol.apfs != nil && vol.apfs.Name != "" {
+				prefix = vol.apfs.Name
+			}
 			if names[prefix]++; names[prefix] > 1 {
-				prefix = fmt.Sprintf("%s#%d", p.Name, p.Index)
+				prefix = fmt.Sprintf("%s#%d", prefix, p.Index)
+				if vol.apfs != nil {
+					prefix = fmt.Sprintf("%s.%d", prefix, vol.apfs.Index)
+				}
 			}
 		}
-		if err := c.walkVolume(p, prefix, fn); err != nil {
+		var err error
+		if vol.apfs != nil {
+			err = c.walkAPFS(p, vol.apfs, prefix, fn)
+		} else {
+			err = c.walkVolume(p, prefix, fn)
+		}
+		if err != nil {
 			return err
 		}
+	}
+	for _, p := range parts {
 		if err := p.VerifyChecksum(); err != nil && c.problem("", "dmg", err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkAPFS yields the regular files of APFS volume v in partition p, in
+// the order their bytes lie in the container.
+func (c *dmgContainer) walkAPFS(p *dmg.Partition, v *apfs.Volume, prefix string, fn func(Entry, io.Reader) error) error {
+	for _, err := range v.Problems {
+		c.problem(prefix, "apfs", volumeError(p, err))
+	}
+	install := ""
+	for _, f := range v.Files {
+		if f.Kind == apfs.Symlink && !strings.Contains(f.Path, "/") && strings.HasPrefix(f.Target, "/") && f.Err == nil {
+			install = path.Clean(f.Target)
+			break
+		}
+	}
+	for _, f := range v.ReadOrder() {
+		if f.Kind != apfs.Regular {
+			continue // symbolic links and special files carry no bytes
+		}
+		e := Entry{Name: f.Path, Size: f.Size}
+		if prefix != "" {
+			e.Name = prefix + "/" + f.Path
+		}
+		if install != "" {
+			if top, _, _ := strings.Cut(f.Path, "/"); strings.HasSuffix(top, ".app") && top != f.Path {
+				e.InstallPath = path.Join(install, f.Path)
+			}
+		}
+		r, err := v.Open(f)
+		if err != nil {
+			e.Err = volumeError(p, err)
+			r = nil
+		}
+		if err := fn(e, r); err != nil {
 			return err
 		}
 	}
@@ -175,11 +264,11 @@ func (c *dmgContainer) walkVolume(p *dmg.Partition, prefix string, fn func(Entry
 	return nil
 }
 
-// volumeError says which partition an HFS+ error is about; its offset is
-// in the partition's decompressed bytes.
+// volumeError says which partition an HFS+ or APFS error is about; its
+// offset is in the partition's decompressed bytes.
 func volumeError(p *dmg.Partition, err error) error {
 	var fe *formaterr.Error
-	if errors.As(err, &fe) && fe.Layer() == "hfsplus" {
+	if errors.As(err, &fe) && (fe.Layer() == "hfsplus" || fe.Layer() == "apfs") {
 		cp := *fe
 		cp.Msg = fmt.Sprintf("%s (in partition %q; offsets count its decompressed bytes)", fe.Msg, p.Name)
 		return &wrapped{fe: &cp, err: err}

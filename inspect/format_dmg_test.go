@@ -291,37 +291,139 @@ func apfsPartition() []byte {
 	return b
 }
 
-// TestDMGAPFSPartition: an APFS partition is one error problem naming it,
-// never silently left out; the HFS+ volumes beside it are still read,
-// each under its partition's name; the partition map is not a volume.
+// TestDMGAPFSPartition: every volume of the image is read — HFS+ ones
+// under their partition's name, the APFS volume under its own name —
+// and a partition that is not a readable APFS container (its superblock's
+// checksum wrong) is one error problem naming it, never silently left
+// out; the partition map is not a volume.
 func TestDMGAPFSPartition(t *testing.T) {
 	files := dmgbuild.SampleFiles(false)[:20]
+	container, err := dmgbuild.BuildAPFS(dmgbuild.APFSVolume{Name: "Data", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
 	img := buildDMG(t, files,
 		dmgbuild.Partition{Name: "Apple (Apple_partition_map : 1)", Data: make([]byte, 63*512)},
 		dmgbuild.Partition{Name: "disk image (Apple_HFS : 2)"},
-		dmgbuild.Partition{Name: "Container (Apple_APFS : 3)", Data: apfsPartition()},
-		dmgbuild.Partition{Name: "backup (Apple_HFS : 4)"},
+		dmgbuild.Partition{Name: "Container (Apple_APFS : 3)", Data: container},
+		dmgbuild.Partition{Name: "Broken (Apple_APFS : 4)", Data: apfsPartition()},
+		dmgbuild.Partition{Name: "backup (Apple_HFS : 5)"},
 	)
 	inv := inspectDMG(t, "multi.dmg", img, inspect.Options{})
 	if len(inv.Problems) != 1 {
 		t.Fatalf("problems %+v", inv.Problems)
 	}
 	p := inv.Problems[0]
-	if p.Severity != inspect.SeverityError || p.Layer != "dmg" || p.Path != "multi.dmg" || p.Offset <= 0 ||
-		!strings.Contains(p.Message, "APFS volume not read (not supported yet)") || !strings.Contains(p.Message, `"Container (Apple_APFS : 3)"`) {
+	if p.Severity != inspect.SeverityError || p.Layer != "apfs" || p.Path != "multi.dmg" ||
+		!strings.Contains(p.Message, "no valid container superblock") || !strings.Contains(p.Message, `"Broken (Apple_APFS : 4)"`) {
 		t.Errorf("problem %+v", p)
 	}
 	got := dmgFiles(inv, "multi.dmg")
 	for _, f := range files {
 		want := testenv.SHA256Hex(f.Data) + " " + strconv.Itoa(len(f.Data))
-		for _, part := range []string{"disk image (Apple_HFS : 2)", "backup (Apple_HFS : 4)"} {
+		for _, part := range []string{"disk image (Apple_HFS : 2)", "backup (Apple_HFS : 5)", "Data"} {
 			if got[part+"/"+f.Path] != want {
 				t.Errorf("%s/%s: %q, want %q", part, f.Path, got[part+"/"+f.Path], want)
 			}
 		}
 	}
-	if len(got) != 2*len(files) {
-		t.Errorf("%d files, want %d", len(got), 2*len(files))
+	if len(got) != 3*len(files) {
+		t.Errorf("%d files, want %d", len(got), 3*len(files))
+	}
+}
+
+// apfsDMG wraps an APFS container of files (volume "Example") in a UDIF
+// image whose chunks cycle through chunks.
+func apfsDMG(t *testing.T, files []dmgbuild.File, chunks []uint32, edit func(container []byte)) []byte {
+	t.Helper()
+	container, err := dmgbuild.BuildAPFS(dmgbuild.APFSVolume{Name: "Example", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(container)
+	}
+	img, err := dmgbuild.BuildUDIF(dmgbuild.Image{Partitions: []dmgbuild.Partition{
+		{Name: "disk image (Apple_APFS : 0)", Data: container, Chunks: chunks, ChunkSectors: 256}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// TestDMGAPFSMatches7zz: an image holding an APFS container (zlib chunks,
+// and LZFSE, raw and zlib mixed) lists every file of its volume with the
+// path, size and SHA-256 7-Zip extracts — the application bundle with
+// its real Mach-O executable and Tcl's dylib, the nested flat package,
+// a tree of several hundred files (a filesystem B-tree with an index
+// level), a fragmented file, a hard link at both paths, decmpfs files;
+// the application's files install under /Applications (the image's
+// drag target); the components are identified; no problems.
+func TestDMGAPFSMatches7zz(t *testing.T) {
+	files := dmgVolumeFiles(t, false)
+	for name, chunks := range map[string][]uint32{
+		"zlib":  {dmgbuild.ChunkZlib},
+		"mixed": {dmgbuild.ChunkLZFSE, dmgbuild.ChunkRaw, dmgbuild.ChunkZlib},
+	} {
+		t.Run(name, func(t *testing.T) {
+			img := apfsDMG(t, files, chunks, nil)
+			inv := inspectDMG(t, "Example.dmg", img, inspect.Options{})
+			if inv.Artifact.Format != "dmg" || len(inv.Problems) != 0 {
+				t.Fatalf("format %q, problems %+v", inv.Artifact.Format, inv.Problems)
+			}
+			dir := t.TempDir()
+			in := filepath.Join(dir, "image.dmg")
+			os.WriteFile(in, img, 0o644)
+			testenv.Run(t, dir, testenv.Tool(t, "7zz"), "x", "-y", "-o"+filepath.Join(dir, "vol"), in)
+			oracle := treeSizes(t, filepath.Join(dir, "vol"))
+			got := dmgFiles(inv, "Example.dmg")
+			if len(oracle) < 310 || !equalMaps(got, oracle) {
+				for p, v := range oracle {
+					if got[p] != v {
+						t.Errorf("%s: got %q, 7zz %q", p, got[p], v)
+					}
+				}
+				for p := range got {
+					if _, ok := oracle[p]; !ok {
+						t.Errorf("%s: not extracted by 7zz", p)
+					}
+				}
+				t.Fatalf("%d files, 7zz %d", len(got), len(oracle))
+			}
+			checkDMGInventory(t, inv)
+		})
+	}
+}
+
+// TestDMGAPFSUnreadable: an encrypted APFS volume is one error problem
+// saying so (the inventory is incomplete, exit 3); a damaged filesystem
+// tree node is an error problem of layer apfs naming the partition;
+// neither crashes nor lists files it cannot read.
+func TestDMGAPFSUnreadable(t *testing.T) {
+	files := dmgbuild.SampleFiles(false)
+	enc := apfsDMG(t, files, nil, func(c []byte) {
+		binary.LittleEndian.PutUint64(c[5*4096+264:], 0) // the volume superblock's fs_flags
+		dmgbuild.SealAPFS(c, 5)
+	})
+	inv := inspectDMG(t, "enc.dmg", enc, inspect.Options{})
+	if len(inv.Problems) != 1 || inv.Problems[0].Severity != inspect.SeverityError || inv.Problems[0].Layer != "apfs" ||
+		!strings.Contains(inv.Problems[0].Message, "encrypted APFS volume not read") || len(inv.Files) != 0 {
+		t.Errorf("problems %+v, %d files", inv.Problems, len(inv.Files))
+	}
+	bad := apfsDMG(t, files, nil, func(c []byte) {
+		for n := 8; n*4096 < len(c); n++ {
+			b := c[n*4096 : (n+1)*4096]
+			if binary.LittleEndian.Uint32(b[24:]) == 3 && binary.LittleEndian.Uint32(b[28:]) == 0x0e {
+				b[500] ^= 0xff
+				return
+			}
+		}
+		t.Fatal("no filesystem tree node")
+	})
+	inv = inspectDMG(t, "bad.dmg", bad, inspect.Options{})
+	if len(inv.Problems) != 1 || inv.Problems[0].Severity != inspect.SeverityError || inv.Problems[0].Layer != "apfs" ||
+		!strings.Contains(inv.Problems[0].Message, "checksum") || !strings.Contains(inv.Problems[0].Message, "disk image (Apple_APFS : 0)") {
+		t.Errorf("problems %+v", inv.Problems)
 	}
 }
 
