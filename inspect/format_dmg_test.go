@@ -336,7 +336,12 @@ func TestDMGAPFSPartition(t *testing.T) {
 // image whose chunks cycle through chunks.
 func apfsDMG(t *testing.T, files []dmgbuild.File, chunks []uint32, edit func(container []byte)) []byte {
 	t.Helper()
-	container, err := dmgbuild.BuildAPFS(dmgbuild.APFSVolume{Name: "Example", Files: files})
+	return apfsDMGVolume(t, dmgbuild.APFSVolume{Name: "Example", Files: files}, chunks, edit)
+}
+
+func apfsDMGVolume(t *testing.T, v dmgbuild.APFSVolume, chunks []uint32, edit func(container []byte)) []byte {
+	t.Helper()
+	container, err := dmgbuild.BuildAPFS(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +357,8 @@ func apfsDMG(t *testing.T, files []dmgbuild.File, chunks []uint32, edit func(con
 }
 
 // TestDMGAPFSMatches7zz: an image holding an APFS container (zlib chunks,
-// and LZFSE, raw and zlib mixed) lists every file of its volume with the
+// and LZFSE, raw and zlib mixed; directory records keyed by name hash,
+// or by name alone) lists every file of its volume with the
 // path, size and SHA-256 7-Zip extracts — the application bundle with
 // its real Mach-O executable and Tcl's dylib, the nested flat package,
 // a tree of several hundred files (a filesystem B-tree with an index
@@ -362,11 +368,12 @@ func apfsDMG(t *testing.T, files []dmgbuild.File, chunks []uint32, edit func(con
 func TestDMGAPFSMatches7zz(t *testing.T) {
 	files := dmgVolumeFiles(t, false)
 	for name, chunks := range map[string][]uint32{
-		"zlib":  {dmgbuild.ChunkZlib},
-		"mixed": {dmgbuild.ChunkLZFSE, dmgbuild.ChunkRaw, dmgbuild.ChunkZlib},
+		"zlib":        {dmgbuild.ChunkZlib},
+		"mixed":       {dmgbuild.ChunkLZFSE, dmgbuild.ChunkRaw, dmgbuild.ChunkZlib},
+		"plain names": {dmgbuild.ChunkZlib},
 	} {
 		t.Run(name, func(t *testing.T) {
-			img := apfsDMG(t, files, chunks, nil)
+			img := apfsDMGVolume(t, dmgbuild.APFSVolume{Name: "Example", Files: files, PlainNames: name == "plain names"}, chunks, nil)
 			inv := inspectDMG(t, "Example.dmg", img, inspect.Options{})
 			if inv.Artifact.Format != "dmg" || len(inv.Problems) != 0 {
 				t.Fatalf("format %q, problems %+v", inv.Artifact.Format, inv.Problems)
@@ -519,6 +526,28 @@ func TestDMGUnreadable(t *testing.T) {
 		if inv.Artifact.Format != "dmg" || len(inv.Problems) != 1 || inv.Problems[0].Severity != inspect.SeverityError ||
 			!strings.Contains(inv.Problems[0].Message, "is not read (not supported)") {
 			t.Errorf("%s: format %q, problems %+v", name, inv.Artifact.Format, inv.Problems)
+		}
+	}
+}
+
+// TestDMGAPFSLimits: an APFS partition's decompressed bytes count against
+// total-bytes like an HFS+ one's, and its records against entries; each
+// crossing is a problem, not a crash or a silent cut.
+func TestDMGAPFSLimits(t *testing.T) {
+	img := apfsDMG(t, dmgbuild.SampleFiles(false), nil, nil)
+	for limit, set := range map[string]func(*inspect.Limits){
+		"total-bytes": func(l *inspect.Limits) { l.TotalBytes = 1 << 20 },
+		"MaxItems":    func(l *inspect.Limits) { l.Entries = 100 },
+	} {
+		l := inspect.DefaultLimits()
+		set(&l)
+		inv := inspectDMG(t, "big.dmg", img, inspect.Options{Limits: l})
+		var hit bool
+		for _, p := range inv.Problems {
+			hit = hit || strings.Contains(p.Message, limit) && p.Severity == inspect.SeverityError
+		}
+		if !hit {
+			t.Errorf("%s: problems %+v", limit, inv.Problems)
 		}
 	}
 }

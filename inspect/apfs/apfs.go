@@ -218,6 +218,10 @@ func asLimit(err error) (error, bool) {
 	return nil, false
 }
 
+// maxDescBlocks bounds the checkpoint descriptor area scanned (mkapfs
+// writes 64 blocks for a 512 MiB container).
+const maxDescBlocks = 1 << 14
+
 // latestSuperblock is the valid container superblock of the newest
 // transaction: block 0's, or a newer copy in the checkpoint descriptor
 // area.
@@ -244,8 +248,9 @@ func (c *Container) latestSuperblock() ([]byte, error) {
 		c.Problems = append(c.Problems, errorf(104, "", "checkpoint descriptor area of %d blocks at block %d is outside the container's %d blocks", descBlocks, descBase, c.blocks))
 		descBlocks = 0
 	}
-	if int64(descBlocks) > c.opts.MaxItems {
-		return nil, limitErr(104, "", "MaxItems", c.opts.MaxItems, "checkpoint descriptor area too large")
+	if descBlocks > maxDescBlocks {
+		c.Problems = append(c.Problems, errorf(104, "", "checkpoint descriptor area of %d blocks is larger than %d: only block 0's superblock is used", descBlocks, maxDescBlocks))
+		descBlocks = 0
 	}
 	var bad int
 	for i := uint64(0); i < uint64(descBlocks); i++ {
@@ -450,7 +455,11 @@ func (t *tree) walk(root uint64, fn func(k, v []byte) error) error {
 		var children []pending
 		err = t.records(b, at, isRoot, flags, level, func(k, v []byte) error {
 			if level == 0 {
-				return fn(k, v)
+				err := fn(k, v)
+				if fe, ok := err.(*FormatError); ok && fe.Off < 0 {
+					fe.Off = at // a malformed record: name its node
+				}
+				return err
 			}
 			if len(v) < 8 || (t.hashed && len(v) < 40) {
 				return errorf(at, t.what, "index value of %d bytes", len(v))

@@ -20,7 +20,12 @@ import (
 
 func build(t *testing.T, files []dmgbuild.File) []byte {
 	t.Helper()
-	img, err := dmgbuild.BuildAPFS(dmgbuild.APFSVolume{Name: "Example", Files: files})
+	return buildVolume(t, dmgbuild.APFSVolume{Name: "Example", Files: files})
+}
+
+func buildVolume(t *testing.T, v dmgbuild.APFSVolume) []byte {
+	t.Helper()
+	img, err := dmgbuild.BuildAPFS(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +54,20 @@ func read(t *testing.T, v *apfs.Volume, f *apfs.File) []byte {
 	return b
 }
 
-// TestContainer: every file of the writer's container (a filesystem tree
-// of several leaves under an index node) comes back with its path, size
-// and bytes; the hard link carries its inode's bytes at both paths; the
-// symbolic link is listed with its target; decmpfs files of every type
+// TestContainer: every file of the writer's containers (a filesystem
+// tree of several leaves under an index node; directory records keyed by
+// name hash, or by name alone) comes back with its path, size and bytes;
+// the hard link carries its inode's bytes at both paths; the symbolic
+// link is listed with its target; decmpfs files of every type
 // decompress; the fragmented file's extents are joined.
 func TestContainer(t *testing.T) {
-	files := dmgbuild.SampleFiles(true)
-	img := build(t, files)
+	for _, plain := range []bool{false, true} {
+		files := dmgbuild.SampleFiles(true)
+		testContainer(t, files, buildVolume(t, dmgbuild.APFSVolume{Name: "Example", Files: files, PlainNames: plain}))
+	}
+}
+
+func testContainer(t *testing.T, files []dmgbuild.File, img []byte) {
 	c := open(t, img)
 	if len(c.Problems) != 0 || len(c.Volumes) != 1 {
 		t.Fatalf("problems %v, %d volumes", c.Problems, len(c.Volumes))
