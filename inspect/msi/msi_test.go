@@ -770,6 +770,7 @@ func FuzzMSIDatabase(f *testing.F) {
 		_, _ = db.Features()
 		_, _ = db.FeatureComponents()
 		_, _ = db.Identity()
+		_, _ = db.Actions()
 		_, _ = db.Walk(&msi.WalkOptions{Cab: &cab.Options{MaxFiles: 1000, MaxFolderBytes: 1 << 24, MaxTotalBytes: 1 << 25}},
 			func(f *msi.File, r io.Reader, err error) error {
 				if r != nil {
