@@ -173,21 +173,7 @@ func DetailFromSPDX(doc *v2_3.Document, name, format string) (*Detail, error) {
 		return nil, err
 	}
 	d := &Detail{Model: m}
-	notes := map[common.ElementID][]string{}
-	for _, p := range doc.Packages {
-		if p == nil {
-			continue
-		}
-		for _, a := range p.Annotations {
-			notes[p.PackageSPDXIdentifier] = append(notes[p.PackageSPDXIdentifier], a.AnnotationComment)
-		}
-	}
-	for _, a := range doc.Annotations {
-		if a != nil {
-			id := a.AnnotationSPDXIdentifier.ElementRefID
-			notes[id] = append(notes[id], a.AnnotationComment)
-		}
-	}
+	notes := spdxNotes(doc)
 	files := map[string]File{} // document path without "./" -> file
 	fileIDs := map[common.ElementID]string{}
 	for _, f := range doc.Files {

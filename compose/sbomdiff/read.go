@@ -160,23 +160,7 @@ func FromSPDX(doc *v2_3.Document, name, format string) (*Model, error) {
 		return nil, &FormatError{Format: format, Off: -1, Msg: name + ": empty document"}
 	}
 	m := &Model{Source: name, Format: format}
-	notes := map[common.ElementID][]string{}
-	for _, p := range doc.Packages {
-		if p == nil {
-			continue
-		}
-		for _, a := range p.Annotations {
-			notes[p.PackageSPDXIdentifier] = append(notes[p.PackageSPDXIdentifier], a.AnnotationComment)
-		}
-	}
-	// Tag-value documents carry package annotations at document level,
-	// naming their package.
-	for _, a := range doc.Annotations {
-		if a != nil {
-			id := a.AnnotationSPDXIdentifier.ElementRefID
-			notes[id] = append(notes[id], a.AnnotationComment)
-		}
-	}
+	notes := spdxNotes(doc)
 
 	root := spdxRoot(doc)
 	m.Incomplete = strings.HasPrefix(doc.DocumentComment, compose.NoteIncomplete)
@@ -458,4 +442,26 @@ func cdxFile(c *cdx.Component) File {
 		}
 	}
 	return f
+}
+
+// spdxNotes are the annotation comments of an SPDX 2.3 document by the
+// element they annotate: packages' own annotations and, as tag-value
+// documents write them, document-level ones naming their package.
+func spdxNotes(doc *v2_3.Document) map[common.ElementID][]string {
+	notes := map[common.ElementID][]string{}
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		for _, a := range p.Annotations {
+			notes[p.PackageSPDXIdentifier] = append(notes[p.PackageSPDXIdentifier], a.AnnotationComment)
+		}
+	}
+	for _, a := range doc.Annotations {
+		if a != nil {
+			id := a.AnnotationSPDXIdentifier.ElementRefID
+			notes[id] = append(notes[id], a.AnnotationComment)
+		}
+	}
+	return notes
 }
