@@ -59,10 +59,17 @@ func read(t *testing.T, v *apfs.Volume, f *apfs.File) []byte {
 // name hash, or by name alone) comes back with its path, size and bytes;
 // the hard link carries its inode's bytes at both paths; the symbolic
 // link is listed with its target; decmpfs files of every type
-// decompress; the fragmented file's extents are joined.
+// decompress (an attribute too large to embed read from its data
+// stream); the fragmented file's extents are joined.
 func TestContainer(t *testing.T) {
+	noise := make([]byte, 6000)
+	for i, x := 0, uint32(1); i < len(noise); i++ {
+		x = x*1103515245 + 12345
+		noise[i] = byte(x >> 16)
+	}
 	for _, plain := range []bool{false, true} {
-		files := dmgbuild.SampleFiles(true)
+		// A zlib attribute too large to embed: kept in a data stream.
+		files := append(dmgbuild.SampleFiles(true), dmgbuild.File{Path: "Compressed/noise.bin", Data: noise, Decmpfs: dmgbuild.DecmpfsZlibAttr})
 		testContainer(t, files, buildVolume(t, dmgbuild.APFSVolume{Name: "Example", Files: files, PlainNames: plain}))
 	}
 }

@@ -2,6 +2,7 @@ package apfs_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"testing"
 	"time"
@@ -18,16 +19,26 @@ func FuzzAPFS(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(small)
+	f.Add(small, false)
+	f.Add(small, true)
 	tiny, err := dmgbuild.BuildAPFS(dmgbuild.APFSVolume{Name: "T", Files: []dmgbuild.File{
 		{Path: "a", Data: []byte("a")}, {Path: "l", Symlink: "/x"}, {Path: "h", HardLink: "a"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(tiny)
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Add(tiny, true)
+	f.Fuzz(func(t *testing.T, data []byte, reseal bool) {
 		// A hang is a crash, so that the fuzzer keeps the input.
 		defer time.AfterFunc(10*time.Second, func() { panic("input takes more than 10s") }).Stop()
+		if reseal {
+			// Every block's checksum made right, so that mutations reach
+			// the trees behind the checksums.
+			data = append([]byte(nil), data...)
+			for at := 0; at+4096 <= len(data); at += 4096 {
+				b := data[at : at+4096]
+				binary.LittleEndian.PutUint64(b, apfs.Checksum(b))
+			}
+		}
 		c, err := apfs.Open(bytes.NewReader(data), int64(len(data)), &apfs.Options{
 			MaxItems: 10000, MaxPathBytes: 1 << 20, MaxAttrBytes: 1 << 20, MaxInlineBytes: 1 << 20, MaxDepth: 256})
 		if err != nil {

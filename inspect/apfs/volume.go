@@ -367,6 +367,10 @@ func (v *Volume) build(inodes map[uint64]*inode, drecs []drec, extents map[uint6
 		if err := paths.charge(len(p)); err != nil {
 			return err
 		}
+		if inodes[d.child] == nil {
+			v.Problems = append(v.Problems, errorf(-1, p, "directory record names inode %d, which the filesystem tree does not hold: the file is not listed", d.child))
+			continue
+		}
 		v.Files = append(v.Files, v.newFile(p, d.child, inodes[d.child], extents, xattrs[d.child]))
 	}
 	sort.SliceStable(v.Files, func(i, j int) bool { return v.Files[i].Path < v.Files[j].Path })
@@ -375,11 +379,6 @@ func (v *Volume) build(inodes map[uint64]*inode, drecs []drec, extents map[uint6
 
 func (v *Volume) newFile(p string, id uint64, in *inode, extents map[uint64][]extent, xa map[string]*xattr) *File {
 	f := &File{Path: p, ID: id}
-	if in == nil {
-		f.Kind = Other
-		f.Err = errorf(-1, p, "directory record names inode %d, which the filesystem tree does not hold", id)
-		return f
-	}
 	f.Mode, f.Links = in.mode, in.nlink
 	switch in.mode & modeType {
 	case modeRegular, 0:
@@ -464,6 +463,16 @@ func (v *Volume) readSmallStream(x *xattr, extents map[uint64][]extent, what str
 	s, err := v.newStream(x.size, extents[x.streamID], what)
 	if err != nil {
 		return nil, err
+	}
+	// Only bytes the container holds: an attribute is never sparse.
+	var stored uint64
+	for _, e := range s.extents {
+		if e.phys != 0 {
+			stored += e.length
+		}
+	}
+	if uint64(x.size) > stored || x.size > v.c.opts.MaxInlineBytes {
+		return nil, errorf(-1, what, "%s attribute of %d bytes has %d bytes of extents", decmpfsAttrName, x.size, stored)
 	}
 	b := make([]byte, x.size)
 	if _, err := io.ReadFull(v.reader(s, what), b); err != nil {
