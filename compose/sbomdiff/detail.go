@@ -1,7 +1,6 @@
 package sbomdiff
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -10,10 +9,8 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
-	"github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/installer-sbom/installer-sbom/compose"
 	"github.com/installer-sbom/installer-sbom/inspect"
@@ -109,23 +106,12 @@ func readDetailBytes(b []byte, name, format string) (d *Detail, err error) {
 		}
 	}()
 	switch format {
-	case FormatSPDXJSON:
-		var doc v2_3.Document
-		if err := spdxjson.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, jsonError(FormatSPDXJSON, name, err)
+	case FormatSPDXJSON, FormatSPDXTagValue:
+		doc, err := decodeSPDX(b, name, format)
+		if err != nil {
+			return nil, err
 		}
-		return DetailFromSPDX(&doc, name, format)
-	case FormatSPDXTagValue:
-		if line, off, ok := longLine(b, bufio.MaxScanTokenSize-1); ok {
-			return nil, &FormatError{Format: FormatSPDXTagValue, Off: off,
-				Msg: fmt.Sprintf("%s: line %d is longer than %d bytes", name, line, bufio.MaxScanTokenSize-1)}
-		}
-		var doc v2_3.Document
-		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
-		}
-		compose.HoistPackageFiles(&doc)
-		return DetailFromSPDX(&doc, name, format)
+		return DetailFromSPDX(doc, name, format)
 	case FormatCycloneDXJSON:
 		var bom cdx.BOM
 		if err := cdx.NewBOMDecoder(bytes.NewReader(b), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {

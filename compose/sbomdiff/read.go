@@ -84,25 +84,18 @@ func ReadBytes(b []byte, name, format string) (m *Model, err error) {
 // that can be compared with an installer.
 var readers = map[string]func(b []byte, name string) (*Model, error){
 	FormatSPDXJSON: func(b []byte, name string) (*Model, error) {
-		var doc v2_3.Document
-		if err := spdxjson.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, jsonError(FormatSPDXJSON, name, err)
+		doc, err := decodeSPDX(b, name, FormatSPDXJSON)
+		if err != nil {
+			return nil, err
 		}
-		return FromSPDX(&doc, name, FormatSPDXJSON)
+		return FromSPDX(doc, name, FormatSPDXJSON)
 	},
 	FormatSPDXTagValue: func(b []byte, name string) (*Model, error) {
-		// The tag-value reader scans lines of at most 64 KiB and says only
-		// "token too long" past that: name the line first.
-		if line, off, ok := longLine(b, bufio.MaxScanTokenSize-1); ok {
-			return nil, &FormatError{Format: FormatSPDXTagValue, Off: off,
-				Msg: fmt.Sprintf("%s: line %d is longer than %d bytes", name, line, bufio.MaxScanTokenSize-1)}
+		doc, err := decodeSPDX(b, name, FormatSPDXTagValue)
+		if err != nil {
+			return nil, err
 		}
-		var doc v2_3.Document
-		if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
-			return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
-		}
-		compose.HoistPackageFiles(&doc)
-		return FromSPDX(&doc, name, FormatSPDXTagValue)
+		return FromSPDX(doc, name, FormatSPDXTagValue)
 	},
 	FormatSPDX3JSON: readSPDX3,
 	FormatCycloneDXJSON: func(b []byte, name string) (*Model, error) {
@@ -464,4 +457,27 @@ func spdxNotes(doc *v2_3.Document) map[common.ElementID][]string {
 		}
 	}
 	return notes
+}
+
+// decodeSPDX decodes an SPDX 2.3 document in JSON or tag-value, files of
+// a tag-value document moved under the package that precedes them.
+func decodeSPDX(b []byte, name, format string) (*v2_3.Document, error) {
+	var doc v2_3.Document
+	if format == FormatSPDXJSON {
+		if err := spdxjson.ReadInto(bytes.NewReader(b), &doc); err != nil {
+			return nil, jsonError(FormatSPDXJSON, name, err)
+		}
+		return &doc, nil
+	}
+	// The tag-value reader scans lines of at most 64 KiB and says only
+	// "token too long" past that: name the line first.
+	if line, off, ok := longLine(b, bufio.MaxScanTokenSize-1); ok {
+		return nil, &FormatError{Format: FormatSPDXTagValue, Off: off,
+			Msg: fmt.Sprintf("%s: line %d is longer than %d bytes", name, line, bufio.MaxScanTokenSize-1)}
+	}
+	if err := tagvalue.ReadInto(bytes.NewReader(b), &doc); err != nil {
+		return nil, &FormatError{Format: FormatSPDXTagValue, Off: -1, Msg: name + ": " + err.Error()}
+	}
+	compose.HoistPackageFiles(&doc)
+	return &doc, nil
 }
