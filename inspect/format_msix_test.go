@@ -53,15 +53,6 @@ func msixPackage(t *testing.T, arch string, mod func(*msixbuild.Package)) []byte
 	return b
 }
 
-func inspectMSIX(t *testing.T, name string, b []byte) *inspect.Inventory {
-	t.Helper()
-	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inv
-}
-
 // extract7zz lists what 7-Zip extracts from a zip-based file: path →
 // SHA-256 and size.
 func extract7zz(t *testing.T, b []byte, name string) map[string]string {
@@ -90,7 +81,7 @@ func extract7zz(t *testing.T, b []byte, name string) map[string]string {
 // in the bare DLLs; no problems.
 func TestMSIXPackage(t *testing.T) {
 	b := msixPackage(t, "x64", nil)
-	inv := inspectMSIX(t, "Example.App_2.5.0.0_x64.msix", b)
+	inv := inspectBytes(t, "Example.App_2.5.0.0_x64.msix", b)
 	if inv.Artifact.Format != "msix" || len(inv.Problems) != 0 {
 		t.Fatalf("format %q, problems %+v", inv.Artifact.Format, inv.Problems)
 	}
@@ -124,7 +115,7 @@ func TestMSIXPackage(t *testing.T) {
 	var want, have []string
 	for _, name := range []string{"sqlite3.dll", "_bz2.pyd"} {
 		data := testenv.Gunzip(t, filepath.Join(testenv.EmbedPython(t, testenv.Python311), "windows-amd64", "DLLs", name+".gz"))
-		for _, c := range inspectMSIX(t, name, data).Components {
+		for _, c := range inspectBytes(t, name, data).Components {
 			want = append(want, c.Name+"@"+c.Version)
 		}
 	}
@@ -167,7 +158,7 @@ func TestMSIXSignature(t *testing.T) {
 
 	u, _ := os.ReadFile(unsigned)
 	s, _ := os.ReadFile(signed)
-	uinv, sinv := inspectMSIX(t, "app.msix", u), inspectMSIX(t, "signed.msix", s)
+	uinv, sinv := inspectBytes(t, "app.msix", u), inspectBytes(t, "signed.msix", s)
 	if len(uinv.Signatures) != 0 || len(sinv.Signatures) != 1 {
 		t.Fatalf("signatures: unsigned %+v, signed %+v", uinv.Signatures, sinv.Signatures)
 	}
@@ -190,7 +181,7 @@ func TestMSIXSignature(t *testing.T) {
 	if out, err := exec.Command(ossl, "verify", "-in", bad, "-CAfile", cert.CertPath).CombinedOutput(); err == nil {
 		t.Fatalf("osslsigncode verified the tampered package:\n%s", out)
 	}
-	tinv := inspectMSIX(t, "tampered.msix", tampered)
+	tinv := inspectBytes(t, "tampered.msix", tampered)
 	if len(tinv.Signatures) != 1 || tinv.Signatures[0].DigestMatches || !strings.Contains(tinv.Signatures[0].Message, "local file records (AXPC)") {
 		t.Errorf("tampered: %+v", tinv.Signatures)
 	}
@@ -213,7 +204,7 @@ func TestMSIXBlockMap(t *testing.T) {
 		}
 		p.Unlisted = []string{"empty.txt"}
 	})
-	inv := inspectMSIX(t, "t.msix", b)
+	inv := inspectBytes(t, "t.msix", b)
 	var msgs []string
 	for _, p := range inv.Problems {
 		if p.IsError() {
@@ -248,7 +239,7 @@ func TestMSIXBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := inspectMSIX(t, "Example.App.msixbundle", b)
+	inv := inspectBytes(t, "Example.App.msixbundle", b)
 	if inv.Artifact.Format != "msix" {
 		t.Errorf("format %q", inv.Artifact.Format)
 	}
@@ -307,7 +298,7 @@ func TestMSIXActions(t *testing.T) {
 			`<desktop:Extension Category="windows.startupTask" Executable="app.exe" EntryPoint="Windows.FullTrustApplication">` +
 			`<desktop:StartupTask TaskId="ExampleTray" Enabled="true" DisplayName="Example"/></desktop:Extension>`
 	})
-	inv := inspectMSIX(t, "a.msix", b)
+	inv := inspectBytes(t, "a.msix", b)
 	full := "Example.App_2.5.0.0_x64__" + appx.PublisherID(msixPublisher)
 	var got []string
 	for _, a := range inv.Actions {

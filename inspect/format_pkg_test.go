@@ -17,7 +17,9 @@ import (
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
-func inspectPkgBytes(t *testing.T, name string, b []byte) *inspect.Inventory {
+// inspectBytes inspects an installer held in memory, failing the test when
+// it cannot be read at all.
+func inspectBytes(t *testing.T, name string, b []byte) *inspect.Inventory {
 	t.Helper()
 	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{})
 	if err != nil {
@@ -42,7 +44,7 @@ func TestPkgRealNudgeSignatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inv := inspectPkgBytes(t, name, b)
+		inv := inspectBytes(t, name, b)
 		if inv.Artifact.Format != "pkg" {
 			t.Errorf("%s: format %q", name, inv.Artifact.Format)
 		}
@@ -103,7 +105,7 @@ func TestPkgRealMumble(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := inspectPkgBytes(t, name, b)
+	inv := inspectBytes(t, name, b)
 	if inv.Artifact.Format != "pkg" || len(inv.Packages) != 3 {
 		t.Fatalf("format %q packages %+v", inv.Artifact.Format, inv.Packages)
 	}
@@ -150,7 +152,7 @@ func TestPkgGeneratedUniversal2(t *testing.T) {
 	if err := pkgbuild.ProductArchive(&buf, prod, pkgbuild.XarOptions{Checksum: "sha256"}); err != nil {
 		t.Fatal(err)
 	}
-	inv := inspectPkgBytes(t, "python.pkg", buf.Bytes())
+	inv := inspectBytes(t, "python.pkg", buf.Bytes())
 	f := pkgFileByPath(inv, "python.pkg/PythonFramework-3.11.pkg/Payload/Versions/3.11/lib/libpython3.11.dylib")
 	sum := sha256.Sum256(fat)
 	if f == nil || f.SHA256 != hex.EncodeToString(sum[:]) || f.InstallPath != "/Library/Frameworks/Python.framework/Versions/3.11/lib/libpython3.11.dylib" ||
@@ -204,7 +206,7 @@ func TestPlainXar(t *testing.T) {
 	if err := pkgbuild.WriteXar(&buf, []pkgbuild.XarEntry{{Name: "docs/readme.txt", Data: []byte("hello"), Gzip: true}}, pkgbuild.XarOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	inv := inspectPkgBytes(t, "a.xar", buf.Bytes())
+	inv := inspectBytes(t, "a.xar", buf.Bytes())
 	if inv.Artifact.Format != "xar" || len(inv.Files) != 1 || inv.Files[0].Path != "a.xar/docs/readme.txt" || inv.Files[0].Size != 5 {
 		t.Errorf("format %q files %+v", inv.Artifact.Format, inv.Files)
 	}
