@@ -551,3 +551,48 @@ func TestDMGAPFSLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestDMGAPFSVolumes: a container of two volumes lists each volume's
+// files under the volume's name, with the bytes 7-Zip extracts (under
+// Volume1/ and Volume2/); the drag-to-install link of the volume holding
+// the application places its files under /Applications.
+func TestDMGAPFSVolumes(t *testing.T) {
+	files := dmgVolumeFiles(t, false)
+	data := dmgbuild.SampleFiles(false)[:40]
+	container, err := dmgbuild.BuildAPFSContainer(dmgbuild.APFSVolume{Name: "Example", Files: files}, dmgbuild.APFSVolume{Name: "Data", Files: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := dmgbuild.BuildUDIF(dmgbuild.Image{Partitions: []dmgbuild.Partition{{Name: "disk image (Apple_APFS : 0)", Data: container}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inspectDMG(t, "two.dmg", img, inspect.Options{})
+	if len(inv.Problems) != 0 {
+		t.Fatalf("problems %+v", inv.Problems)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "image.dmg")
+	os.WriteFile(in, img, 0o644)
+	testenv.Run(t, dir, testenv.Tool(t, "7zz"), "x", "-y", "-o"+filepath.Join(dir, "vol"), in)
+	oracle := map[string]string{}
+	for p, v := range treeSizes(t, filepath.Join(dir, "vol")) {
+		p = strings.Replace(strings.Replace(p, "Volume1/", "Example/", 1), "Volume2/", "Data/", 1)
+		oracle[p] = v
+	}
+	got := dmgFiles(inv, "two.dmg")
+	if len(oracle) < 340 || !equalMaps(got, oracle) {
+		for p, v := range oracle {
+			if got[p] != v {
+				t.Errorf("%s: got %q, 7zz %q", p, got[p], v)
+			}
+		}
+		t.Fatalf("%d files, 7zz %d", len(got), len(oracle))
+	}
+	for _, f := range inv.Files {
+		rel := strings.TrimPrefix(f.Path, "two.dmg/")
+		if strings.HasPrefix(rel, "Example/Example.app/") && f.InstallPath != "/Applications/"+strings.TrimPrefix(rel, "Example/") {
+			t.Errorf("%s: install path %q", f.Path, f.InstallPath)
+		}
+	}
+}
