@@ -17,17 +17,6 @@ import (
 	"github.com/installer-sbom/installer-sbom/internal/testenv"
 )
 
-// inspectBytes inspects an installer held in memory, failing the test when
-// it cannot be read at all.
-func inspectBytes(t *testing.T, name string, b []byte) *inspect.Inventory {
-	t.Helper()
-	inv, err := inspect.Inspect(bytes.NewReader(b), int64(len(b)), name, inspect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inv
-}
-
 func pkgFileByPath(inv *inspect.Inventory, p string) *inspect.File {
 	for i := range inv.Files {
 		if inv.Files[i].Path == p {
