@@ -356,3 +356,25 @@ func TestTruncated(t *testing.T) {
 		}
 	}
 }
+
+// TestSparse: extents at physical block 0 are holes and read as zeros
+// (as the Linux apfs driver reads them; 7-Zip reads block 0 instead), as
+// do ranges of a file no extent covers; a file of zeros only stores
+// nothing.
+func TestSparse(t *testing.T) {
+	data := append(append(append(bytes.Repeat([]byte("x"), 5000), make([]byte, 3*4096+100)...), "tail"...), make([]byte, 9000)...)
+	files := []dmgbuild.File{{Path: "sparse.bin", Data: data}, {Path: "zeros.bin", Data: make([]byte, 20000)}}
+	img := buildVolume(t, dmgbuild.APFSVolume{Name: "S", SparseZeros: true, Files: files})
+	v := open(t, img).Volumes[0]
+	if len(v.Files) != 2 {
+		t.Fatalf("%d files", len(v.Files))
+	}
+	for i, f := range v.Files {
+		if got := read(t, v, f); !bytes.Equal(got, files[i].Data) {
+			t.Errorf("%s: bytes differ", f.Path)
+		}
+	}
+	if len(img) > 16*4096 {
+		t.Errorf("container of %d blocks: the holes were written", len(img)/4096)
+	}
+}
