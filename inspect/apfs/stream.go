@@ -11,8 +11,8 @@ import (
 	"github.com/installer-sbom/installer-sbom/inspect/dmg/lzfse"
 )
 
-// streamReader reads a data stream's logical bytes; ranges no extent
-// covers, and extents stored at block 0, are holes and read as zeros.
+// streamReader reads a data stream's logical bytes; extents stored at
+// block 0, and gaps between extents, are holes and read as zeros.
 type streamReader struct {
 	c    *Container
 	s    stream
