@@ -272,6 +272,41 @@ func TestMSIXBundle(t *testing.T) {
 			t.Errorf("%s: %d files", arch, n)
 		}
 	}
+	// Every file 7-Zip extracts from the bundle, and from each package
+	// it extracts, is in the inventory with its size and SHA-256, and
+	// nothing else is; each package's DLLs are identified.
+	oracle := map[string]string{}
+	for rel, v := range extract7zz(t, b, "b.msixbundle") {
+		oracle[rel] = v
+	}
+	for _, arch := range []string{"x64", "arm64"} {
+		inner := "Example.App_2.5.0.0_" + arch + ".msix"
+		data := x64
+		if arch == "arm64" {
+			data = arm
+		}
+		for rel, v := range extract7zz(t, data, inner) {
+			oracle[inner+"/"+rel] = v
+		}
+	}
+	got := map[string]string{}
+	for _, f := range inv.Files {
+		got[strings.TrimPrefix(f.Path, "Example.App.msixbundle/")] = f.SHA256 + " " + strconv.FormatInt(f.Size, 10)
+	}
+	if len(oracle) < 2*8+2 || !equalMaps(got, oracle) {
+		t.Errorf("files differ from 7zz's\n got %v\nwant %v", got, oracle)
+	}
+	perPackage := map[string]int{}
+	for _, c := range inv.Components {
+		for _, f := range c.Files {
+			if strings.HasSuffix(f, ".msix/VFS/ProgramFilesX64/Example/sqlite3.dll") && c.Name == "sqlite" && c.Version != "" {
+				perPackage[strings.Split(f, "/")[1]]++
+			}
+		}
+	}
+	if len(perPackage) != 2 {
+		t.Errorf("sqlite identified in %v", perPackage)
+	}
 	if p := byID["Example.App_2.5.0.0_neutral__"+pid]; !p.Missing || p.Embedded || p.Parent != bundleID {
 		t.Errorf("missing package %+v", p)
 	}
