@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect"
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
@@ -75,13 +76,13 @@ func newLicenseIndex(files []inspect.File) licenseIndex {
 
 // ruleLicenses are the built-in rules' licence ranges and PURL prefixes, by
 // rule name.
-var ruleLicenses = func() map[string]fingerprint.Rule {
+var ruleLicenses = sync.OnceValue(func() map[string]fingerprint.Rule {
 	m := map[string]fingerprint.Rule{}
 	for _, r := range fingerprint.BuiltinRules() {
 		m[r.Name] = r
 	}
 	return m
-}()
+})
 
 // declared is a component's declared licence and where it comes from.
 type declared struct {
@@ -104,7 +105,7 @@ type declared struct {
 // ruleOf returns the built-in rule a component was reported by (its name is
 // the rule's and its PURL, if any, of the rule's kind).
 func ruleOf(c inspect.Component) (fingerprint.Rule, bool) {
-	r, ok := ruleLicenses[canonicalName(c.Name)]
+	r, ok := ruleLicenses()[canonicalName(c.Name)]
 	if !ok {
 		return r, false
 	}

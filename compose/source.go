@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
@@ -191,7 +192,7 @@ func (p *SourcePackage) ref(typ string) string {
 // plain project names the fingerprint engine reports: each library rule's
 // "aliases" (inspect/fingerprint/rules). zlib-ng is deliberately not an alias
 // of zlib.
-var nameAliases = func() map[string]string {
+var nameAliases = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, r := range fingerprint.BuiltinRules() {
 		for _, a := range r.Aliases {
@@ -199,7 +200,7 @@ var nameAliases = func() map[string]string {
 		}
 	}
 	return m
-}()
+})
 
 var nameSeparators = regexp.MustCompile(`[-_.\s]+`)
 
@@ -213,7 +214,7 @@ func foldName(name string) string {
 // nameAliases.
 func canonicalName(name string) string {
 	n := foldName(name)
-	if a, ok := nameAliases[n]; ok {
+	if a, ok := nameAliases()[n]; ok {
 		return a
 	}
 	return n

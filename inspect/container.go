@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 	"sync"
@@ -43,6 +44,19 @@ type Entry struct {
 	// the container records for its bytes ("md5:<hex>").
 	Absent       bool
 	DeclaredHash string
+	// Verify, when set, checks the entry's bytes against a digest the
+	// container records for them (an MSI's MsiFileHash).
+	Verify *Verifier
+}
+
+// Verifier is a digest a container declares for an entry's bytes. The
+// walker feeds every byte it reads to a hash from New — on a worker, not
+// on the goroutine that decodes the container, whose one stream is the
+// walk's critical path — and reports the problem Check returns for the
+// sum (nil when they agree) at the entry's path.
+type Verifier struct {
+	New   func() hash.Hash
+	Check func(sum []byte) *Problem
 }
 
 // SiblingOpener is implemented by containers whose entries name one another

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"crypto/md5"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -97,9 +98,29 @@ func (c *msiContainer) cabOptions() *cab.Options {
 // Walk yields every File row with its bytes from its cabinet, named by its
 // install path ("ProgramFiles64Folder/Python 3.11/python311.dll").
 func (c *msiContainer) Walk(fn func(Entry, io.Reader) error) error {
-	opts := &msi.WalkOptions{Sibling: c.src.Sibling, SourceFile: c.src.SourceFile, Cab: c.cabOptions()}
+	return c.walk(fn, true)
+}
+
+// walk yields the files; with verify each entry carries its MsiFileHash
+// check for the walker to do off the decoding goroutine, without it (a
+// walk that reads nothing, for Describe) the msi package checks in line.
+func (c *msiContainer) walk(fn func(Entry, io.Reader) error, verify bool) error {
+	var check *msi.FileHashCheck
+	if verify {
+		check, _ = c.db.NewFileHashCheck() // an unreadable table fails db.Walk itself
+	}
+	opts := &msi.WalkOptions{Sibling: c.src.Sibling, SourceFile: c.src.SourceFile, Cab: c.cabOptions(), CallerChecksHashes: check != nil}
 	problems, err := c.db.Walk(opts, func(f *msi.File, r io.Reader, ferr error) error {
 		e := Entry{Name: f.Path, Size: f.Size, Package: c.pkg.ID, InstallPath: f.Path, Err: ferr}
+		if check != nil && check.Wants(f) {
+			e.Verify = &Verifier{New: md5.New, Check: func(sum []byte) *Problem {
+				p, ok := check.Check(f, sum)
+				if ok {
+					return nil
+				}
+				return &Problem{Layer: p.Layer, Offset: p.Offset, Severity: SeverityWarning, Message: p.Message}
+			}}
+		}
 		var notPresent *msi.NotPresentError
 		if errors.As(ferr, &notPresent) {
 			// The database is whole; the file is listed from its row.
@@ -205,7 +226,7 @@ func msiProblem(err error) msi.Problem {
 // it walks the files itself to find those problems.
 func (c *msiContainer) Describe() Description {
 	if !c.walked {
-		_ = c.Walk(func(Entry, io.Reader) error { return nil })
+		_ = c.walk(func(Entry, io.Reader) error { return nil }, false)
 	}
 	d := Description{Packages: []Package{c.pkg}}
 	if len(d.Packages[0].Properties) == 0 {

@@ -349,3 +349,73 @@ func msiinfoStreams(t *testing.T, path, prefix string) []string {
 	}
 	return out
 }
+
+// TestMSIFileHashMismatch: a file whose bytes differ from its MsiFileHash
+// row is a warning at that row, naming the file by its path in the
+// installer — for a file read into memory (checked on a worker) and for a
+// large data file hashed as it streams; the inventory stays complete and
+// every file is listed with its real bytes.
+func TestMSIFileHashMismatch(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	big := bytes.Repeat([]byte("a line of a large data file that is not a binary\n"), (17<<20)/50+1)
+	testenv.WriteTree(t, src, map[string]string{"a.txt": "a\n", "b.txt": "b\n", "big.dat": string(big)})
+	msiPath := msibuild.BuildMSI(t, dir, src, msibuild.Spec{})
+	b, err := os.ReadFile(msiPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inspectMSI := func() *Inventory {
+		inv, err := Inspect(bytes.NewReader(b), int64(len(b)), "x.msi", Options{Limits: DefaultLimits()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	inv := inspectMSI()
+	if len(inv.Problems) != 0 || len(inv.Files) != 3 {
+		t.Fatalf("unmodified: problems %+v, %d files", inv.Problems, len(inv.Files))
+	}
+	db, err := msi.Open(bytes.NewReader(b), int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := db.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := db.Table("MsiFileHash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{} // path in the inventory → row offset
+	for _, f := range files {
+		if f.Name == "b.txt" {
+			continue
+		}
+		for r := 0; r < tab.Rows(); r++ {
+			if tab.String(r, "File_") == f.Key {
+				b[tab.CellOffset(r, tab.ColumnIndex("HashPart3"))] ^= 1
+				want["x.msi/"+f.Path] = tab.RowOffset(r)
+			}
+		}
+	}
+	if len(want) != 2 {
+		t.Fatalf("MsiFileHash rows for %v", want)
+	}
+	inv = inspectMSI()
+	got := map[string]int64{}
+	for _, p := range inv.Problems {
+		if p.Severity == SeverityWarning && p.Layer == "msi" && strings.Contains(p.Message, "MsiFileHash mismatch") {
+			got[p.Path] = p.Offset
+		}
+	}
+	if !reflect.DeepEqual(got, want) || len(inv.Problems) != 2 || !inv.Complete() || len(inv.Files) != 3 {
+		t.Errorf("mismatches %v, want %v; problems %+v", got, want, inv.Problems)
+	}
+	for _, f := range inv.Files {
+		if strings.HasSuffix(f.Path, "/big.dat") && f.SHA256 != fmt.Sprintf("%x", sha256.Sum256(big)) {
+			t.Errorf("big.dat: %+v", f)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	pathpkg "path"
@@ -374,6 +375,7 @@ type fileJob struct {
 	key, rawPkg string
 	installPath string
 	kind        string // set for containers, which are hashed but not fingerprinted
+	verify      *Verifier
 }
 
 func newWalker(opts Options, sequential bool) *walker {
@@ -439,6 +441,11 @@ func (w *walker) stop() {
 
 // process hashes one file and, unless it is a container, fingerprints it.
 func (w *walker) process(j fileJob) {
+	if j.verify != nil {
+		h := j.verify.New()
+		h.Write(j.data)
+		w.verify(j.path, j.verify, h.Sum(nil))
+	}
 	s1, s256 := sha1.Sum(j.data), sha256.Sum256(j.data)
 	f := File{
 		Path:        j.path,
@@ -488,6 +495,15 @@ func (w *walker) process(j fileJob) {
 		w.reports = append(w.reports, rep)
 	}
 	w.mu.Unlock()
+}
+
+// verify checks the sum of an entry's bytes against the digest its
+// container declares.
+func (w *walker) verify(path string, v *Verifier, sum []byte) {
+	if p := v.Check(sum); p != nil {
+		p.Path = path
+		w.problem(*p)
+	}
 }
 
 // deployable reports whether a file is a deployable component's own bytes,
@@ -746,7 +762,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 		isContainer = false
 	}
 	if !isContainer {
-		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath)})
+		w.submit(fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath), verify: e.Verify})
 		if depth+1 <= w.limits.Depth {
 			w.walkEmbeddedCabinets(path, data, depth+1, key, e.Package)
 		}
@@ -754,7 +770,7 @@ func (w *walker) handleData(path string, data []byte, depth int, key string, e E
 	}
 	// The container is itself a file of the installer: walkContainer
 	// records it once it knows whether it opens.
-	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath)}
+	self := &fileJob{path: path, data: data, key: key, rawPkg: e.Package, installPath: escapeInstallPath(e.InstallPath), verify: e.Verify}
 	first, mine := w.firstWalk(data, depth+1, path)
 	if !mine && !w.walkEveryCopy && w.aliasOf(first) {
 		// The same bytes were walked at first.path: copied there when
@@ -874,8 +890,17 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 		// Streamed files are data, never executables or containers: no
 		// SHA-512 (see process).
 		s1, s256 := sha1.New(), sha256.New()
-		s1.Write(head)
-		s256.Write(head)
+		var declared hash.Hash
+		if e.Verify != nil {
+			declared = e.Verify.New()
+		}
+		sums := []hash.Hash{s1, s256}
+		if declared != nil {
+			sums = append(sums, declared)
+		}
+		for _, h := range sums {
+			h.Write(head)
+		}
 		chunk := make([]byte, 1<<20)
 		for {
 			k, err := r.Read(chunk)
@@ -883,8 +908,9 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 				if cerr := count(k); cerr != nil {
 					return nil, nil, cerr
 				}
-				s1.Write(chunk[:k])
-				s256.Write(chunk[:k])
+				for _, h := range sums {
+					h.Write(chunk[:k])
+				}
 			}
 			if err == io.EOF {
 				break
@@ -892,6 +918,9 @@ func (w *walker) readEntry(r io.Reader, e Entry, layer, path string) (data []byt
 			if err != nil {
 				return nil, nil, err
 			}
+		}
+		if declared != nil {
+			w.verify(path, e.Verify, declared.Sum(nil))
 		}
 		return nil, &File{Path: path, Size: n, SHA1: hex.EncodeToString(s1.Sum(nil)), SHA256: hex.EncodeToString(s256.Sum(nil)),
 			Kind: kindOf(head, nil), InstallPath: escapeInstallPath(e.InstallPath)}, nil

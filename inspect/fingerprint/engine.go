@@ -46,14 +46,20 @@ func Default() *Engine {
 	return defaultEngine
 }
 
-// BuiltinRules returns the embedded rules.
+// BuiltinRules returns the embedded rules (a fresh slice; the rules' own
+// slices and maps are shared and must not be modified).
 func BuiltinRules() []Rule {
-	rules, err := loadBuiltinRules()
+	rules, err := builtinRulesOnce()
 	if err != nil {
 		panic("fingerprint: built-in rules: " + err.Error())
 	}
-	return rules
+	return append([]Rule(nil), rules...)
 }
+
+// builtinRulesOnce parses the embedded rule files once per process: the
+// engine and compose's licence and alias tables all start from them, and
+// each parse cost about 10 ms of every run.
+var builtinRulesOnce = sync.OnceValues(loadBuiltinRules)
 
 // New returns an engine with the built-in rules plus extra. An extra rule
 // whose name equals a built-in rule's replaces that rule, so a rules file can

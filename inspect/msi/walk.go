@@ -5,11 +5,11 @@ import (
 	"crypto/md5"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/cab"
 )
@@ -26,6 +26,10 @@ type WalkOptions struct {
 	// there is no such place: such files are then not present.
 	SourceFile func(rel string) (io.ReaderAt, int64, error)
 	Cab        *cab.Options
+	// CallerChecksHashes says fn checks each file's bytes against
+	// MsiFileHash itself (with a FileHashCheck, off the goroutine that
+	// decodes); Walk then leaves the bytes untouched.
+	CallerChecksHashes bool
 }
 
 // Problem is something wrong with the files of the MSI that does not stop
@@ -65,38 +69,16 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	if err != nil {
 		return nil, err
 	}
-	hashes, err := db.FileHashes()
+	check, err := db.NewFileHashCheck()
 	if err != nil {
 		return nil, err
 	}
-	hashTable, _, _ := db.optionalTable("MsiFileHash", "File_")
-	// Rows of MsiFileHash by File key (the first row of a key), built
-	// when the first mismatch needs one: a scan per mismatch is quadratic.
-	var hashRows map[string]int
-	hashRowOffset := func(key string) int64 {
-		if hashTable == nil {
-			return -1
-		}
-		if hashRows == nil {
-			hashRows = make(map[string]int, hashTable.Rows())
-			col := hashTable.ColumnIndex("File_")
-			for r := hashTable.Rows() - 1; r >= 0; r-- {
-				hashRows[hashTable.Cell(r, col).Str] = r
-			}
-		}
-		if r, ok := hashRows[key]; ok {
-			return hashTable.RowOffset(r)
-		}
-		return -1
-	}
 	var problems []Problem
 	// deliver hands a file's bytes to fn and then checks them against
-	// MsiFileHash, reading what fn left; the error is fn's.
+	// MsiFileHash, reading what fn left; the error is fn's. A caller that
+	// checks the bytes itself (CallerChecksHashes) gets them untouched.
 	deliver := func(f *File, r io.Reader) error {
-		h, checked := hashes[f.Key]
-		if !checked || f.Versioned() || h.Parts == [4]int32{} {
-			// An all-zero row records no hash (WiX writes them for
-			// empty files in merge modules).
+		if opts.CallerChecksHashes || !check.Wants(f) {
 			return fn(f, r, nil)
 		}
 		sum := md5.New()
@@ -113,7 +95,7 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 				Message: fmt.Sprintf("reading %q to check its MsiFileHash: %v", f.Key, err)})
 			return nil
 		}
-		if p, ok := checkHash(f, h, sum, hashRowOffset); !ok {
+		if p, ok := check.Check(f, sum.Sum(nil)); !ok {
 			problems = append(problems, p)
 		}
 		return nil
@@ -307,14 +289,67 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func checkHash(f *File, h FileHash, sum hash.Hash, rowOffset func(key string) int64) (Problem, bool) {
-	want := h.MD5()
-	got := sum.Sum(nil)
-	if bytes.Equal(got, want[:]) {
+// FileHashCheck checks files' bytes against the MsiFileHash table. Its
+// methods are safe for concurrent use, so the MD5 can be computed where it
+// costs least (not on the goroutine that inflates the cabinet).
+type FileHashCheck struct {
+	hashes map[string]FileHash
+	table  *Table
+	once   sync.Once
+	rows   map[string]int // first row of each File key, built at the first mismatch
+}
+
+// NewFileHashCheck reads the MsiFileHash table (none is no error: nothing
+// is checked).
+func (db *Database) NewFileHashCheck() (*FileHashCheck, error) {
+	hashes, err := db.FileHashes()
+	if err != nil {
+		return nil, err
+	}
+	t, _, _ := db.optionalTable("MsiFileHash", "File_")
+	return &FileHashCheck{hashes: hashes, table: t}, nil
+}
+
+// Wants reports whether the table records an MD5 for f's bytes: it does
+// for an unversioned file with a row that is not all zeros (WiX writes
+// those for empty files in merge modules).
+func (c *FileHashCheck) Wants(f *File) bool {
+	h, ok := c.hashes[f.Key]
+	return ok && !f.Versioned() && h.Parts != [4]int32{}
+}
+
+// Check compares the MD5 of f's bytes with the table's: a mismatch is a
+// warning at the MsiFileHash row (every byte was still read). It reports
+// true when they agree or nothing is recorded.
+func (c *FileHashCheck) Check(f *File, md5sum []byte) (Problem, bool) {
+	if !c.Wants(f) {
 		return Problem{}, true
 	}
-	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: rowOffset(f.Key),
-		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, got), Warning: true}, false
+	want := c.hashes[f.Key].MD5()
+	if bytes.Equal(md5sum, want[:]) {
+		return Problem{}, true
+	}
+	return Problem{File: f.Key, Path: f.Path, Layer: Layer, Offset: c.rowOffset(f.Key),
+		Message: fmt.Sprintf("MsiFileHash mismatch for %q (%s): table has MD5 %x, the file's bytes have %x", f.Key, f.Path, want, md5sum), Warning: true}, false
+}
+
+// rowOffset is the offset of key's MsiFileHash row; the index is built at
+// the first mismatch (a scan per mismatch would be quadratic).
+func (c *FileHashCheck) rowOffset(key string) int64 {
+	if c.table == nil {
+		return -1
+	}
+	c.once.Do(func() {
+		c.rows = make(map[string]int, c.table.Rows())
+		col := c.table.ColumnIndex("File_")
+		for r := c.table.Rows() - 1; r >= 0; r-- {
+			c.rows[c.table.Cell(r, col).Str] = r
+		}
+	})
+	if r, ok := c.rows[key]; ok {
+		return c.table.RowOffset(r)
+	}
+	return -1
 }
 
 func (db *Database) fileRowOffset(f *File) int64 {
