@@ -198,21 +198,8 @@ func (c *dmgContainer) walkAPFS(p *dmg.Partition, v *apfs.Volume, prefix string,
 		if f.Kind != apfs.Regular {
 			continue // symbolic links and special files carry no bytes
 		}
-		e := Entry{Name: f.Path, Size: f.Size}
-		if prefix != "" {
-			e.Name = prefix + "/" + f.Path
-		}
-		if install != "" {
-			if top, _, _ := strings.Cut(f.Path, "/"); strings.HasSuffix(top, ".app") && top != f.Path {
-				e.InstallPath = path.Join(install, f.Path)
-			}
-		}
-		r, err := v.Open(f)
-		if err != nil {
-			e.Err = volumeError(p, err)
-			r = nil
-		}
-		if err := fn(e, r); err != nil {
+		r, openErr := v.Open(f)
+		if err := yieldFile(p, prefix, install, f.Path, f.Size, r, openErr, fn); err != nil {
 			return err
 		}
 	}
@@ -243,25 +230,33 @@ func (c *dmgContainer) walkVolume(p *dmg.Partition, prefix string, fn func(Entry
 		if f.Kind != hfsplus.Regular {
 			continue // symbolic links and special files carry no bytes
 		}
-		e := Entry{Name: f.Path, Size: f.Size}
-		if prefix != "" {
-			e.Name = prefix + "/" + f.Path
-		}
-		if install != "" {
-			if top, _, _ := strings.Cut(f.Path, "/"); strings.HasSuffix(top, ".app") && top != f.Path {
-				e.InstallPath = path.Join(install, f.Path)
-			}
-		}
-		r, err := v.Open(f)
-		if err != nil {
-			e.Err = volumeError(p, err)
-			r = nil
-		}
-		if err := fn(e, r); err != nil {
+		r, openErr := v.Open(f)
+		if err := yieldFile(p, prefix, install, f.Path, f.Size, r, openErr, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// yieldFile passes fn the entry of a regular file at volPath in the volume
+// of partition p: named under prefix, given an install path when it lies in
+// a .app bundle at the volume's root and the image names a drag target
+// (install), and read from r, or failed with the error its Open returned.
+func yieldFile(p *dmg.Partition, prefix, install, volPath string, size int64, r io.Reader, openErr error, fn func(Entry, io.Reader) error) error {
+	e := Entry{Name: volPath, Size: size}
+	if prefix != "" {
+		e.Name = prefix + "/" + volPath
+	}
+	if install != "" {
+		if top, _, _ := strings.Cut(volPath, "/"); strings.HasSuffix(top, ".app") && top != volPath {
+			e.InstallPath = path.Join(install, volPath)
+		}
+	}
+	if openErr != nil {
+		e.Err = volumeError(p, openErr)
+		r = nil
+	}
+	return fn(e, r)
 }
 
 // volumeError says which partition an HFS+ or APFS error is about; its

@@ -6,6 +6,9 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/installer-sbom/installer-sbom/inspect/decmpfs"
+	"github.com/installer-sbom/installer-sbom/inspect/fspath"
 )
 
 // Kind is what a file is.
@@ -54,8 +57,8 @@ type File struct {
 	Size int64
 	// Target is a symbolic link's target.
 	Target string
-	// Compression is the decmpfs compression type, 0 when the file is not
-	// compressed.
+	// Compression is the decmpfs compression type (decmpfs.CompressionName
+	// names it), 0 when the file is not compressed.
 	Compression uint32
 	// Err says why the file's bytes cannot be read (Volume.Open returns
 	// it too).
@@ -108,7 +111,7 @@ const (
 
 	xfieldDstream = 8
 
-	decmpfsAttrName = "com.apple.decmpfs"
+	decmpfsAttrName = decmpfs.AttrName
 	rsrcAttrName    = "com.apple.ResourceFork"
 	symlinkAttrName = "com.apple.fs.symlink"
 )
@@ -342,13 +345,26 @@ func (v *Volume) build(inodes map[uint64]*inode, drecs []drec, extents map[uint6
 		}
 		dirs[d.child] = d
 	}
-	paths := &resolver{dirs: dirs, memo: map[uint64]string{rootDirID: ""}, max: c.opts.MaxPathBytes, depth: c.opts.MaxDepth}
+	paths := &fspath.Resolver[uint64]{
+		Root: rootDirID,
+		Dir: func(id uint64) (uint64, string, bool) {
+			if d := dirs[id]; d != nil {
+				return d.parent, d.name, true
+			}
+			return 0, "", false
+		},
+		Hidden:   func(id uint64) bool { return id == privDirID },
+		Tree:     "filesystem tree",
+		MaxDepth: c.opts.MaxDepth,
+		MaxBytes: c.opts.MaxPathBytes,
+		TooLong:  limitErr(-1, "filesystem tree", "MaxPathBytes", c.opts.MaxPathBytes, "paths too long together"),
+	}
 	for i := range drecs {
 		d := &drecs[i]
 		if d.isDir || d.parent == rootDirParent {
 			continue
 		}
-		dir, hidden, err := paths.resolve(d.parent)
+		dir, hidden, err := paths.Resolve(d.parent)
 		if err != nil {
 			if _, ok := err.(*FormatError); ok {
 				return err
@@ -364,7 +380,7 @@ func (v *Volume) build(inodes map[uint64]*inode, drecs []drec, extents map[uint6
 		if dir != "" {
 			p = dir + "/" + d.name
 		}
-		if err := paths.charge(len(p)); err != nil {
+		if err := paths.Charge(len(p)); err != nil {
 			return err
 		}
 		if inodes[d.child] == nil {
@@ -479,59 +495,6 @@ func (v *Volume) readSmallStream(x *xattr, extents map[uint64][]extent, what str
 		return nil, err
 	}
 	return b, nil
-}
-
-// resolver builds directory paths iteratively from parent links.
-type resolver struct {
-	dirs  map[uint64]*drec
-	memo  map[uint64]string
-	used  int64
-	max   int64
-	depth int
-}
-
-func (r *resolver) charge(n int) error {
-	r.used += int64(n)
-	if r.used > r.max {
-		return limitErr(-1, "filesystem tree", "MaxPathBytes", r.max, "paths too long together")
-	}
-	return nil
-}
-
-// resolve returns the path of directory id, and whether it lies in the
-// private directory.
-func (r *resolver) resolve(id uint64) (string, bool, error) {
-	var chain []uint64
-	cur := id
-	for {
-		if cur == privDirID {
-			return "", true, nil
-		}
-		if p, ok := r.memo[cur]; ok {
-			for i := len(chain) - 1; i >= 0; i-- {
-				name := r.dirs[chain[i]].name
-				if p == "" {
-					p = name
-				} else {
-					p = p + "/" + name
-				}
-				if err := r.charge(len(p)); err != nil {
-					return "", false, err
-				}
-				r.memo[chain[i]] = p
-			}
-			return p, false, nil
-		}
-		d := r.dirs[cur]
-		if d == nil {
-			return "", false, fmt.Errorf("directory %d is not in the filesystem tree: the file cannot be placed", cur)
-		}
-		if len(chain) >= r.depth {
-			return "", false, fmt.Errorf("directories nested deeper than %d levels (or in a loop)", r.depth)
-		}
-		chain = append(chain, cur)
-		cur = d.parent
-	}
 }
 
 // Open returns the bytes of a regular file: its data stream (holes as

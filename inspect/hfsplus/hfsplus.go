@@ -29,6 +29,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/fspath"
 )
 
 // FormatError is malformed or unsupported input of layer "hfsplus": Off is
@@ -130,8 +131,8 @@ type File struct {
 	// Inode is the number of the inode a hard link names, 0 for other
 	// files; the file's bytes are the inode's.
 	Inode uint32
-	// Compression is the decmpfs compression type, 0 when the file is not
-	// compressed.
+	// Compression is the decmpfs compression type (decmpfs.CompressionName
+	// names it), 0 when the file is not compressed.
 	Compression uint32
 	// Err says why the file's bytes cannot be read (Volume.Open returns
 	// it too).
@@ -378,7 +379,21 @@ func (v *Volume) readCatalog(t *btree) error {
 			privateDirs = id
 		}
 	}
-	paths := &pathResolver{folders: folders, memo: map[uint32]string{rootFolderID: ""}, max: v.opts.MaxPathBytes, depth: v.opts.MaxDepth}
+	paths := &fspath.Resolver[uint32]{
+		Root: rootFolderID,
+		Dir: func(id uint32) (uint32, string, bool) {
+			if f := folders[id]; f != nil {
+				return f.parent, f.name, true
+			}
+			return 0, "", false
+		},
+		// Hard links' inodes and directory hard links' targets.
+		Hidden:   func(id uint32) bool { return id != 0 && (id == private || id == privateDirs) },
+		Tree:     "catalog",
+		MaxDepth: v.opts.MaxDepth,
+		MaxBytes: v.opts.MaxPathBytes,
+		TooLong:  limitErr(-1, "catalog", "MaxPathBytes", v.opts.MaxPathBytes, "paths too long together"),
+	}
 	inodes := map[uint32]*item{}
 	for _, it := range files {
 		if private != 0 && it.parent == private && strings.HasPrefix(it.name, "iNode") {
@@ -388,7 +403,7 @@ func (v *Volume) readCatalog(t *btree) error {
 		}
 	}
 	for _, it := range files {
-		dir, hidden, err := paths.resolve(it.parent, private, privateDirs)
+		dir, hidden, err := paths.Resolve(it.parent)
 		if err != nil {
 			if _, ok := err.(*FormatError); ok {
 				return err
@@ -403,7 +418,7 @@ func (v *Volume) readCatalog(t *btree) error {
 		if dir != "" {
 			p = dir + "/" + it.name
 		}
-		if err := paths.charge(len(p)); err != nil {
+		if err := paths.Charge(len(p)); err != nil {
 			return err
 		}
 		f := v.newFile(p, it.rec)
@@ -431,60 +446,6 @@ func decodeName(b []byte) string {
 		u[i] = binary.BigEndian.Uint16(b[2*i:])
 	}
 	return strings.ReplaceAll(string(utf16.Decode(u)), "/", ":")
-}
-
-// pathResolver builds folder paths iteratively from parent links.
-type pathResolver struct {
-	folders map[uint32]*item
-	memo    map[uint32]string
-	used    int64
-	max     int64
-	depth   int
-}
-
-func (r *pathResolver) charge(n int) error {
-	r.used += int64(n)
-	if r.used > r.max {
-		return limitErr(-1, "catalog", "MaxPathBytes", r.max, "paths too long together")
-	}
-	return nil
-}
-
-// resolve returns the path of folder id, and whether it lies inside one
-// of the private directories.
-func (r *pathResolver) resolve(id, private, privateDirs uint32) (string, bool, error) {
-	var chain []uint32
-	cur := id
-	for {
-		if cur == private && private != 0 || cur == privateDirs && privateDirs != 0 {
-			return "", true, nil
-		}
-		if p, ok := r.memo[cur]; ok {
-			// Fill the memo for the chain, innermost last.
-			for i := len(chain) - 1; i >= 0; i-- {
-				name := r.folders[chain[i]].name
-				if p == "" {
-					p = name
-				} else {
-					p = p + "/" + name
-				}
-				if err := r.charge(len(p)); err != nil {
-					return "", false, err
-				}
-				r.memo[chain[i]] = p
-			}
-			return p, false, nil
-		}
-		f := r.folders[cur]
-		if f == nil {
-			return "", false, fmt.Errorf("folder %d is not in the catalog: the file cannot be placed", cur)
-		}
-		if len(chain) >= r.depth {
-			return "", false, fmt.Errorf("folders nested deeper than %d levels (or in a loop)", r.depth)
-		}
-		chain = append(chain, cur)
-		cur = f.parent
-	}
 }
 
 // File record fields.
