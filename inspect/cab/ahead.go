@@ -223,7 +223,7 @@ func (c *Cabinet) walkAhead(byFolder [][]*File, fn func(*File, io.Reader, error)
 			}()
 		}
 	}
-	w := &walker{c: c}
+	w := &walker{c: c, pipeline: true}
 	defer w.release()
 	for i, files := range byFolder {
 		if len(files) == 0 {

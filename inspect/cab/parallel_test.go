@@ -236,6 +236,23 @@ func parallelCases(t *testing.T) map[string]func(*cab.Options) (*cab.Cabinet, er
 	}
 	corrupt[c.Folders[1].Offset+8+500] ^= 0x10 // checksummed: folder 1 fails at its first block
 	cases["python DLLs, folder 1 corrupt"] = open(corrupt, nil)
+	// One MSZIP folder of several MiB (streamed through the decoding
+	// pipe) whose third file starts inside the second: the walk decodes
+	// the folder again from its start, in line.
+	path, _ := gcabCabinet(t, t.TempDir(), true)
+	overlap, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := int(binary.LittleEndian.Uint32(overlap[16:])) // coffFiles
+	var starts []int                                    // offsets of the uoffFolderStart fields
+	for i := 0; i < 3; i++ {
+		starts = append(starts, at+4)
+		at += 16
+		at += bytes.IndexByte(overlap[at:], 0) + 1
+	}
+	binary.LittleEndian.PutUint32(overlap[starts[2]:], binary.LittleEndian.Uint32(overlap[starts[1]:])+1)
+	cases["python DLLs, one folder, overlapping files"] = open(overlap, nil)
 	inner := innerBomb(t)
 	cases["inner bomb, ratio"] = open(inner, &cab.Options{MaxTotalBytes: 1 << 40, MaxRatio: 50})
 	return cases

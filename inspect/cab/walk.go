@@ -131,12 +131,16 @@ var quantumLayer = &formaterr.Layer{Name: "quantum", Prefix: "cab", HideCause: t
 
 // walker holds decoder state reused across the folders of one Walk.
 type walker struct {
-	c       *Cabinet
-	lzx     *lzx.Decoder
-	quantum *quantum.Decoder
-	mszip   *mszipDecoder
-	buf     []byte
-	join    []byte
+	c *Cabinet
+	// pipeline decodes each folder on a goroutine of its own, ahead of
+	// the callback (for the folder the walk streams, not for those
+	// already decoded ahead into memory).
+	pipeline bool
+	lzx      *lzx.Decoder
+	quantum  *quantum.Decoder
+	mszip    *mszipDecoder
+	buf      []byte
+	join     []byte
 }
 
 // release returns pooled decoders; the LZX decoder drops its reference to
@@ -191,6 +195,10 @@ func (w *walker) folder(idx int, files []*File, fn func(*File, io.Reader, error)
 	if err := fr.start(); err != nil {
 		return fail(err)
 	}
+	if w.pipeline && need > pipeAbove {
+		fr = fr.pipelined()
+		defer fr.pipe.close()
+	}
 	for _, file := range files {
 		if file.Size == 0 {
 			if err := fn(file, eofReader{}, nil); err != nil {
@@ -200,7 +208,8 @@ func (w *walker) folder(idx int, files []*File, fn func(*File, io.Reader, error)
 		}
 		if fr.err == nil && file.FolderOffset < fr.pos {
 			// Files that overlap or come back on earlier data: decode
-			// the folder again from its start.
+			// the folder again from its start, in line from then on.
+			fr = fr.unpipe()
 			fr.restart()
 		}
 		if fr.err == nil {
@@ -317,6 +326,11 @@ type folderReader struct {
 	lzxSizes   []int
 	lzxPending []byte
 	lzxBlocks  []lzxBlock
+
+	// pipe, when set, decodes the folder on another goroutine and fill
+	// takes its blocks (pipe.go); only out, outPos, pos, end and err are
+	// this reader's own then.
+	pipe *blockPipe
 }
 
 // lzxBlock maps LZX stream offsets back to data blocks for error messages.
@@ -399,6 +413,9 @@ func (fr *folderReader) skip(n int64) {
 // fill decodes the next block into out. It reports false and sets err when
 // no more bytes can be produced.
 func (fr *folderReader) fill() bool {
+	if fr.pipe != nil {
+		return fr.fillFromPipe()
+	}
 	if fr.err != nil {
 		return false
 	}
