@@ -58,72 +58,82 @@ func newACMatcher(anchors [][]byte) (*acMatcher, error) {
 	}
 	m.nclass = n
 
-	// Trie (goto function) with -1 for missing edges.
-	type node struct {
-		next  []int32
-		out   []int32
-		fail  int32
-		depth int32
+	// Trie (goto function) with -1 for missing edges, built straight into
+	// the flat transition table (a slice per node cost a third of the
+	// compile, which every run pays once).
+	var (
+		trans []int32
+		depth []int32
+		fail  []int32
+		outs  [][]int32
+	)
+	// At most one node per anchor byte: the table never grows.
+	nodes := 1
+	for _, a := range anchors {
+		nodes += len(a)
 	}
-	newNode := func() node {
-		nx := make([]int32, n)
-		for i := range nx {
-			nx[i] = -1
-		}
-		return node{next: nx}
+	trans = make([]int32, 0, nodes*n)
+	missing := make([]int32, n)
+	for c := range missing {
+		missing[c] = -1
 	}
-	nodes := []node{newNode()}
+	newNode := func(d int32) int32 {
+		trans = append(trans, missing...)
+		depth = append(depth, d)
+		fail = append(fail, 0)
+		outs = append(outs, nil)
+		return int32(len(depth) - 1)
+	}
+	newNode(0)
 	for i, a := range anchors {
 		s := int32(0)
 		for _, b := range a {
-			c := m.classOf[b]
-			if nodes[s].next[c] < 0 {
-				nn := newNode()
-				nn.depth = nodes[s].depth + 1
-				nodes = append(nodes, nn)
-				nodes[s].next[c] = int32(len(nodes) - 1)
+			e := int(s)*n + int(m.classOf[b])
+			if trans[e] < 0 {
+				t := newNode(depth[s] + 1)
+				trans[e] = t
 			}
-			s = nodes[s].next[c]
+			s = trans[e]
 		}
-		nodes[s].out = append(nodes[s].out, int32(i))
+		outs[s] = append(outs[s], int32(i))
 		m.lens = append(m.lens, len(a))
 		v := binary.LittleEndian.Uint32(a)
 		h := prefixHash(v)
 		m.prefix[h>>6] |= 1 << (h & 63)
 	}
 	// Breadth-first: failure links, then complete the DFA.
-	queue := make([]int32, 0, len(nodes))
+	queue := make([]int32, 0, len(depth))
 	for c := 0; c < n; c++ {
-		if t := nodes[0].next[c]; t >= 0 {
-			nodes[t].fail = 0
+		if t := trans[c]; t >= 0 {
+			fail[t] = 0
 			queue = append(queue, t)
 		} else {
-			nodes[0].next[c] = 0
+			trans[c] = 0
 		}
 	}
 	for qi := 0; qi < len(queue); qi++ {
 		s := queue[qi]
-		nodes[s].out = append(nodes[s].out, nodes[nodes[s].fail].out...)
+		if fo := outs[fail[s]]; len(fo) > 0 {
+			outs[s] = append(outs[s], fo...)
+		}
+		row, frow := trans[int(s)*n:int(s)*n+n], trans[int(fail[s])*n:int(fail[s])*n+n]
 		for c := 0; c < n; c++ {
-			t := nodes[s].next[c]
-			if t >= 0 {
-				nodes[t].fail = nodes[nodes[s].fail].next[c]
+			if t := row[c]; t >= 0 {
+				fail[t] = frow[c]
 				queue = append(queue, t)
 			} else {
-				nodes[s].next[c] = nodes[nodes[s].fail].next[c]
+				row[c] = frow[c]
 			}
 		}
 	}
-	m.trans = make([]int32, len(nodes)*n)
-	m.outStart = make([]int32, len(nodes)+1)
-	m.depth = make([]int32, len(nodes))
-	for s := range nodes {
-		m.depth[s] = nodes[s].depth
-		copy(m.trans[s*n:], nodes[s].next)
+	m.trans = trans
+	m.depth = depth
+	m.outStart = make([]int32, len(depth)+1)
+	for s := range depth {
 		m.outStart[s] = int32(len(m.outs))
-		m.outs = append(m.outs, nodes[s].out...)
+		m.outs = append(m.outs, outs[s]...)
 	}
-	m.outStart[len(nodes)] = int32(len(m.outs))
+	m.outStart[len(depth)] = int32(len(m.outs))
 	return m, nil
 }
 
