@@ -9,8 +9,13 @@ import "sync"
 // the callback copies, hashes and inspects the previous ones.
 
 // pipeDepth is how many decoded blocks (32 KiB each, LZX frames alike)
-// may wait for the reader.
-const pipeDepth = 16
+// may wait for the reader: enough to ride out the reader's pauses (a file
+// handed to a worker), few enough that the buffers stay in cache.
+const pipeDepth = 4
+
+// blockBufs keeps block buffers between folders and walks: a pipe per
+// streamed folder would otherwise allocate its buffers afresh.
+var blockBufs = sync.Pool{New: func() any { return new([maxBlockOut]byte) }}
 
 // pipeAbove is the smallest folder decoded ahead this way: for less, the
 // goroutine and its buffers cost more than the overlap saves.
@@ -59,7 +64,7 @@ func (p *blockPipe) produce() {
 		select {
 		case buf = <-p.free:
 		default:
-			buf = make([]byte, 0, maxBlockOut)
+			buf = blockBufs.Get().(*[maxBlockOut]byte)[:0]
 		}
 		buf = append(buf[:0], src.out...)
 		src.outPos = len(src.out)
@@ -101,9 +106,33 @@ func (fr *folderReader) fillFromPipe() bool {
 	return true
 }
 
-// close stops the producer and waits for it; safe to call more than once.
+// close stops the producer and waits for it, then returns its buffers to
+// blockBufs; safe to call more than once.
 func (p *blockPipe) close() {
-	p.once.Do(func() { close(p.stop) })
+	p.once.Do(func() {
+		close(p.stop)
+		<-p.done
+		put := func(b []byte) {
+			if cap(b) == maxBlockOut {
+				blockBufs.Put((*[maxBlockOut]byte)(b[:maxBlockOut]))
+			}
+		}
+		for b := range p.blocks {
+			put(b.out)
+		}
+		for {
+			select {
+			case b := <-p.free:
+				put(b)
+			default:
+				if p.last != nil {
+					put(p.last)
+					p.last = nil
+				}
+				return
+			}
+		}
+	})
 	<-p.done
 }
 
