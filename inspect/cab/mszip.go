@@ -3,7 +3,7 @@ package cab
 import (
 	"errors"
 
-	"github.com/installer-sbom/installer-sbom/inspect/cab/inflate"
+	"github.com/installer-sbom/installer-sbom/inspect/inflate"
 )
 
 // mszipDecoder decodes MSZIP blocks: each is "CK" and a deflate stream that

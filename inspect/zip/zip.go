@@ -14,10 +14,11 @@ import (
 	"hash/crc32"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/inflate"
 
-	"github.com/klauspost/compress/flate"
 	kzip "github.com/klauspost/compress/zip"
 )
 
@@ -64,10 +65,11 @@ func Open(r io.ReaderAt, size int64, opts *Options) (*Archive, error) {
 	}
 	zr, err := kzip.NewReader(r, size)
 	if err == nil {
-		// A fresh inflater per entry: the package default reuses pooled
-		// decompressors, whose state after a corrupt stream made the error
-		// for the same bytes differ from run to run (found by FuzzInspect).
-		zr.RegisterDecompressor(kzip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
+		// Our inflater rather than the package default, whose pooled
+		// decompressors kept state after a corrupt stream that made the
+		// error for the same bytes differ from run to run (found by
+		// FuzzInspect).
+		zr.RegisterDecompressor(kzip.Deflate, newInflater)
 	}
 	if err != nil {
 		// archive/zip does not say where it gave up; the central directory
@@ -144,11 +146,49 @@ func openUnderDirectoryName(f *kzip.File) (io.ReadCloser, error) {
 	case kzip.Store:
 		r = raw
 	case kzip.Deflate:
-		r = flate.NewReader(raw)
+		r = inflate.NewReader(raw)
 	default:
 		return nil, fmt.Errorf("compression method %d", f.Method)
 	}
 	return &crcReader{r: r, want: f.CRC32, sum: crc32.NewIEEE()}, nil
+}
+
+// inflaters recycles deflate readers between entries: a reader is about
+// 200 KiB, and clearing a fresh one costs as much as inflating a small
+// entry. Reset drops all of a reader's state, so unlike the pooled
+// decompressors above, no entry's output or error depends on another's.
+var inflaters sync.Pool
+
+// inflater is an entry's deflate reader, returned to the pool on Close.
+type inflater struct {
+	z *inflate.Reader
+}
+
+func newInflater(r io.Reader) io.ReadCloser {
+	z, _ := inflaters.Get().(*inflate.Reader)
+	if z == nil {
+		return &inflater{z: inflate.NewReader(r)}
+	}
+	z.Reset(r)
+	return &inflater{z: z}
+}
+
+var errClosed = errors.New("read after Close")
+
+func (f *inflater) Read(p []byte) (int, error) {
+	if f.z == nil {
+		return 0, errClosed
+	}
+	return f.z.Read(p)
+}
+
+func (f *inflater) Close() error {
+	if f.z != nil {
+		f.z.Reset(nil) // drop the source
+		inflaters.Put(f.z)
+		f.z = nil
+	}
+	return nil
 }
 
 // crcReader checks the CRC-32 the zip package would have checked.

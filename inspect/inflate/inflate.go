@@ -1,12 +1,16 @@
-// Package inflate decodes raw deflate data (RFC 1951) the way MSZIP
-// cabinets hold it: one deflate stream per data block, each producing a
-// declared number of bytes, whose matches may reach back into the previous
-// 32 KiB of the folder's output.
+// Package inflate decodes deflate data (RFC 1951), about twice as fast as
+// the general decoders on the binaries installers hold: Decoder the way
+// MSZIP cabinets hold it (one deflate stream per data block, each producing
+// a declared number of bytes, whose matches may reach back into the
+// previous 32 KiB of the folder's output), Reader a raw deflate stream of
+// any length (zip entries), GzipReader gzip members (pkg payloads).
 //
-// The decoder writes straight into one buffer that holds the history
-// followed by the new block, so the history is neither copied in as a
-// dictionary nor the output copied out; the last 32 KiB slide to the front
-// only when the buffer fills.
+// Decoder writes straight into one buffer that holds the history followed
+// by the new block, so the history is neither copied in as a dictionary
+// nor the output copied out; the last 32 KiB slide to the front only when
+// the buffer fills. Every input is untrusted: corrupt data is an error,
+// never a panic or a write out of bounds, and the fuzz targets compare
+// every result with compress/flate's and compress/gzip's.
 package inflate
 
 import "encoding/binary"
