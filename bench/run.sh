@@ -12,16 +12,22 @@
 # the extracted tree; "floor" is decompress + SHA-256 of the same bytes in
 # one pass (msi: inspect/msi's BenchmarkMSIListAndHash, one goroutine, MSI
 # read from memory; pkg: 7zz -so | gzip -dc | sha256sum).
-# Each command on the small installers runs RUNS_SMALL times (default 5),
-# on the big one RUNS_BIG times (default 1); the best wall time is kept.
-# Wall time depends on what else the machine runs; CPU time (user+sys) much
-# less so, which is why both are printed and compared.
-#   BIG_SIZE=1G  size of the synthetic MSI
+# The commands of one installer run in rounds, each round running every
+# command once in turn (paired: a slow moment hits all of them alike);
+# small installers get RUNS_SMALL rounds (default 7), the big one RUNS_BIG
+# (default 1). Each column is the median over the rounds. Wall time depends
+# on what else the machine runs; CPU time (user+sys) much less so, which is
+# why both are printed and compared.
+#   BIG_SIZE=1G    size of the synthetic MSI
+#   BASE_REV=REV   also measure installer-sbom built from git revision REV
+#                  ("inspect@base", "compose@base"): before/after in one run
+#   PROFILE=1      print the top of a CPU profile of one inspect run of each
+#                  installer (CPUPROFILE, the whole process)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=.bench
 BIG_SIZE=${BIG_SIZE:-1G}
-RUNS_SMALL=${RUNS_SMALL:-5}
+RUNS_SMALL=${RUNS_SMALL:-7}
 RUNS_BIG=${RUNS_BIG:-1}
 BIN=bin/installer-sbom
 PY311=3.11.11-20241219-1
@@ -34,6 +40,16 @@ done
 lipo=$(command -v llvm-lipo || ls /usr/bin/llvm-lipo-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$lipo" ] || die "llvm-lipo not installed (make deps)"
 go build -o "$BIN" ./cmd/installer-sbom || die "go build failed"
+BASE_BIN=
+if [ -n "${BASE_REV:-}" ]; then
+	# The baseline is built from a clean export of that revision, so the
+	# working tree's changes never leak into it.
+	base_src=$(mktemp -d)
+	git archive "$BASE_REV" | tar -x -C "$base_src" || die "git archive $BASE_REV failed"
+	BASE_BIN=$PWD/bin/installer-sbom-base
+	(cd "$base_src" && go build -o "$BASE_BIN" ./cmd/installer-sbom) || die "building $BASE_REV failed"
+	rm -rf "$base_src"
+fi
 
 mkdir -p "$BENCH"
 shm=/dev/shm
@@ -74,27 +90,57 @@ fresh "$big" "$(srckey fixtures/msibuild/*.go fixtures/bigbuild/*.go fixtures/bi
 results=$tmp/results
 : >"$results"
 
-# measure INSTALLER TOOL CMD...: best wall time of RUNS runs of CMD, with
-# its CPU time and peak RSS; stdout and stderr discarded.
-measure() {
-	local inst=$1 tool=$2
-	shift 2
-	local best="" line rc
+# Commands of the installer being measured: tool names and command lines
+# (one string each, run with bash -c so that pipelines work).
+tools=() cmds=()
+# cmd TOOL COMMAND: add a command to the current installer's round.
+cmd() { tools+=("$1"); cmds+=("$2"); }
+# rounds INSTALLER: run every command RUNS times in paired rounds and
+# append each tool's medians (wall, CPU, peak RSS) and last exit code.
+rounds() {
+	local inst=$1 i k rc
 	for ((i = 0; i < RUNS; i++)); do
-		rm -rf "$tmp/x"
-		rc=0
-		/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/stderr" || rc=$?
-		line=$(tail -1 "$tmp/time")
-		if [ -z "$best" ] || awk -v a="$line" -v b="$best" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !(x[1] < y[1]) }'; then
-			best=$line
-		fi
+		for k in "${!tools[@]}"; do
+			rm -rf "$tmp/x"
+			rc=0
+			/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" bash -c "${cmds[$k]}" >/dev/null 2>"$tmp/stderr" || rc=$?
+			echo "$k $(tail -1 "$tmp/time") $rc" >>"$tmp/samples"
+			if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
+				echo "bench/run.sh: ${tools[$k]} on $inst exited $rc:" >&2
+				head -5 "$tmp/stderr" >&2
+			fi
+		done
 	done
 	rm -rf "$tmp/x"
-	echo "$inst $tool $best $rc" | awk '{ printf "%s %s %.2f %.2f %.0f %s\n", $1, $2, $3, $4 + $5, $6 / 1024, $7 }' >>"$results"
-	if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
-		echo "bench/run.sh: $tool on $inst exited $rc:" >&2
-		head -5 "$tmp/stderr" >&2
+	for k in "${!tools[@]}"; do
+		awk -v k="$k" -v inst="$inst" -v tool="${tools[$k]}" '
+			function median(a, n,   i, j, t) {
+				for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+				return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+			}
+			$1 == k { n++; w[n] = $2; c[n] = $3 + $4; m[n] = $5; rc = $6 }
+			END { printf "%s %s %.2f %.2f %.0f %s\n", inst, tool, median(w, n), median(c, n), median(m, n) / 1024, rc }' "$tmp/samples" >>"$results"
+	done
+	: >"$tmp/samples"
+	tools=() cmds=()
+}
+
+# ours INSTALLER FILE: inspect and compose of FILE (and the baseline's).
+ours() {
+	cmd inspect "$BIN inspect --json '$2'"
+	cmd compose "$BIN compose '$2' -o '$tmp/sbom.json'"
+	if [ -n "$BASE_BIN" ]; then
+		cmd inspect@base "$BASE_BIN inspect --json '$2'"
+		cmd compose@base "$BASE_BIN compose '$2' -o '$tmp/sbom.json'"
 	fi
+}
+
+# profile INSTALLER FILE: the top of a CPU profile of one inspect run.
+profile() {
+	[ "${PROFILE:-}" = 1 ] || return 0
+	CPUPROFILE=$tmp/cpu.out "$BIN" inspect --json "$2" >/dev/null 2>&1 || true
+	echo "-- CPU profile of inspect on $1 (flat, top 15)"
+	go tool pprof -top -nodecount 15 "$BIN" "$tmp/cpu.out" 2>/dev/null | sed -n '/flat%/,$p'
 }
 
 # add INSTALLER NEWTOOL TOOL1 TOOL2: a row that is the sum of two rows.
@@ -113,28 +159,32 @@ floor_msi() {
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+: >"$tmp/samples"
 for pair in "cpython-msi:$msi" "big-msi:$big"; do
 	name=${pair%%:*} f=${pair#*:}
 	RUNS=$RUNS_SMALL
 	[ $name = big-msi ] && RUNS=$RUNS_BIG
 	echo "== $name: $f ($(stat -c %s "$f") bytes)"
-	measure "$name" "inspect" "$BIN" inspect --json "$f"
-	measure "$name" "compose" "$BIN" compose "$f" -o "$tmp/sbom.json"
-	measure "$name" "msiextract" msiextract -C "$tmp/x" "$f"
+	ours "$name" "$f"
+	cmd msiextract "msiextract -C '$tmp/x' '$f'"
+	cmd 7zz-x "7zz x -y -o'$tmp/x' '$f'"
+	rounds "$name"
 	msiextract -C "$tmp/tree" "$f" >/dev/null
-	measure "$name" "sha256sum(tree)" bash -c 'find "$1" -type f -print0 | xargs -0 sha256sum' _ "$tmp/tree"
+	cmd "sha256sum(tree)" "find '$tmp/tree' -type f -print0 | xargs -0 sha256sum"
+	rounds "$name"
 	rm -rf "$tmp/tree"
 	add "$name" "msiextract+sha256sum" "msiextract" "sha256sum(tree)"
-	measure "$name" "7zz-x" 7zz x -y -o"$tmp/x" "$f"
 	floor_msi "$name" "$f"
+	profile "$name" "$f"
 done
 
 RUNS=$RUNS_SMALL
 echo "== cpython-pkg: $pkg ($(stat -c %s "$pkg") bytes)"
-measure cpython-pkg inspect "$BIN" inspect --json "$pkg"
-measure cpython-pkg compose "$BIN" compose "$pkg" -o "$tmp/sbom.json"
-measure cpython-pkg '7zz-x(xar+gzip+cpio)' bash -c '7zz x -y -o"$1/x" "$2" && 7zz x -y -o"$1/x/p" "$1/x/Python_Framework.pkg/Payload" && 7zz x -y -snl -o"$1/x/c" "$1/x/p/"*' _ "$tmp" "$pkg"
-measure cpython-pkg 'floor:7zz-so|gzip-dc|sha256sum' bash -c '7zz e -so "$1" Python_Framework.pkg/Payload | gzip -dc | sha256sum' _ "$pkg"
+ours cpython-pkg "$pkg"
+cmd '7zz-x(xar+gzip+cpio)' "7zz x -y -o'$tmp/x' '$pkg' && 7zz x -y -o'$tmp/x/p' '$tmp/x/Python_Framework.pkg/Payload' && 7zz x -y -snl -o'$tmp/x/c' '$tmp/x/p/'*"
+cmd 'floor:7zz-so|gzip-dc|sha256sum' "7zz e -so '$pkg' Python_Framework.pkg/Payload | gzip -dc | sha256sum"
+rounds cpython-pkg
+profile cpython-pkg "$pkg"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -172,3 +222,24 @@ r=$(rss big-msi inspect)
 printf '  %-12s inspect peak RSS %5s MiB (aim < 300 MiB, 1 GB installer: %s)\n' big-msi "$r" "$(verdict "$r" 299)"
 r=$(rss cpython-pkg inspect)
 printf '  %-12s inspect peak RSS %5s MiB (aim < 150 MiB, 30 MB-class installer: %s)\n' cpython-pkg "$r" "$(verdict "$r" 149)"
+
+echo
+echo "aims (issue 19):"
+for t in inspect compose; do
+	r=$(ratio cpython-msi $t msiextract)
+	c=$(ratio cpython-msi $t msiextract 4)
+	printf '  %-12s %-7s / msiextract                = %5sx wall, %5sx CPU  (aim <= 1.00 wall: %s)\n' cpython-msi $t "$r" "$c" "$(verdict "$r" 1.00)"
+done
+r=$(ratio big-msi inspect msiextract)
+printf '  %-12s inspect / msiextract                = %5sx wall               (aim <= 0.90 wall: %s)\n' big-msi "$r" "$(verdict "$r" 0.90)"
+r=$(ratio cpython-pkg inspect '7zz-x(xar+gzip+cpio)')
+printf '  %-12s inspect / 7zz x of the payload      = %5sx wall               (aim <= 1.00 wall: %s)\n' cpython-pkg "$r" "$(verdict "$r" 1.00)"
+if [ -n "$BASE_BIN" ]; then
+	echo
+	echo "this tree / $BASE_REV (wall, CPU):"
+	for i in cpython-msi big-msi cpython-pkg; do
+		for t in inspect compose; do
+			printf '  %-12s %-7s %5sx wall, %5sx CPU\n' $i $t "$(ratio $i $t $t@base)" "$(ratio $i $t $t@base 4)"
+		done
+	done
+fi
