@@ -23,8 +23,10 @@ const (
 	// historySize is how far back a match may reach.
 	historySize = 32768
 
-	// slack past a block's end lets a match copy write whole 8-byte words,
-	// up to 13 bytes past the block's end, without checking each one.
+	// slack past a block's end: the hot loop checks the output's end once
+	// per pass, and a pass begun at the block's end may write two literals
+	// and a 258-byte match copied in 8-byte words (7 bytes past it) before
+	// codes sees the block is too long.
 	slack = 258 + 16
 
 	// bufSize holds the history and two or three blocks: the history
