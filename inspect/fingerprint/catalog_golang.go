@@ -55,8 +55,31 @@ func readBuildInfo(data []byte) (info *buildinfo.BuildInfo, err error) {
 		}
 	}()
 	// Cheap check first: every Go binary with build info carries this magic.
-	if !bytes.Contains(data, []byte("\xff Go buildinf:")) {
+	if !hasGoBuildInfoMagic(data) {
 		return nil, nil
 	}
 	return buildinfo.Read(bytes.NewReader(data))
+}
+
+// goBuildInfoMagic opens a Go binary's build information.
+const goBuildInfoMagic = "\xff Go buildinf:"
+
+// hasGoBuildInfoMagic reports whether data holds goBuildInfoMagic. Every
+// binary is checked, and a search led by 0xff, among the commonest bytes
+// of machine code, ran at half the speed of one led by "Go buildinf:"
+// and then checking the two bytes before it.
+func hasGoBuildInfoMagic(data []byte) bool {
+	tail := []byte(goBuildInfoMagic[2:])
+	for i := 2; i <= len(data)-len(tail); {
+		j := bytes.Index(data[i:], tail)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if data[j-1] == goBuildInfoMagic[1] && data[j-2] == goBuildInfoMagic[0] {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
