@@ -243,13 +243,12 @@ type builder struct {
 	// fileContainer is the SPDXID of the package that CONTAINS each file.
 	fileContainer map[string]string
 	pkgNodeOf     map[string]*pkgNode
-	pkgPaths      []pkgPath // embedded packages by path, for containment
-	unused        [][]*sourceEntry
-}
-
-type pkgPath struct {
-	path string
-	id   string // SPDXID
+	// pkgAt lists the embedded packages at each path, in the order they
+	// were declared: containment is found by looking up a file's path and
+	// its ancestors, not by scanning every package for every file (files ×
+	// packages was quadratic for bundles of many packages).
+	pkgAt  map[string][]string
+	unused [][]*sourceEntry
 }
 
 func (b *builder) build() error {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -130,22 +131,13 @@ func (b *builder) noteAbsentFiles() {
 // hold it, else the installer. A package's own bytes (an MSI inside a
 // bundle) belong to the package around it.
 func (b *builder) containerOf(f inspect.File) string {
-	if n, ok := b.pkgNodeOf[f.Package]; ok && f.Package != "" {
-		own := false
-		for _, pp := range b.pkgPaths {
-			if pp.id == n.id && pp.path == f.Path {
-				own = true
-			}
-		}
-		if !own {
-			return n.id
-		}
+	at := b.pkgAt[f.Path]
+	if n, ok := b.pkgNodeOf[f.Package]; ok && f.Package != "" && !slices.Contains(at, n.id) {
+		return n.id
 	}
 	self := ""
-	for _, pp := range b.pkgPaths {
-		if pp.path == f.Path {
-			self = pp.id
-		}
+	if len(at) > 0 {
+		self = at[len(at)-1]
 	}
 	return b.enclosing(f.Path, self)
 }

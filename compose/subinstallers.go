@@ -134,12 +134,13 @@ func (b *builder) addSubInstallers() error {
 		}
 		b.pkgNodeOf[p.ID] = n
 		if p.Embedded && p.Path != "" {
-			b.pkgPaths = append(b.pkgPaths, pkgPath{path: p.Path, id: n.id})
+			if b.pkgAt == nil {
+				b.pkgAt = map[string][]string{}
+			}
+			b.pkgAt[p.Path] = append(b.pkgAt[p.Path], n.id)
 		}
 		b.m.packages = append(b.m.packages, n)
 	}
-	// Deepest path first, so the innermost package wins.
-	sort.SliceStable(b.pkgPaths, func(i, j int) bool { return len(b.pkgPaths[i].path) > len(b.pkgPaths[j].path) })
 	for i, p := range pkgs {
 		parent := rootID
 		if pp, ok := b.pkgNodeOf[p.Parent]; ok && p.Parent != "" && p.Parent != p.ID {
@@ -153,11 +154,17 @@ func (b *builder) addSubInstallers() error {
 }
 
 // enclosing returns the innermost embedded package whose bytes contain the
-// nested path p (other than self), or the root.
+// nested path p (other than self), or the root: p's ancestors are looked
+// up from the deepest, and at one path the package declared first wins.
 func (b *builder) enclosing(p, self string) string {
-	for _, pp := range b.pkgPaths {
-		if pp.id != self && strings.HasPrefix(p, pp.path+"/") {
-			return pp.id
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != '/' {
+			continue
+		}
+		for _, id := range b.pkgAt[p[:i]] {
+			if id != self {
+				return id
+			}
 		}
 	}
 	return rootID
