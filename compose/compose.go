@@ -136,6 +136,7 @@ type Result struct {
 
 	spdxOnce sync.Once
 	spdxDoc  *v2_3.Document
+	spdxJSON []byte // the document as checked: written as it is, not rendered again
 	spdxErr  error
 }
 

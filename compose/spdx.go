@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,11 +19,11 @@ const FormatSPDXJSON = "spdx-json"
 func init() {
 	RegisterFormat(Format{Name: FormatSPDXJSON, Ext: ".spdx.json", MediaType: "application/spdx+json",
 		Write: func(w io.Writer, res *Result) error {
-			doc, err := res.SPDX()
-			if err != nil {
+			if _, err := res.SPDX(); err != nil {
 				return err
 			}
-			return WriteSPDXJSON(w, doc)
+			_, err := w.Write(res.spdxJSON)
+			return err
 		}})
 }
 
@@ -37,7 +38,7 @@ func (r *Result) SPDX() (*v2_3.Document, error) {
 	if r == nil || r.m == nil {
 		return nil, errors.New("compose: SPDX needs a Result from Compose")
 	}
-	r.spdxOnce.Do(func() { r.spdxDoc, r.spdxErr = r.m.checkedSPDX() })
+	r.spdxOnce.Do(func() { r.spdxDoc, r.spdxJSON, r.spdxErr = r.m.checkedSPDX() })
 	return r.spdxDoc, r.spdxErr
 }
 
@@ -49,22 +50,22 @@ func (r *Result) Document() *v2_3.Document {
 }
 
 // checkedSPDX renders the model and checks the rendering against the SPDX
-// 2.3 JSON schema.
-func (m *model) checkedSPDX() (*v2_3.Document, error) {
+// 2.3 JSON schema; it returns the document and its JSON.
+func (m *model) checkedSPDX() (*v2_3.Document, []byte, error) {
 	doc, err := m.spdx()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := WriteSPDXJSON(&buf, doc); err != nil {
-		return nil, fmt.Errorf("compose: writing the document: %w", err)
+		return nil, nil, fmt.Errorf("compose: writing the document: %w", err)
 	}
-	for _, p := range Validate([]byte(buf.String())) {
+	for _, p := range Validate(buf.Bytes()) {
 		if p.Rule == RuleSchema {
-			return nil, fmt.Errorf("%w: %s", errInvalidOutput, p)
+			return nil, nil, fmt.Errorf("%w: %s", errInvalidOutput, p)
 		}
 	}
-	return doc, nil
+	return doc, buf.Bytes(), nil
 }
 
 // spdx renders the model as a tools-golang SPDX 2.3 document. Files go into
