@@ -57,6 +57,11 @@ const (
 	// PropBSIStructured is "structured" (metadata of the contents is still
 	// present) or "unstructured".
 	PropBSIStructured = "bsi:component:structured"
+	// PropBSIAssociatedLicences is the component's licence as the SBOM's
+	// creator sees it, one SPDX expression: the concluded licence, else
+	// the declared one; the taxonomy wants it on every component, and it
+	// is left out where neither is known rather than said NOASSERTION.
+	PropBSIAssociatedLicences = "bsi:component:associatedLicences"
 )
 
 // The taxonomy's values of the BSI properties.
@@ -419,7 +424,7 @@ func (x *cdxWriter) pkg(p *pkgNode) cdx.Component {
 			props = append(props, cdx.Property{Name: PropBSIFilename, Value: p.fileName})
 		}
 		exe, arch, structured := x.bsiFlags(p)
-		for _, kv := range [][2]string{{PropBSIExecutable, exe}, {PropBSIArchive, arch}, {PropBSIStructured, structured}} {
+		for _, kv := range [][2]string{{PropBSIExecutable, exe}, {PropBSIArchive, arch}, {PropBSIStructured, structured}, {PropBSIAssociatedLicences, associatedLicence(p)}} {
 			if kv[1] != "" {
 				props = append(props, cdx.Property{Name: kv[0], Value: kv[1]})
 			}
@@ -473,6 +478,17 @@ func (x *cdxWriter) pkg(p *pkgNode) cdx.Component {
 // SPDX expression with its acknowledgement. CycloneDX 1.6 holds a single
 // expression: the concluded one, or the declared one when nothing was
 // concluded. An unknown licence (and NONE) is left out.
+// associatedLicence is the value of PropBSIAssociatedLicences: the
+// concluded licence, else the declared one, else "".
+func associatedLicence(p *pkgNode) string {
+	for _, l := range []string{p.licenseConcluded, p.licenseDeclared} {
+		if l != "" && l != "NONE" && l != "NOASSERTION" {
+			return l
+		}
+	}
+	return ""
+}
+
 func (x *cdxWriter) licenses(p *pkgNode) *cdx.Licenses {
 	usable := func(s string) bool { return s != "" && s != "NONE" && s != "NOASSERTION" }
 	concluded, declared := cdx.LicenseAcknowledgementConcluded, cdx.LicenseAcknowledgementDeclared

@@ -312,6 +312,22 @@ func TestCycloneDXBSIFields(t *testing.T) {
 				if got := c.c.hash("SHA-512"); got != c.sha512 {
 					t.Errorf("%s: SHA-512 %q, want %q", c.c.Name, got, c.sha512)
 				}
+				// The taxonomy's associated licence: the concluded one
+				// (the first licence the component lists), once; none
+				// where no licence is known (never NOASSERTION).
+				var want string
+				if len(c.c.Licenses) > 0 {
+					want = c.c.Licenses[0].Expression
+				}
+				var got []string
+				for _, p := range c.c.Properties {
+					if p.Name == PropBSIAssociatedLicences {
+						got = append(got, p.Value)
+					}
+				}
+				if want == "" && len(got) != 0 || want != "" && (len(got) != 1 || got[0] != want) {
+					t.Errorf("%s: %s %v, licences %+v", c.c.Name, PropBSIAssociatedLicences, got, c.c.Licenses)
+				}
 			}
 			// openssl lives in two files (libcrypto-3.dll and libssl-3.dll): no one
 			// file name, so neither name nor hash.
