@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/fslimits"
 )
 
 // FormatError is malformed or unsupported input of layer "apfs": Off is
@@ -54,48 +55,8 @@ func limitErr(off int64, where, limit string, value int64, what string) *FormatE
 // not match its bytes.
 var ErrChecksum = fmt.Errorf("checksum mismatch")
 
-// Options bound what a container may make the reader hold. Zero fields
-// take the defaults.
-type Options struct {
-	// MaxItems is the most filesystem records kept and B-tree nodes read
-	// over the whole container (default 1,000,000).
-	MaxItems int64
-	// MaxPathBytes bounds the bytes of all paths together (default
-	// 64 MiB).
-	MaxPathBytes int64
-	// MaxAttrBytes bounds the extended attributes kept (decmpfs headers,
-	// symbolic link targets; default 64 MiB).
-	MaxAttrBytes int64
-	// MaxDepth is the deepest folder nesting (default 4096).
-	MaxDepth int
-	// MaxInlineBytes is the largest file decompressed from an attribute
-	// into memory at once (default 64 MiB); files compressed in their
-	// resource fork are decoded 64 KiB at a time.
-	MaxInlineBytes int64
-}
-
-func (o *Options) withDefaults() Options {
-	var r Options
-	if o != nil {
-		r = *o
-	}
-	if r.MaxItems <= 0 {
-		r.MaxItems = 1_000_000
-	}
-	if r.MaxPathBytes <= 0 {
-		r.MaxPathBytes = 64 << 20
-	}
-	if r.MaxAttrBytes <= 0 {
-		r.MaxAttrBytes = 64 << 20
-	}
-	if r.MaxDepth <= 0 {
-		r.MaxDepth = 4096
-	}
-	if r.MaxInlineBytes <= 0 {
-		r.MaxInlineBytes = 64 << 20
-	}
-	return r
-}
+// Options bound what a container may make the reader hold (fslimits.Options).
+type Options = fslimits.Options
 
 // Object types (the low 16 bits of o_type) and storage flags.
 const (
@@ -153,7 +114,7 @@ type Container struct {
 // Open reads the container superblock, the newest checkpoint, the
 // container's object map and each volume's filesystem tree.
 func Open(r io.ReaderAt, size int64, opts *Options) (*Container, error) {
-	o := opts.withDefaults()
+	o := opts.WithDefaults()
 	if size < 4096 {
 		return nil, errorf(0, "", "container of %d bytes is too short for an APFS superblock", size)
 	}

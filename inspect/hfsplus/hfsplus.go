@@ -29,6 +29,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/installer-sbom/installer-sbom/inspect/formaterr"
+	"github.com/installer-sbom/installer-sbom/inspect/fslimits"
 	"github.com/installer-sbom/installer-sbom/inspect/fspath"
 )
 
@@ -51,47 +52,8 @@ func limitErr(off int64, where, limit string, value int64, what string) *FormatE
 	return &FormatError{In: layer, Off: off, Where: where, Msg: le.Error(), Err: le}
 }
 
-// Options bound what a volume may make the reader hold. Zero fields take
-// the defaults.
-type Options struct {
-	// MaxItems is the most catalog files and folders kept (default
-	// 1,000,000).
-	MaxItems int64
-	// MaxPathBytes bounds the bytes of all paths together (default
-	// 64 MiB).
-	MaxPathBytes int64
-	// MaxAttrBytes bounds the decmpfs attributes kept (default 64 MiB).
-	MaxAttrBytes int64
-	// MaxDepth is the deepest folder nesting (default 4096).
-	MaxDepth int
-	// MaxInlineBytes is the largest file decompressed from an attribute
-	// into memory at once (default 64 MiB); files compressed in their
-	// resource fork are decoded 64 KiB at a time.
-	MaxInlineBytes int64
-}
-
-func (o *Options) withDefaults() Options {
-	var r Options
-	if o != nil {
-		r = *o
-	}
-	if r.MaxItems <= 0 {
-		r.MaxItems = 1_000_000
-	}
-	if r.MaxPathBytes <= 0 {
-		r.MaxPathBytes = 64 << 20
-	}
-	if r.MaxAttrBytes <= 0 {
-		r.MaxAttrBytes = 64 << 20
-	}
-	if r.MaxDepth <= 0 {
-		r.MaxDepth = 4096
-	}
-	if r.MaxInlineBytes <= 0 {
-		r.MaxInlineBytes = 64 << 20
-	}
-	return r
-}
+// Options bound what a volume may make the reader hold (fslimits.Options).
+type Options = fslimits.Options
 
 // HeaderOffset is where the volume header starts.
 const HeaderOffset = 1024
@@ -181,7 +143,7 @@ const (
 // Open reads the volume header and the catalog of the volume r of size
 // bytes.
 func Open(r io.ReaderAt, size int64, opts *Options) (*Volume, error) {
-	o := opts.withDefaults()
+	o := opts.WithDefaults()
 	if size < HeaderOffset+512 {
 		return nil, errorf(0, "", "volume of %d bytes is too short for an HFS+ header", size)
 	}
