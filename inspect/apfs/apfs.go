@@ -47,8 +47,7 @@ func errorf(off int64, where, format string, args ...any) *FormatError {
 type LimitError = formaterr.LimitError
 
 func limitErr(off int64, where, limit string, value int64, what string) *FormatError {
-	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{In: layer, Off: off, Where: where, Msg: le.Error(), Err: le}
+	return layer.Limit(off, where, limit, value, what)
 }
 
 // ErrChecksum is the cause of an object whose Fletcher-64 checksum does

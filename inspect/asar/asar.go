@@ -183,8 +183,7 @@ func errorf(entry string, off int64, err error, format string, args ...any) *For
 }
 
 func limitErr(off int64, limit string, value int64, what string) *FormatError {
-	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{In: layer, Off: off, Msg: le.Error(), Err: le}
+	return layer.Limit(off, "", limit, value, what)
 }
 
 // Open reads and checks the header of the asar archive r of size bytes.

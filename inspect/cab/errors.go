@@ -59,6 +59,5 @@ func formatErr(at int64, format string, args ...any) *FormatError {
 }
 
 func limitErr(at int64, folder int, limit string, value int64, what string) *FormatError {
-	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{In: layer, Off: at, Where: place("", folder, -1), Msg: le.Error(), Err: le}
+	return layer.Limit(at, place("", folder, -1), limit, value, what)
 }

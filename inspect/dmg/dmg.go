@@ -101,8 +101,7 @@ var ErrChecksum = fmt.Errorf("checksum mismatch")
 type LimitError = formaterr.LimitError
 
 func limitErr(off int64, where, limit string, value int64, what string) *FormatError {
-	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{In: layer, Off: off, Where: where, Msg: le.Error(), Err: le}
+	return layer.Limit(off, where, limit, value, what)
 }
 
 // Options bound what an image may make the reader hold and do. Zero

@@ -56,6 +56,14 @@ func (l *Layer) Errorf(off int64, format string, args ...any) *Error {
 	return &Error{In: l, Off: off, Msg: fmt.Sprintf(format, args...)}
 }
 
+// Limit returns an error of layer l at off, about where, saying that the
+// Options limit named limit (in force at value) refused the input because
+// of what; errors.Is(err, ErrLimit) matches it.
+func (l *Layer) Limit(off int64, where, limit string, value int64, what string) *Error {
+	le := &LimitError{Limit: limit, Value: value, What: what}
+	return &Error{In: l, Off: off, Where: where, Msg: le.Error(), Err: le}
+}
+
 // Wrap returns an error of layer l at off saying msg, caused by err.
 func (l *Layer) Wrap(off int64, msg string, err error) *Error {
 	return &Error{In: l, Off: off, Msg: msg, Err: err}

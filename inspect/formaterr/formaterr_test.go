@@ -73,3 +73,17 @@ func TestAsAndLimit(t *testing.T) {
 		t.Error("limit error does not match ErrLimit")
 	}
 }
+
+// TestLimit: a limit error is of its layer, at its offset and place, says
+// the limit, its value and why, and matches ErrLimit and *LimitError.
+func TestLimit(t *testing.T) {
+	dmg := &Layer{Name: "dmg", WhereFormat: "partition %s", Quiet: []error{ErrLimit}}
+	err := dmg.Limit(0x40, "hfs", "MaxChunkBytes", 64, "chunk declares 100 bytes")
+	var le *LimitError
+	if got, want := err.Error(), "dmg: partition hfs at offset 0x40: limit MaxChunkBytes=64 exceeded: chunk declares 100 bytes"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if !errors.Is(err, ErrLimit) || !errors.As(err, &le) || le.Limit != "MaxChunkBytes" || le.Value != 64 || err.Layer() != "dmg" || err.Offset() != 0x40 {
+		t.Errorf("%#v", err)
+	}
+}

@@ -48,8 +48,7 @@ func fileErrorf(path string, off int64, err error, format string, args ...any) *
 }
 
 func limitErr(off int64, limit string, value int64, what string) *FormatError {
-	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &FormatError{In: layer, Off: off, Msg: le.Error(), Err: le}
+	return layer.Limit(off, "", limit, value, what)
 }
 
 // place returns err as an error about the file at path: a FormatError
