@@ -89,6 +89,8 @@ type msiContainer struct {
 	pkg      Package
 	walked   bool
 	problems []msi.Problem
+	// hashCheck is the MsiFileHash table, read at the first walk.
+	hashCheck *msi.FileHashCheck
 }
 
 func (c *msiContainer) cabOptions() *cab.Options {
@@ -105,14 +107,17 @@ func (c *msiContainer) Walk(fn func(Entry, io.Reader) error) error {
 // check for the walker to do off the decoding goroutine, without it (a
 // walk that reads nothing, for Describe) the msi package checks in line.
 func (c *msiContainer) walk(fn func(Entry, io.Reader) error, verify bool) error {
-	var check *msi.FileHashCheck
-	if verify {
-		check, _ = c.db.NewFileHashCheck() // an unreadable table fails db.Walk itself
+	// Read once for both walks; an unreadable table (nil here) fails
+	// db.Walk itself.
+	if c.hashCheck == nil {
+		c.hashCheck, _ = c.db.NewFileHashCheck()
 	}
-	opts := &msi.WalkOptions{Sibling: c.src.Sibling, SourceFile: c.src.SourceFile, Cab: c.cabOptions(), CallerChecksHashes: check != nil}
+	check := c.hashCheck
+	opts := &msi.WalkOptions{Sibling: c.src.Sibling, SourceFile: c.src.SourceFile, Cab: c.cabOptions(),
+		FileHashes: check, CallerChecksHashes: verify && check != nil}
 	problems, err := c.db.Walk(opts, func(f *msi.File, r io.Reader, ferr error) error {
 		e := Entry{Name: f.Path, Size: f.Size, Package: c.pkg.ID, InstallPath: f.Path, Err: ferr}
-		if check != nil && check.Wants(f) {
+		if opts.CallerChecksHashes && check.Wants(f) {
 			e.Verify = &Verifier{New: md5.New, Check: func(sum []byte) *Problem {
 				p, ok := check.Check(f, sum)
 				if ok {
@@ -124,7 +129,10 @@ func (c *msiContainer) walk(fn func(Entry, io.Reader) error, verify bool) error 
 		var notPresent *msi.NotPresentError
 		if errors.As(ferr, &notPresent) {
 			// The database is whole; the file is listed from its row.
-			e.Absent, e.DeclaredHash = true, c.db.DeclaredMD5(f)
+			e.Absent = true
+			if check != nil {
+				e.DeclaredHash = check.DeclaredMD5(f)
+			}
 		}
 		if ferr != nil {
 			return fn(e, nil)

@@ -26,6 +26,9 @@ type WalkOptions struct {
 	// there is no such place: such files are then not present.
 	SourceFile func(rel string) (io.ReaderAt, int64, error)
 	Cab        *cab.Options
+	// FileHashes is the MsiFileHash table as the caller already read it
+	// (NewFileHashCheck); nil makes Walk read it.
+	FileHashes *FileHashCheck
 	// CallerChecksHashes says fn checks each file's bytes against
 	// MsiFileHash itself (with a FileHashCheck, off the goroutine that
 	// decodes); Walk then leaves the bytes untouched.
@@ -69,9 +72,11 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	if err != nil {
 		return nil, err
 	}
-	check, err := db.NewFileHashCheck()
-	if err != nil {
-		return nil, err
+	check := opts.FileHashes
+	if check == nil {
+		if check, err = db.NewFileHashCheck(); err != nil {
+			return nil, err
+		}
 	}
 	var problems []Problem
 	// deliver hands a file's bytes to fn and then checks them against
@@ -260,21 +265,6 @@ func (db *Database) Walk(opts *WalkOptions, fn func(f *File, r io.Reader, err er
 	return problems, nil
 }
 
-// DeclaredMD5 is the MD5 MsiFileHash records for a file, as
-// "md5:<hex>", or "" when it records none.
-func (db *Database) DeclaredMD5(f *File) string {
-	hashes, err := db.FileHashes()
-	if err != nil {
-		return ""
-	}
-	h, ok := hashes[f.Key]
-	if !ok || h.Parts == [4]int32{} {
-		return ""
-	}
-	sum := h.MD5()
-	return fmt.Sprintf("md5:%x", sum[:])
-}
-
 // errRecorder remembers the first read error other than io.EOF.
 type errRecorder struct {
 	r   io.Reader
@@ -316,6 +306,17 @@ func (db *Database) NewFileHashCheck() (*FileHashCheck, error) {
 func (c *FileHashCheck) Wants(f *File) bool {
 	h, ok := c.hashes[f.Key]
 	return ok && !f.Versioned() && h.Parts != [4]int32{}
+}
+
+// DeclaredMD5 is the MD5 MsiFileHash records for a file, as
+// "md5:<hex>", or "" when it records none.
+func (c *FileHashCheck) DeclaredMD5(f *File) string {
+	h, ok := c.hashes[f.Key]
+	if !ok || h.Parts == [4]int32{} {
+		return ""
+	}
+	sum := h.MD5()
+	return fmt.Sprintf("md5:%x", sum[:])
 }
 
 // Check compares the MD5 of f's bytes with the table's: a mismatch is a
