@@ -117,9 +117,9 @@ func (d *Decoder) stored(br *bitReader, op, end int) (int, error) {
 	if len(in) < 4 {
 		return 0, errShort
 	}
-	n := int(binary.LittleEndian.Uint16(in))
-	if uint16(n) != ^binary.LittleEndian.Uint16(in[2:]) {
-		return 0, errStoredLen
+	n, err := storedLen(in)
+	if err != nil {
+		return 0, err
 	}
 	in = in[4:]
 	if n > end-op {
@@ -131,6 +131,17 @@ func (d *Decoder) stored(br *bitReader, op, end int) (int, error) {
 	copy(d.buf[op:], in[:n])
 	br.ip += 4 + n
 	return op + n, nil
+}
+
+// storedLen reads the LEN and NLEN that open a stored block (in holds at
+// least 4 bytes): the block's length, or errStoredLen when NLEN is not
+// LEN's complement.
+func storedLen(in []byte) (int, error) {
+	n := binary.LittleEndian.Uint16(in)
+	if n != ^binary.LittleEndian.Uint16(in[2:]) {
+		return 0, errStoredLen
+	}
+	return int(n), nil
 }
 
 // codeLengthOrder is the order in which a dynamic block sends the code

@@ -1,9 +1,6 @@
 package inflate
 
-import (
-	"encoding/binary"
-	"io"
-)
+import "io"
 
 const (
 	// inSize is how much input the Reader asks its source for at once.
@@ -155,13 +152,12 @@ func (z *Reader) blockHeader() error {
 		if z.need(4) < 4 {
 			return z.short()
 		}
-		in := br.in[br.ip:]
-		n := binary.LittleEndian.Uint16(in)
-		if n != ^binary.LittleEndian.Uint16(in[2:]) {
-			return errStoredLen
+		n, err := storedLen(br.in[br.ip:])
+		if err != nil {
+			return err
 		}
 		br.ip += 4
-		z.stored, z.state = int(n), stateStored
+		z.stored, z.state = n, stateStored
 	case 1:
 		z.lt, z.dt, z.state = &fixedLit, &fixedDist, stateCodes
 	case 2:
