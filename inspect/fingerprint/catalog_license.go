@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/licensecheck"
 	"github.com/installer-sbom/installer-sbom/inspect/inventory"
+	"github.com/installer-sbom/installer-sbom/inspect/licensescan"
 )
 
 // maxLicenseBytes bounds the licence texts classified (CPython's Windows
@@ -48,7 +49,7 @@ func (c licenseText) Catalog(f *Subject, rep *FileReport) {
 		return
 	}
 	text := normalizeLicenseText(f.Data)
-	cov := licenseScanner().Scan(text)
+	cov := scanLicenses(text)
 	owner := c.componentFromPath(f.Path)
 	if found := pythonLicense(text, cov, owner); found != nil {
 		rep.Licenses = append(rep.Licenses, found...)
@@ -76,7 +77,7 @@ func (c licenseText) catalogPlist(f *Subject, rep *FileReport) {
 	if err != nil || info.id == "" || info.copyright == "" {
 		return
 	}
-	cov := licenseScanner().Scan([]byte(info.copyright))
+	cov := scanLicenses([]byte(info.copyright))
 	ids := matchedLicenseIDs(cov.Match)
 	if len(ids) != 1 {
 		return
@@ -215,7 +216,23 @@ TU-Berlin-2.0 UPL-1.0 Unicode-DFS-2015 Unicode-DFS-2016 Unicode-TOU Unlicense Vi
 Zlib blessing bzip2-1.0.6 curl libpng-2.0 libtiff zlib-acknowledgement
 `)
 
-var licenseScanner = sync.OnceValue(func() *licensecheck.Scanner {
+// licenseClassifier scans licence texts for scannerLicenses, compiling for
+// each text only the licences whose words it holds (see licensescan).
+var licenseClassifier = sync.OnceValue(func() *licensescan.Classifier {
+	return licensescan.New(licenseList())
+})
+
+// scanLicenses classifies a licence text. The patterns are licensecheck's
+// own and all compile (TestLicensePatternsCompile), so there is no error to
+// report; should one appear, the text stays unclassified.
+func scanLicenses(text []byte) licensecheck.Coverage {
+	cov, _ := licenseClassifier().Scan(text)
+	return cov
+}
+
+// licenseList returns the licences of scannerLicenses as licensecheck has
+// them, by pattern and by URL.
+func licenseList() []licensecheck.License {
 	want := map[string]bool{}
 	for _, id := range scannerLicenses {
 		want[id] = true
@@ -233,13 +250,8 @@ var licenseScanner = sync.OnceValue(func() *licensecheck.Scanner {
 			list = append(list, l)
 		}
 	}
-	s, err := licensecheck.NewScanner(list)
-	if err != nil {
-		// The patterns are licensecheck's own; tests build the scanner.
-		panic("fingerprint: licence scanner: " + err.Error())
-	}
-	return s
-})
+	return list
+}
 
 // componentFromPath names the component a licence file belongs to by where
 // it sits: a dist-info's distribution (or, under its licenses/, a package

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/licensecheck"
 	"github.com/installer-sbom/installer-sbom/inspect/inventory"
 	"github.com/installer-sbom/installer-sbom/internal/version"
 )
@@ -210,5 +211,25 @@ func TestPyPILicenseExpression(t *testing.T) {
 	bad := []byte("Metadata-Version: 2.4\nName: x\nVersion: 1\nLicense-Expression: not a licence\n\n")
 	if rep := Default().Identify("x-1.dist-info/METADATA", bad); len(rep.Findings) != 1 || rep.Findings[0].License != "" {
 		t.Errorf("an invalid expression was kept: %+v", rep.Findings)
+	}
+}
+
+// TestLicensePatternsCompile: every licence the classifier looks for
+// compiles together (scanLicenses has no error to report because of this),
+// and a classified text gives what the scanner of the whole list gives.
+func TestLicensePatternsCompile(t *testing.T) {
+	full, err := licensecheck.NewScanner(licenseList())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"Permission to use, copy, modify, and/or distribute this software for any purpose with or without fee is hereby granted.",
+		"Licensed under the Apache License, Version 2.0 (the \"License\"); see https://www.apache.org/licenses/LICENSE-2.0",
+		"SPDX-License-Identifier: MIT",
+	} {
+		got := scanLicenses([]byte(text))
+		if want := full.Scan([]byte(text)); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: %+v, full scanner %+v", text, got, want)
+		}
 	}
 }
