@@ -31,7 +31,7 @@ func windowsTree(b testing.TB) ([]string, [][]byte, int64) {
 // every file of the tree, one core.
 func BenchmarkScan(b *testing.B) {
 	_, datas, total := windowsTree(b)
-	m := Default().ac
+	m := Default().ruleSet().ac
 	b.SetBytes(total)
 	b.ResetTimer()
 	cpu0 := cpuTime()

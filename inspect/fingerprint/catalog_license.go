@@ -315,7 +315,7 @@ func (c licenseText) ruleNamed(s string) string {
 	}
 	// Names only: aliases are often plain words (yaml, png, java) that
 	// directories are also called.
-	for _, r := range c.e.raw {
+	for _, r := range c.e.ruleSet().raw {
 		if strings.EqualFold(r.Name, s) {
 			return r.Name
 		}

@@ -16,6 +16,18 @@ import (
 // Engine identifies components in files. It is immutable after construction
 // and safe for concurrent use.
 type Engine struct {
+	// ruleSet returns the compiled rules. The default engine compiles them
+	// on first use: Wants (what the walk asks while it decodes) needs only
+	// the catalogers, so the ~25 ms the rules take is spent on a worker
+	// while the installer is being decoded, not before the walk starts.
+	ruleSet func() *ruleSet
+	// catalogers run in order on every file they want (catalog.go).
+	catalogers []Cataloger
+	names      nameCache
+}
+
+// ruleSet is an engine's rules, compiled.
+type ruleSet struct {
 	raw       []Rule
 	rules     []compiledRule
 	pats      []compiledPattern
@@ -23,9 +35,6 @@ type Engine struct {
 	anchorPat []int // anchor index -> pattern index
 	patByID   map[string]int
 	anchorLen []int
-	// catalogers run in order on every file they want (catalog.go).
-	catalogers []Cataloger
-	names      nameCache
 }
 
 var (
@@ -33,15 +42,18 @@ var (
 	defaultEngine *Engine
 )
 
-// Default returns the engine with the built-in rules, compiled once.
+// Default returns the engine with the built-in rules, compiled once, when
+// first needed.
 func Default() *Engine {
 	defaultOnce.Do(func() {
-		e, err := New(nil)
-		if err != nil {
-			// The built-in data is part of the program; tests compile it.
-			panic("fingerprint: built-in rules: " + err.Error())
-		}
-		defaultEngine = e
+		defaultEngine = newEngine(sync.OnceValue(func() *ruleSet {
+			rs, err := compileRuleSet(nil)
+			if err != nil {
+				// The built-in data is part of the program; tests compile it.
+				panic("fingerprint: built-in rules: " + err.Error())
+			}
+			return rs
+		}))
 	})
 	return defaultEngine
 }
@@ -65,6 +77,21 @@ var builtinRulesOnce = sync.OnceValues(loadBuiltinRules)
 // whose name equals a built-in rule's replaces that rule, so a rules file can
 // extend, say, SQLite's version table.
 func New(extra []Rule) (*Engine, error) {
+	rs, err := compileRuleSet(extra)
+	if err != nil {
+		return nil, err
+	}
+	return newEngine(func() *ruleSet { return rs }), nil
+}
+
+func newEngine(rules func() *ruleSet) *Engine {
+	e := &Engine{ruleSet: rules}
+	e.catalogers = catalogers(e)
+	return e
+}
+
+// compileRuleSet compiles the built-in rules plus extra (see New).
+func compileRuleSet(extra []Rule) (*ruleSet, error) {
 	rules := BuiltinRules()
 	for _, x := range extra {
 		if x.Source == "" {
@@ -90,22 +117,21 @@ func New(extra []Rule) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{raw: rules, rules: crs, pats: cps, ac: ac, anchorPat: anchorPat}
-	e.catalogers = catalogers(e)
-	e.patByID = map[string]int{}
+	rs := &ruleSet{raw: rules, rules: crs, pats: cps, ac: ac, anchorPat: anchorPat, patByID: map[string]int{}}
 	for i := range cps {
-		e.patByID[cps[i].ID] = i
+		rs.patByID[cps[i].ID] = i
 	}
 	for _, a := range anchors {
-		e.anchorLen = append(e.anchorLen, len(a))
+		rs.anchorLen = append(rs.anchorLen, len(a))
 	}
-	return e, nil
+	return rs, nil
 }
 
 // Rules returns the engine's rules (built-in first, then user rules).
 func (e *Engine) Rules() []Rule {
-	out := make([]Rule, len(e.raw))
-	copy(out, e.raw)
+	raw := e.ruleSet().raw
+	out := make([]Rule, len(raw))
+	copy(out, raw)
 	return out
 }
 
@@ -265,6 +291,7 @@ func readSubject(rep *FileReport, p string, data []byte) *Subject {
 // catalogRules applies the library rules: byte patterns, PE version
 // resources and library names.
 func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
+	rs := e.ruleSet()
 	p, data, base := f.Path, f.Data, f.Base
 	var vinfo map[string]string
 	if f.PE != nil {
@@ -287,14 +314,14 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	// that component: what its bytes show are the library header's constants
 	// compiled into the caller (OPENSSL_VERSION_TEXT printed by a --version,
 	// SQLITE_SOURCE_ID checked against the library at start-up), not a copy.
-	importsLib := make([]bool, len(e.rules))
+	importsLib := make([]bool, len(rs.rules))
 	for _, imp := range rep.Imports {
 		for _, ri := range e.names.rules(e, true, path.Base(imp)) {
 			importsLib[ri] = true
 		}
 	}
 	// Library names: the file is the component's own library.
-	own := make([]bool, len(e.rules))
+	own := make([]bool, len(rs.rules))
 	// The file's own name and the names it gives itself (export name,
 	// LC_ID_DYLIB, DT_SONAME).
 	for _, sn := range append([]selfName{{base, "file name"}}, selfNames...) {
@@ -304,7 +331,7 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 		}
 		for _, ri := range e.names.rules(e, true, name) {
 			own[ri] = true
-			add(ri, "", Evidence{File: p, Rule: e.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
+			add(ri, "", Evidence{File: p, Rule: rs.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
 		}
 	}
 
@@ -319,15 +346,15 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 			}
 			for _, v := range vs {
 				for _, h := range v.hits {
-					add(rule, v.version, Evidence{File: p, Rule: e.pats[h.pat].ID, Offset: h.off, Resource: rg.label, Match: h.match})
+					add(rule, v.version, Evidence{File: p, Rule: rs.pats[h.pat].ID, Offset: h.off, Resource: rg.label, Match: h.match})
 				}
 			}
 		}
 	}
 
 	// PE version resource.
-	for ri := range e.rules {
-		r := &e.rules[ri]
+	for ri := range rs.rules {
+		r := &rs.rules[ri]
 		for _, vi := range r.vinfo {
 			if v, field, ok := vi.match(vinfo); ok {
 				add(ri, v, Evidence{File: p, Rule: r.Name + ".versioninfo", Offset: -1, Resource: "VERSIONINFO/" + field, Match: shorten(vinfo[field])})
@@ -346,7 +373,7 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 		byRule[k.rule] = append(byRule[k.rule], k.version)
 	}
 	for ri, versions := range byRule {
-		r := &e.rules[ri]
+		r := &rs.rules[ri]
 		sort.Strings(versions)
 		emit := func(v string, ev []Evidence) {
 			rep.Findings = append(rep.Findings, Finding{
@@ -400,8 +427,9 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 // fromCopiesPattern reports whether some evidence comes from a pattern
 // marked copies.
 func (e *Engine) fromCopiesPattern(ev []Evidence) bool {
+	rs := e.ruleSet()
 	for _, x := range ev {
-		if pi, ok := e.patByID[x.Rule]; ok && e.pats[pi].Copies {
+		if pi, ok := rs.patByID[x.Rule]; ok && rs.pats[pi].Copies {
 			return true
 		}
 	}
@@ -462,14 +490,15 @@ type patHit struct {
 // scan runs the automaton once over data and verifies each anchor hit with
 // its pattern's regexp inside the window, bucketed by region.
 func (e *Engine) scan(data []byte, regions []region) [][]patHit {
+	rs := e.ruleSet()
 	out := make([][]patHit, len(regions))
-	tries := make([]int, len(e.pats))
+	tries := make([]int, len(rs.pats))
 	kept := make([][]int, len(regions))
 	for i := range kept {
-		kept[i] = make([]int, len(e.pats))
+		kept[i] = make([]int, len(rs.pats))
 	}
-	e.ac.scan(data, func(a, start int) bool {
-		pi := e.anchorPat[a]
+	rs.ac.scan(data, func(a, start int) bool {
+		pi := rs.anchorPat[a]
 		if tries[pi] >= maxAnchorTries {
 			return true
 		}
@@ -485,8 +514,8 @@ func (e *Engine) scan(data []byte, regions []region) [][]patHit {
 			return true
 		}
 		rg := regions[ri]
-		cp := &e.pats[pi]
-		end := start + e.anchorLen[a]
+		cp := &rs.pats[pi]
+		end := start + rs.anchorLen[a]
 		if end > rg.end {
 			return true // anchor crosses the slice boundary
 		}
@@ -524,6 +553,7 @@ type versionHits struct {
 // evaluate applies requires/unless/unique/fallback/lookup to one region's
 // hits and returns, per rule, the versions found with their hits.
 func (e *Engine) evaluate(hits []patHit) map[int][]versionHits {
+	rs := e.ruleSet()
 	if len(hits) == 0 {
 		return nil
 	}
@@ -545,7 +575,7 @@ func (e *Engine) evaluate(hits []patHit) map[int][]versionHits {
 	alive := map[int][]patHit{}
 	for pi, hs := range byPat {
 		cancelled := false
-		for _, u := range e.pats[pi].unless {
+		for _, u := range rs.pats[pi].unless {
 			if len(byPat[u]) > 0 {
 				cancelled = true
 			}
@@ -556,7 +586,7 @@ func (e *Engine) evaluate(hits []patHit) map[int][]versionHits {
 	}
 	final := map[int][]patHit{}
 	for pi, hs := range alive {
-		cp := &e.pats[pi]
+		cp := &rs.pats[pi]
 		if len(cp.requires) == 0 {
 			final[pi] = hs
 			continue
@@ -582,12 +612,12 @@ func (e *Engine) evaluate(hits []patHit) map[int][]versionHits {
 	}
 
 	result := map[int][]versionHits{}
-	for ri := range e.rules {
-		r := &e.rules[ri]
+	for ri := range rs.rules {
+		r := &rs.rules[ri]
 		primary := map[string][]patHit{}
 		fallback := map[string][]patHit{}
 		for _, pi := range r.pats {
-			cp := &e.pats[pi]
+			cp := &rs.pats[pi]
 			hs := final[pi]
 			if cp.Trace || len(hs) == 0 {
 				continue

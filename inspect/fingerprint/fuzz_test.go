@@ -94,7 +94,7 @@ func FuzzAhoCorasick(f *testing.F) {
 // TestAhoCorasickBuiltinAnchors compares the compiled built-in automaton
 // with a naive search over a real binary.
 func TestAhoCorasickBuiltinAnchors(t *testing.T) {
-	e := Default()
+	e := Default().ruleSet()
 	dir := testenv.Shared(t, "fixtures-real", "pbs-cpython-3.11.11-20241219")
 	data := testenv.Gunzip(t, filepath.Join(dir, "windows-amd64_python311.dll.gz"))
 	var anchors [][]byte

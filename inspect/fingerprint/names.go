@@ -36,10 +36,11 @@ func (c *nameCache) rules(e *Engine, libs bool, base string) []int {
 	if ok {
 		return got
 	}
-	for ri := range e.rules {
-		globs := e.rules[ri].own
+	rules := e.ruleSet().rules
+	for ri := range rules {
+		globs := rules[ri].own
 		if libs {
-			globs = e.rules[ri].libs
+			globs = rules[ri].libs
 		}
 		if matchGlobs(globs, k.name) {
 			got = append(got, ri)

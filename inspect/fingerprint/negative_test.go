@@ -197,9 +197,10 @@ func TestELFImportersNotStatic(t *testing.T) {
 }
 
 func ruleByName(e *Engine, name string) *compiledRule {
-	for i := range e.rules {
-		if e.rules[i].Name == name {
-			return &e.rules[i]
+	rules := e.ruleSet().rules
+	for i := range rules {
+		if rules[i].Name == name {
+			return &rules[i]
 		}
 	}
 	return &compiledRule{}
