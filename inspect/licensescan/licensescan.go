@@ -88,19 +88,31 @@ func New(list []licensecheck.License) *Classifier {
 			c.anchor = len(c.patterns) - 1
 		}
 	}
+	type counted struct {
+		word     string
+		patterns int
+	}
 	for i, ws := range words {
 		// Rarest first, then longest (longer words are misspelled less
 		// often into something present), then by text for a stable order.
-		sort.Slice(ws, func(a, b int) bool {
-			if na, nb := licensesOf[ws[a]], licensesOf[ws[b]]; na != nb {
-				return na < nb
+		byRarity := make([]counted, len(ws))
+		for j, w := range ws {
+			byRarity[j] = counted{w, licensesOf[w]}
+		}
+		slices.SortFunc(byRarity, func(a, b counted) int {
+			if a.patterns != b.patterns {
+				return a.patterns - b.patterns
 			}
-			if len(ws[a]) != len(ws[b]) {
-				return len(ws[a]) > len(ws[b])
+			if len(a.word) != len(b.word) {
+				return len(b.word) - len(a.word)
 			}
-			return ws[a] < ws[b]
+			return strings.Compare(a.word, b.word)
 		})
-		c.patterns[i].required = ws[:min(len(ws), maxRequiredWords)]
+		required := make([]string, min(len(ws), maxRequiredWords))
+		for j := range required {
+			required[j] = byRarity[j].word
+		}
+		c.patterns[i].required = required
 	}
 	c.full = sync.OnceValues(func() (*licensecheck.Scanner, error) { return licensecheck.NewScanner(list) })
 	return c
@@ -189,9 +201,8 @@ func requiredWords(lre string) []string {
 	words := p.alternatives()
 	out := make([]string, 0, len(words))
 	for w := range words {
-		out = append(out, w)
+		out = append(out, w) // in map order: New sorts them
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -225,9 +236,9 @@ func (p *lreParser) sequence() map[string]bool {
 	req := map[string]bool{}
 	var text strings.Builder
 	flush := func() {
-		splitWords(text.String(), func(w string) {
-			if len(w) >= 5 && !rewritten[w] && isLetters(w) {
-				req[w] = true
+		splitWords(text.String(), func(w []byte) {
+			if len(w) >= 5 && !req[string(w)] && !rewritten[string(w)] && isLetters(w) {
+				req[string(w)] = true
 			}
 		})
 		text.Reset()
@@ -267,8 +278,13 @@ func (p *lreParser) sequence() map[string]bool {
 			flush()
 			p.i += wildcardLen(rest)
 		default:
-			text.WriteByte(p.s[p.i])
-			p.i++
+			// Plain text up to the next byte that may start a construct.
+			n := strings.IndexAny(rest[1:], "|)/(_")
+			if n < 0 {
+				n = len(rest) - 1
+			}
+			text.WriteString(rest[:1+n])
+			p.i += 1 + n
 		}
 	}
 	flush()
@@ -296,7 +312,7 @@ var rewritten = map[string]bool{
 	"these": true, "those": true, "copies": true, "https": true, "copyright": true,
 }
 
-func isLetters(w string) bool {
+func isLetters(w []byte) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < 'a' || w[i] > 'z' {
 			return false
@@ -319,8 +335,9 @@ type wordSet struct {
 
 func newWordSet(text []byte) *wordSet {
 	s := &wordSet{exact: map[string]bool{}, byLen: map[int][]string{}, memo: map[string]bool{}}
-	splitWords(string(text), func(w string) {
-		if !s.exact[w] {
+	splitWords(string(text), func(b []byte) {
+		if !s.exact[string(b)] {
+			w := string(b)
 			s.exact[w] = true
 			s.sorted = append(s.sorted, w)
 			s.byLen[len(w)] = append(s.byLen[len(w)], w)
@@ -414,12 +431,18 @@ func oneEditApart(want, have string) bool {
 // as "words" (and "word" is emitted too). licensecheck also skips HTML
 // tags, entities and Markdown link targets; here they give words, so the
 // set is never smaller than licensecheck's.
-func splitWords(s string, emit func(string)) {
+//
+// emit's argument is only valid during the call.
+func splitWords(s string, emit func([]byte)) {
 	var buf []byte
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && !isASCIIWordByte(c) {
+			i++ // the common case, spaces and punctuation, without decoding
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == '©' {
-			emit("copyright")
+			emit(copyrightWord)
 			i += size
 			continue
 		}
@@ -430,6 +453,17 @@ func splitWords(s string, emit func(string)) {
 		buf = appendFolded(buf[:0], r)
 		i += size
 		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				if !isASCIIWordByte(c) {
+					break
+				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+				i++
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
 				break
@@ -437,15 +471,22 @@ func splitWords(s string, emit func(string)) {
 			buf = appendFolded(buf, r)
 			i += size
 		}
-		emit(string(buf))
+		emit(buf)
 		if strings.HasPrefix(s[i:], "(s)") {
-			emit(string(buf) + "s")
+			emit(append(buf, 's'))
 			i += 3
 		}
 	}
 }
 
-// appendFolded appends r folded as licensecheck folds it.
+var copyrightWord = []byte("copyright")
+
+func isASCIIWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// appendFolded appends r folded as licensecheck folds it (an ASCII letter
+// to lower case).
 func appendFolded(buf []byte, r rune) []byte {
 	for {
 		lower := unicode.SimpleFold(r)
