@@ -61,7 +61,7 @@ func (l *Layer) Errorf(off int64, format string, args ...any) *Error {
 // of what; errors.Is(err, ErrLimit) matches it.
 func (l *Layer) Limit(off int64, where, limit string, value int64, what string) *Error {
 	le := &LimitError{Limit: limit, Value: value, What: what}
-	return &Error{In: l, Off: off, Where: where, Msg: le.Error(), Err: le}
+	return &Error{In: l, Off: off, Where: where, Msg: le.Error(), Err: le, causeInMsg: true}
 }
 
 // Wrap returns an error of layer l at off saying msg, caused by err.
@@ -93,6 +93,9 @@ type Error struct {
 	// Err is the cause (a sentinel such as a checksum mismatch, a
 	// *LimitError, an I/O error); may be nil.
 	Err error
+	// causeInMsg says Msg already spells Err (Limit's errors), so the
+	// message does not repeat it whatever the layer's Quiet list holds.
+	causeInMsg bool
 }
 
 func (e *Error) Error() string {
@@ -130,7 +133,7 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(e.Msg)
 	}
-	if e.Err != nil && !l.HideCause && !l.quiet(e.Err) {
+	if e.Err != nil && !e.causeInMsg && !l.HideCause && !l.quiet(e.Err) {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
@@ -153,7 +156,7 @@ func (e *Error) Detail() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
-	if e.Err != nil && !l.HideCause && !l.quiet(e.Err) {
+	if e.Err != nil && !e.causeInMsg && !l.HideCause && !l.quiet(e.Err) {
 		cause := e.Err.Error()
 		for _, name := range []string{l.Name, l.Prefix} {
 			if name != "" {

@@ -86,4 +86,10 @@ func TestLimit(t *testing.T) {
 	if !errors.Is(err, ErrLimit) || !errors.As(err, &le) || le.Limit != "MaxChunkBytes" || le.Value != 64 || err.Layer() != "dmg" || err.Offset() != 0x40 {
 		t.Errorf("%#v", err)
 	}
+	// A layer that does not list ErrLimit as quiet says it once too (apfs,
+	// hfsplus and dmg said it twice).
+	apfs := &Layer{Name: "apfs", OmitNegative: true}
+	if got, want := apfs.Limit(0x1000, "", "entries", 10, "11th entry").Error(), "apfs: at offset 0x1000: limit entries=10 exceeded: 11th entry"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
 }
