@@ -1,10 +1,12 @@
 package licensescan
 
 import (
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,11 +67,7 @@ var builtinFull = sync.OnceValue(func() *licensecheck.Scanner {
 // scanner compiled for the whole list — while compiling a small part of it.
 func TestSameCoverageAsFullScanner(t *testing.T) {
 	texts := licensecheckTexts(t)
-	names := make([]string, 0, len(texts))
-	for n := range texts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(texts))
 	c := New(licensecheck.BuiltinLicenses())
 	full := builtinFull()
 	check := func(name string, text []byte) {
