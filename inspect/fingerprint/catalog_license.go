@@ -217,7 +217,8 @@ Zlib blessing bzip2-1.0.6 curl libpng-2.0 libtiff zlib-acknowledgement
 `)
 
 // licenseClassifier scans licence texts for scannerLicenses, compiling for
-// each text only the licences whose words it holds (see licensescan).
+// each text only the licences that take part in scanning it (those whose
+// leading phrases it holds; see licensescan).
 var licenseClassifier = sync.OnceValue(func() *licensescan.Classifier {
 	return licensescan.New(licenseList())
 })
