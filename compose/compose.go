@@ -11,8 +11,10 @@
 // vocabulary.go (annotation keywords and property names shared with the
 // readers in sbomdiff), listing.go (what a document lists, for verify and
 // diff), formats.go and one file per writer (spdx.go, spdx_tagvalue.go,
-// spdx3.go, cyclonedx.go), validate.go and profiles.go (every format, and
-// the NTIA/CISA/BSI field lists).
+// spdx3.go, cyclonedx.go), jsonparts.go (the JSON writers check and write
+// their document a part at a time), limits.go (what writing a document may
+// cost), validate.go and profiles.go (every format, and the NTIA/CISA/BSI
+// field lists).
 //
 // Every package and file in the document comes from the installer's bytes;
 // the source SBOMs only add facts the bytes cannot show (license, download
@@ -114,6 +116,9 @@ type Options struct {
 	// (exit 1) when Result.Conflicts is not empty, after writing the
 	// document and listing the conflicts.
 	Strict bool
+	// Limits bound what the writers may spend on a document; a writer
+	// refuses (an error matching inspect.ErrLimit) a document beyond them.
+	Limits Limits
 }
 
 // Result is a composed document and what the caller should tell the user.
@@ -132,12 +137,18 @@ type Result struct {
 	// them in the document, the SPDX ones have no place for them.
 	Vulnerabilities []cdx.Vulnerability
 
-	m *model
+	m      *model
+	limits Limits
 
-	spdxOnce sync.Once
-	spdxDoc  *v2_3.Document
-	spdxJSON []byte // the document as checked: written as it is, not rendered again
-	spdxErr  error
+	// The SPDX 2.3 rendering, checked against the schema once for every
+	// SPDX 2.3 writer, and the whole document, built only when asked for
+	// (SPDX): the JSON writer renders a part at a time.
+	spdxOnce      sync.Once
+	spdxRendering *spdxRendering
+	spdxErr       error
+	spdxDocOnce   sync.Once
+	spdxDoc       *v2_3.Document
+	spdxDocErr    error
 }
 
 // Compose builds the format-neutral document for one inventory. Packages,
@@ -163,7 +174,7 @@ func Compose(inv *inspect.Inventory, opts Options) (*Result, error) {
 	if err := b.build(); err != nil {
 		return nil, err
 	}
-	b.res.m = b.m
+	b.res.m, b.res.limits = b.m, opts.Limits.orDefaults()
 	return b.res, nil
 }
 

@@ -105,28 +105,24 @@ func writeCycloneDX(w io.Writer, res *Result, v cdx.SpecVersion) error {
 	if res == nil || res.m == nil {
 		return errors.New("compose: WriteCycloneDX needs a Result from Compose")
 	}
-	bom := res.m.cycloneDX(v)
+	r := res.m.cycloneDX(v)
 	if len(res.Vulnerabilities) > 0 {
 		vulns := append([]cdx.Vulnerability(nil), res.Vulnerabilities...)
-		bom.Vulnerabilities = &vulns
+		r.bom.Vulnerabilities = &vulns
 	}
-	var buf bytes.Buffer
-	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
-	enc.SetPretty(true)
-	enc.SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, v); err != nil {
+	// The head is encoded once, for the check and the writing; the BOM it
+	// is encoded from is not kept (its compositions name every
+	// sub-installer).
+	parts, err := r.jsonParts()
+	if err != nil {
 		return err
 	}
-	// The writer checks its own output, as the SPDX writer does.
-	problems, err := cycloneDXSchemaProblems(buf.Bytes(), v.String())
-	if err != nil {
-		return fmt.Errorf("compose: checking the CycloneDX document: %w", err)
+	// The writer checks its own output, as the SPDX writer does, before
+	// it writes any of it.
+	if err := checkCycloneDX(parts, v); err != nil {
+		return err
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%w %s: %s", errInvalidCycloneDX, v, strings.Join(problems, "; "))
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return parts.writeIndented(w)
 }
 
 // cdxWriter holds the model's lookups the CycloneDX rendering needs.
@@ -142,12 +138,25 @@ type cdxWriter struct {
 	children, containedBy, contains map[string][]string
 	deps                            map[string][]string
 	fileByPath                      map[string]*fileNode
+	// filesBySHA256 lists the files with each SHA-256, in the model's
+	// order (ownFile looks a package's own file up there rather than
+	// scan every file for every package).
+	filesBySHA256 map[string][]*fileNode
 }
 
-func (m *model) cycloneDX(v cdx.SpecVersion) *cdx.BOM {
+// cdxRendering is the model as a CycloneDX BOM whose top-level components
+// are built only when asked for (see jsonParts): bom is the document
+// without them, top their identifiers, in the document's order.
+type cdxRendering struct {
+	x   *cdxWriter
+	bom *cdx.BOM
+	top []string
+}
+
+func (m *model) cycloneDX(v cdx.SpecVersion) *cdxRendering {
 	x := &cdxWriter{m: m, v: v, pkgByID: map[string]*pkgNode{}, fileByID: map[string]*fileNode{},
 		children: map[string][]string{}, containedBy: map[string][]string{}, contains: map[string][]string{},
-		deps: map[string][]string{}, fileByPath: map[string]*fileNode{}}
+		deps: map[string][]string{}, fileByPath: map[string]*fileNode{}, filesBySHA256: map[string][]*fileNode{}}
 	for _, p := range m.packages {
 		x.pkgByID[p.id] = p
 	}
@@ -156,6 +165,7 @@ func (m *model) cycloneDX(v cdx.SpecVersion) *cdx.BOM {
 		if _, ok := x.fileByPath[f.path]; !ok {
 			x.fileByPath[f.path] = f
 		}
+		x.filesBySHA256[f.sha256] = append(x.filesBySHA256[f.sha256], f)
 	}
 	for _, r := range m.rels {
 		switch r.kind {
@@ -174,19 +184,16 @@ func (m *model) cycloneDX(v cdx.SpecVersion) *cdx.BOM {
 	}
 
 	bom := cdx.NewBOM()
-	root := x.build(rootID)
-	// The installer's own children become the BOM's top-level components.
-	var top []cdx.Component
-	if root.Components != nil {
-		top = *root.Components
-		root.Components = nil
-	}
+	// The installer's own children become the BOM's top-level components,
+	// with the libraries, sorted by bom-ref.
+	root := x.component(rootID, false)
+	top := append([]string(nil), x.children[rootID]...)
 	for _, p := range m.packages {
 		if p.role == roleLibrary || p.role == roleUnverified {
-			top = append(top, x.build(p.id))
+			top = append(top, p.id)
 		}
 	}
-	sort.SliceStable(top, func(i, j int) bool { return top[i].BOMRef < top[j].BOMRef })
+	sort.SliceStable(top, func(i, j int) bool { return x.bomRef(top[i]) < x.bomRef(top[j]) })
 
 	h := sha256.Sum256([]byte(m.namespace))
 	h[6] = h[6]&0x0f | 0x50 // name-based UUID (version 5 layout) from the namespace
@@ -223,9 +230,6 @@ func (m *model) cycloneDX(v cdx.SpecVersion) *cdx.BOM {
 	if len(authors) > 0 {
 		bom.Metadata.Authors = &authors
 	}
-	if len(top) > 0 {
-		bom.Components = &top
-	}
 
 	var graph []cdx.Dependency
 	var froms []string
@@ -248,7 +252,102 @@ func (m *model) cycloneDX(v cdx.SpecVersion) *cdx.BOM {
 		props := append(deref(bom.Metadata.Properties), cdx.Property{Name: PropAnnotation, Value: incompleteComment})
 		bom.Metadata.Properties = &props
 	}
-	return bom
+	return &cdxRendering{x: x, bom: bom, top: top}
+}
+
+// jsonParts gives the rendering as the JSON document cyclonedx-go's
+// encoder writes of the whole BOM, converted to the rendering's version,
+// with the top-level components encoded a batch at a time.
+func (r *cdxRendering) jsonParts() (*jsonParts, error) {
+	head := *r.bom
+	arrays := map[string]jsonArray{}
+	if n := len(r.top); n > 0 {
+		// One component in the head makes the encoder write the member
+		// (it is omitempty) where the document has it.
+		head.Components = &[]cdx.Component{{}}
+		x, top := r.x, r.top
+		arrays["components"] = jsonArray{n: n, encode: func(from, to int) ([]byte, error) {
+			comps := make([]cdx.Component, 0, to-from)
+			for _, id := range top[from:to] {
+				comps = append(comps, x.component(id, true))
+			}
+			return encodeCDXComponents(comps, x.v)
+		}}
+	}
+	b, err := encodeCDX(&head, r.x.v)
+	if err != nil {
+		return nil, err
+	}
+	// The head is kept while the components are written; not so the
+	// encoder's spare room.
+	return &jsonParts{head: bytes.Clone(b), arrays: arrays}, nil
+}
+
+// encodeCDX encodes a BOM as the writer's encoder does, converted to the
+// version v (cyclonedx-go copies the BOM and drops or changes what v
+// cannot say), but compact.
+func encodeCDX(bom *cdx.BOM, v cdx.SpecVersion) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
+	enc.SetEscapeHTML(false)
+	if err := enc.EncodeVersion(bom, v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// encodeCDXComponents encodes top-level components, as a compact JSON
+// array, as they are in the whole BOM's encoding: cyclonedx-go converts
+// each on its own (and its copy of a BOM is a copy of each component), so
+// a BOM holding only them gives the same bytes for each.
+func encodeCDXComponents(comps []cdx.Component, v cdx.SpecVersion) ([]byte, error) {
+	b, err := encodeCDX(&cdx.BOM{Components: &comps}, v)
+	if err != nil {
+		return nil, err
+	}
+	members, err := compactMembers(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if m.name == "components" {
+			return m.value, nil
+		}
+	}
+	return nil, errors.New("compose: cyclonedx-go wrote no components")
+}
+
+var (
+	cdxPartSchemaMu sync.Mutex
+	cdxPartSchemas  = map[string]*partSchema{}
+)
+
+// checkCycloneDX checks a CycloneDX document of version v against the
+// official JSON schema of that version, a part at a time.
+func checkCycloneDX(parts *jsonParts, v cdx.SpecVersion) error {
+	version := v.String()
+	cdxPartSchemaMu.Lock()
+	s, ok := cdxPartSchemas[version]
+	if !ok {
+		root, err := cdxSchema(version)
+		if err == nil {
+			s, err = newPartSchema(root, "components")
+		}
+		if err != nil {
+			cdxPartSchemaMu.Unlock()
+			return fmt.Errorf("compose: checking the CycloneDX document: %w", err)
+		}
+		cdxPartSchemas[version] = s
+	}
+	cdxPartSchemaMu.Unlock()
+	viol, err := parts.check(s)
+	if err != nil {
+		return fmt.Errorf("compose: checking the CycloneDX document: %w", err)
+	}
+	if viol != nil {
+		return fmt.Errorf("%w %s: %s", errInvalidCycloneDX, v, strings.Join(viol.describe(), "; "))
+	}
+	return nil
 }
 
 // compositions says how complete each part of the document is, and only
@@ -322,7 +421,17 @@ func hasNotePrefix(notes []string, prefix string) bool {
 	return false
 }
 
-func (x *cdxWriter) build(id string) cdx.Component {
+// bomRef is the bom-ref of the component the element id becomes.
+func (x *cdxWriter) bomRef(id string) string {
+	if x.pkgByID[id] == nil && x.fileByID[id] == nil {
+		return ""
+	}
+	return elementRef(id)
+}
+
+// component is the element id as a CycloneDX component, with the
+// components nested in it when nested is true.
+func (x *cdxWriter) component(id string, nested bool) cdx.Component {
 	var c cdx.Component
 	if p := x.pkgByID[id]; p != nil {
 		c = x.pkg(p)
@@ -330,8 +439,10 @@ func (x *cdxWriter) build(id string) cdx.Component {
 		c = cdxFile(f)
 	}
 	var kids []cdx.Component
-	for _, k := range x.children[id] {
-		kids = append(kids, x.build(k))
+	if nested {
+		for _, k := range x.children[id] {
+			kids = append(kids, x.component(k, true))
+		}
 	}
 	if len(kids) > 0 {
 		c.Components = &kids
@@ -630,8 +741,8 @@ func (x *cdxWriter) ownFile(p *pkgNode) *fileNode {
 	if want == "" || p.fileName == "" {
 		return nil
 	}
-	for _, f := range x.m.files {
-		if f.sha256 == want && path.Base(f.path) == p.fileName {
+	for _, f := range x.filesBySHA256[want] {
+		if path.Base(f.path) == p.fileName {
 			return f
 		}
 	}
@@ -998,28 +1109,5 @@ func validateCycloneDXInstance(inst any, version string) ([]string, error) {
 	if !ok {
 		return nil, err
 	}
-	// The leaves of the error tree say what failed ("at '/ptr': does not
-	// match pattern ..."); the nodes above them only that something did.
-	var out []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			var ptr strings.Builder
-			for _, tok := range e.InstanceLocation {
-				ptr.WriteString("/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1"))
-			}
-			p := orDefault(ptr.String(), "/")
-			msg := e.Error()
-			if _, rest, ok := strings.Cut(msg, "': "); ok && strings.HasPrefix(msg, "at '") {
-				msg = rest
-			}
-			out = append(out, p+": "+msg)
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(out)
-	return dedupSorted(out), nil
+	return schemaErrorLines(ve, ""), nil
 }

@@ -20,7 +20,8 @@ type Format struct {
 	MediaType string
 	// Write renders a composed result. A writer checks its own output
 	// (the SPDX writers against the SPDX 2.3 schema) and returns an error
-	// rather than write a document it knows to be invalid.
+	// rather than write a document it knows to be invalid, or one beyond
+	// Options.Limits; it writes nothing then.
 	Write func(w io.Writer, res *Result) error
 }
 

@@ -1,12 +1,12 @@
 package compose
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
@@ -19,11 +19,15 @@ const FormatSPDXJSON = "spdx-json"
 func init() {
 	RegisterFormat(Format{Name: FormatSPDXJSON, Ext: ".spdx.json", MediaType: "application/spdx+json",
 		Write: func(w io.Writer, res *Result) error {
-			if _, err := res.SPDX(); err != nil {
+			r, err := res.checkedSPDX()
+			if err != nil {
 				return err
 			}
-			_, err := w.Write(res.spdxJSON)
-			return err
+			parts, err := r.jsonParts()
+			if err != nil {
+				return err
+			}
+			return parts.writeIndented(w)
 		}})
 }
 
@@ -35,11 +39,12 @@ var errInvalidOutput = errors.New("compose: the composed document is not valid S
 // 2.3 JSON schema. It is built on the first call; later calls return the
 // same document.
 func (r *Result) SPDX() (*v2_3.Document, error) {
-	if r == nil || r.m == nil {
-		return nil, errors.New("compose: SPDX needs a Result from Compose")
+	rendering, err := r.checkedSPDX()
+	if err != nil {
+		return nil, err
 	}
-	r.spdxOnce.Do(func() { r.spdxDoc, r.spdxJSON, r.spdxErr = r.m.checkedSPDX() })
-	return r.spdxDoc, r.spdxErr
+	r.spdxDocOnce.Do(func() { r.spdxDoc, r.spdxDocErr = rendering.document() })
+	return r.spdxDoc, r.spdxDocErr
 }
 
 // Document is SPDX without the error: nil when the document cannot be
@@ -49,30 +54,71 @@ func (r *Result) Document() *v2_3.Document {
 	return doc
 }
 
-// checkedSPDX renders the model and checks the rendering against the SPDX
-// 2.3 JSON schema; it returns the document and its JSON.
-func (m *model) checkedSPDX() (*v2_3.Document, []byte, error) {
-	doc, err := m.spdx()
-	if err != nil {
-		return nil, nil, err
+// checkedSPDX renders the model in SPDX 2.3's terms and checks the JSON
+// rendering against the SPDX 2.3 JSON schema, a part at a time, on the
+// first call; later calls return the same rendering.
+func (r *Result) checkedSPDX() (*spdxRendering, error) {
+	if r == nil || r.m == nil {
+		return nil, errors.New("compose: SPDX needs a Result from Compose")
 	}
-	var buf bytes.Buffer
-	if err := WriteSPDXJSON(&buf, doc); err != nil {
-		return nil, nil, fmt.Errorf("compose: writing the document: %w", err)
-	}
-	for _, p := range Validate(buf.Bytes()) {
-		if p.Rule == RuleSchema {
-			return nil, nil, fmt.Errorf("%w: %s", errInvalidOutput, p)
+	r.spdxOnce.Do(func() {
+		rendering, err := r.m.spdxRendering()
+		if err == nil {
+			err = rendering.check()
 		}
-	}
-	return doc, buf.Bytes(), nil
+		if err == nil {
+			r.spdxRendering = rendering
+		}
+		r.spdxErr = err
+	})
+	return r.spdxRendering, r.spdxErr
 }
 
-// spdx renders the model as a tools-golang SPDX 2.3 document. Files go into
+// spdxRendering is the model in SPDX 2.3's terms: the document without its
+// packages, files and relationships (head), and those built one at a time
+// when asked for, so that the JSON document is checked and written without
+// the whole tools-golang document or its text in memory. Files go into
 // the document's file list and are tied to packages with CONTAINS: filling
-// Package.Files would make tools-golang emit "files" inside a package, which
-// the SPDX 2.3 JSON schema rejects.
-func (m *model) spdx() (*v2_3.Document, error) {
+// Package.Files would make tools-golang emit "files" inside a package,
+// which the SPDX 2.3 JSON schema rejects.
+type spdxRendering struct {
+	m         *model
+	head      *v2_3.Document
+	annotator common.Annotator
+	// rels are the document's relationships in the order SPDX writes
+	// them: DESCRIBES and the model's, sorted.
+	rels []spdxRelation
+}
+
+// spdxRelation is "a typ b" with an optional comment, a and b as model
+// identifiers (the document is "DOCUMENT"), typ SPDX's.
+type spdxRelation struct{ a, typ, b, comment string }
+
+// spdxRendering renders everything but the packages, files and
+// relationships themselves.
+func (m *model) spdxRendering() (*spdxRendering, error) {
+	// The document DESCRIBES the installer; the model's relationships in
+	// SPDX's terms, sorted as SPDX writes them (by the SPDX identifiers,
+	// which order as the model's: they add one prefix).
+	rels := make([]spdxRelation, 0, len(m.rels)+1)
+	rels = append(rels, spdxRelation{"DOCUMENT", "DESCRIBES", rootID, ""})
+	for _, r := range m.rels {
+		typ, ok := spdxRelationship[r.kind]
+		if !ok {
+			return nil, fmt.Errorf("compose: relationship kind %q has no SPDX type", r.kind)
+		}
+		rels = append(rels, spdxRelation{r.a, typ, r.b, r.comment})
+	}
+	sort.SliceStable(rels, func(i, j int) bool {
+		x, y := rels[i], rels[j]
+		return lessStrings([]string{x.a, x.typ, x.b, x.comment}, []string{y.a, y.typ, y.b, y.comment})
+	})
+	return &spdxRendering{m: m, head: m.spdxHead(), rels: rels, annotator: common.Annotator{AnnotatorType: "Tool", Annotator: m.tool}}, nil
+}
+
+// spdxHead is the SPDX 2.3 document without its packages, files and
+// relationships.
+func (m *model) spdxHead() *v2_3.Document {
 	doc := &v2_3.Document{
 		SPDXVersion:       v2_3.Version,
 		DataLicense:       v2_3.DataLicense,
@@ -88,98 +134,186 @@ func (m *model) spdx() (*v2_3.Document, error) {
 		typ, name, _ := strings.Cut(c, ": ")
 		doc.CreationInfo.Creators = append(doc.CreationInfo.Creators, common.Creator{CreatorType: typ, Creator: name})
 	}
-	annotator := common.Annotator{AnnotatorType: "Tool", Annotator: m.tool}
-	for _, p := range m.packages {
-		version := p.version
-		if version == "" {
-			// A version neither the bytes nor a source SBOM show is a
-			// known unknown: said as NOASSERTION (which validate reports
-			// as a warning), never guessed and never silently left out.
-			version = "NOASSERTION"
-		}
-		sp := &v2_3.Package{
-			PackageName:               p.name,
-			PackageSPDXIdentifier:     elementID(p.id),
-			PackageVersion:            version,
-			PackageFileName:           p.fileName,
-			PackageDownloadLocation:   orDefault(p.download, "NOASSERTION"),
-			FilesAnalyzed:             p.filesAnalyzed,
-			IsFilesAnalyzedTagPresent: true,
-			PackageHomePage:           p.homepage,
-			PackageSourceInfo:         p.sourceInfo,
-			PackageLicenseConcluded:   orDefault(p.licenseConcluded, "NOASSERTION"),
-			PackageLicenseDeclared:    orDefault(p.licenseDeclared, "NOASSERTION"),
-			PackageCopyrightText:      orDefault(p.copyright, "NOASSERTION"),
-			PackageComment:            p.comment,
-			PrimaryPackagePurpose:     p.purpose,
-		}
-		var err error
-		if sp.PackageSupplier, err = supplierOf(p.supplier); err != nil {
-			return nil, fmt.Errorf("compose: package %s: %w", p.id, err)
-		}
-		if p.originator != "" {
-			typ, name, _ := strings.Cut(p.originator, ": ")
-			sp.PackageOriginator = &common.Originator{OriginatorType: typ, Originator: name}
-		} else if p.originatorUnknown {
-			sp.PackageOriginator = &common.Originator{Originator: "NOASSERTION"}
-		}
-		if p.filesAnalyzed {
-			sp.PackageVerificationCode = &common.PackageVerificationCode{Value: p.verificationCode}
-		}
-		for _, c := range p.checksums {
-			sp.PackageChecksums = append(sp.PackageChecksums, common.Checksum{Algorithm: common.ChecksumAlgorithm(c.alg), Value: c.value})
-		}
-		for _, r := range p.refs {
-			sp.PackageExternalReferences = append(sp.PackageExternalReferences, &v2_3.PackageExternalReference{Category: r.category, RefType: r.typ, Locator: r.locator})
-		}
-		for _, n := range p.notes {
-			sp.Annotations = append(sp.Annotations, v2_3.Annotation{
-				Annotator: annotator, AnnotationDate: m.created, AnnotationType: "OTHER",
-				AnnotationSPDXIdentifier: common.DocElementID{ElementRefID: elementID(p.id)},
-				AnnotationComment:        n,
-			})
+	doc.OtherLicenses = m.spdxOtherLicenses()
+	return doc
+}
+
+// pkg renders the model's package p.
+func (s *spdxRendering) pkg(p *pkgNode) (*v2_3.Package, error) {
+	version := p.version
+	if version == "" {
+		// A version neither the bytes nor a source SBOM show is a
+		// known unknown: said as NOASSERTION (which validate reports
+		// as a warning), never guessed and never silently left out.
+		version = "NOASSERTION"
+	}
+	sp := &v2_3.Package{
+		PackageName:               p.name,
+		PackageSPDXIdentifier:     elementID(p.id),
+		PackageVersion:            version,
+		PackageFileName:           p.fileName,
+		PackageDownloadLocation:   orDefault(p.download, "NOASSERTION"),
+		FilesAnalyzed:             p.filesAnalyzed,
+		IsFilesAnalyzedTagPresent: true,
+		PackageHomePage:           p.homepage,
+		PackageSourceInfo:         p.sourceInfo,
+		PackageLicenseConcluded:   orDefault(p.licenseConcluded, "NOASSERTION"),
+		PackageLicenseDeclared:    orDefault(p.licenseDeclared, "NOASSERTION"),
+		PackageCopyrightText:      orDefault(p.copyright, "NOASSERTION"),
+		PackageComment:            p.comment,
+		PrimaryPackagePurpose:     p.purpose,
+	}
+	var err error
+	if sp.PackageSupplier, err = supplierOf(p.supplier); err != nil {
+		return nil, fmt.Errorf("compose: package %s: %w", p.id, err)
+	}
+	if p.originator != "" {
+		typ, name, _ := strings.Cut(p.originator, ": ")
+		sp.PackageOriginator = &common.Originator{OriginatorType: typ, Originator: name}
+	} else if p.originatorUnknown {
+		sp.PackageOriginator = &common.Originator{Originator: "NOASSERTION"}
+	}
+	if p.filesAnalyzed {
+		sp.PackageVerificationCode = &common.PackageVerificationCode{Value: p.verificationCode}
+	}
+	for _, c := range p.checksums {
+		sp.PackageChecksums = append(sp.PackageChecksums, common.Checksum{Algorithm: common.ChecksumAlgorithm(c.alg), Value: c.value})
+	}
+	for _, r := range p.refs {
+		sp.PackageExternalReferences = append(sp.PackageExternalReferences, &v2_3.PackageExternalReference{Category: r.category, RefType: r.typ, Locator: r.locator})
+	}
+	for _, n := range p.notes {
+		sp.Annotations = append(sp.Annotations, v2_3.Annotation{
+			Annotator: s.annotator, AnnotationDate: s.m.created, AnnotationType: "OTHER",
+			AnnotationSPDXIdentifier: common.DocElementID{ElementRefID: elementID(p.id)},
+			AnnotationComment:        n,
+		})
+	}
+	return sp, nil
+}
+
+// file renders the model's file f.
+func (s *spdxRendering) file(f *fileNode) *v2_3.File {
+	sf := &v2_3.File{
+		FileName:           "./" + f.path,
+		FileSPDXIdentifier: elementID(f.id),
+		FileTypes:          f.types,
+		Checksums: []common.Checksum{
+			{Algorithm: common.SHA1, Value: f.sha1},
+			{Algorithm: common.SHA256, Value: f.sha256},
+		},
+		LicenseConcluded:  "NOASSERTION",
+		FileCopyrightText: "NOASSERTION",
+		FileComment:       f.comment,
+	}
+	if f.sha512 != "" {
+		sf.Checksums = append(sf.Checksums, common.Checksum{Algorithm: common.SHA512, Value: f.sha512})
+	}
+	return sf
+}
+
+// relationship renders rels[i].
+func (s *spdxRendering) relationship(i int) *v2_3.Relationship {
+	r := s.rels[i]
+	return &v2_3.Relationship{
+		RefA:                docElementID(elementRef(r.a)),
+		RefB:                docElementID(elementRef(r.b)),
+		Relationship:        r.typ,
+		RelationshipComment: r.comment,
+	}
+}
+
+// document is the whole rendering as one tools-golang document, all of
+// it the caller's (what it changes does not change what is written).
+func (s *spdxRendering) document() (*v2_3.Document, error) {
+	doc := s.m.spdxHead()
+	for _, p := range s.m.packages {
+		sp, err := s.pkg(p)
+		if err != nil {
+			return nil, err
 		}
 		doc.Packages = append(doc.Packages, sp)
 	}
-	doc.OtherLicenses = m.spdxOtherLicenses()
-	for _, f := range m.files {
-		sf := &v2_3.File{
-			FileName:           "./" + f.path,
-			FileSPDXIdentifier: elementID(f.id),
-			FileTypes:          f.types,
-			Checksums: []common.Checksum{
-				{Algorithm: common.SHA1, Value: f.sha1},
-				{Algorithm: common.SHA256, Value: f.sha256},
-			},
-			LicenseConcluded:  "NOASSERTION",
-			FileCopyrightText: "NOASSERTION",
-			FileComment:       f.comment,
-		}
-		if f.sha512 != "" {
-			sf.Checksums = append(sf.Checksums, common.Checksum{Algorithm: common.SHA512, Value: f.sha512})
-		}
-		doc.Files = append(doc.Files, sf)
+	for _, f := range s.m.files {
+		doc.Files = append(doc.Files, s.file(f))
 	}
-	// The document DESCRIBES the installer; the model's relationships in
-	// SPDX's terms, sorted as SPDX writes them.
-	rels := [][4]string{{"SPDXRef-DOCUMENT", "DESCRIBES", RootID, ""}}
-	for _, r := range m.rels {
-		typ, ok := spdxRelationship[r.kind]
-		if !ok {
-			return nil, fmt.Errorf("compose: relationship kind %q has no SPDX type", r.kind)
-		}
-		rels = append(rels, [4]string{elementRef(r.a), typ, elementRef(r.b), r.comment})
-	}
-	sort.SliceStable(rels, func(i, j int) bool { return lessStrings(rels[i][:], rels[j][:]) })
-	for _, r := range rels {
-		doc.Relationships = append(doc.Relationships, &v2_3.Relationship{
-			RefA:                docElementID(r[0]),
-			RefB:                docElementID(r[2]),
-			Relationship:        r[1],
-			RelationshipComment: r[3],
-		})
+	for i := range s.rels {
+		doc.Relationships = append(doc.Relationships, s.relationship(i))
 	}
 	return doc, nil
+}
+
+// jsonParts gives the rendering as the JSON document WriteSPDXJSON writes
+// of document(), with its packages, files and relationships encoded one
+// at a time.
+func (s *spdxRendering) jsonParts() (*jsonParts, error) {
+	head := *s.head
+	arrays := map[string]jsonArray{}
+	// Each array given in parts holds one element in the head, so that
+	// encoding/json writes its member (they are omitempty) where the
+	// document has it.
+	if n := len(s.m.packages); n > 0 {
+		head.Packages = []*v2_3.Package{nil}
+		arrays["packages"] = batchesOf(n, func(i int) (*v2_3.Package, error) { return s.pkg(s.m.packages[i]) })
+	}
+	if n := len(s.m.files); n > 0 {
+		head.Files = []*v2_3.File{nil}
+		arrays["files"] = batchesOf(n, func(i int) (*v2_3.File, error) { return s.file(s.m.files[i]), nil })
+	}
+	if n := len(s.rels); n > 0 {
+		head.Relationships = []*v2_3.Relationship{nil}
+		arrays["relationships"] = batchesOf(n, func(i int) (*v2_3.Relationship, error) { return s.relationship(i), nil })
+	}
+	b, err := compactJSON(&head)
+	if err != nil {
+		return nil, err
+	}
+	return &jsonParts{head: b, arrays: arrays}, nil
+}
+
+var (
+	spdxPartSchemaOnce sync.Once
+	spdxPartSchema     *partSchema
+	spdxPartSchemaErr  error
+)
+
+// check checks the JSON rendering against the SPDX 2.3 JSON schema.
+func (s *spdxRendering) check() error {
+	spdxPartSchemaOnce.Do(func() {
+		root, err := spdxSchemaCompiled()
+		if err != nil {
+			spdxPartSchemaErr = err
+			return
+		}
+		spdxPartSchema, spdxPartSchemaErr = newPartSchema(root, "packages", "files", "relationships")
+	})
+	if spdxPartSchemaErr != nil {
+		return fmt.Errorf("compose: the SPDX 2.3 schema: %w", spdxPartSchemaErr)
+	}
+	parts, err := s.jsonParts()
+	if err != nil {
+		return fmt.Errorf("compose: writing the document: %w", err)
+	}
+	v, err := parts.check(spdxPartSchema)
+	if err != nil {
+		return fmt.Errorf("compose: writing the document: %w", err)
+	}
+	if v == nil {
+		return nil
+	}
+	// Name the package or file that fails by its SPDX identifier, as
+	// Validate does.
+	el := "SPDXRef-DOCUMENT"
+	if v.member != "" {
+		el = v.pointer("")
+		if obj, ok := v.part.(map[string]any); ok {
+			if id, ok := obj["SPDXID"].(string); ok && id != "" && v.member != "relationships" {
+				el = id
+			}
+		}
+	}
+	p := Problem{Element: el, Rule: RuleSchema, Message: strings.Join(v.describe(), "; ")}
+	return fmt.Errorf("%w: %s", errInvalidOutput, p)
 }
 
 // spdxRelationship is the SPDX 2.3 relationship type of each model

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/installer-sbom/installer-sbom/inspect"
 	spdx3 "github.com/spdx/tools-golang/spdx/v3/v3_0"
 )
 
@@ -70,7 +71,11 @@ func WriteSPDX3JSON(w io.Writer, res *Result) error {
 	if res == nil || res.m == nil {
 		return errors.New("compose: WriteSPDX3JSON needs a Result from Compose")
 	}
-	b, err := res.m.spdx3JSON()
+	limit := res.limits.SPDX3Objects
+	if n := res.m.spdx3ObjectsAtLeast(); n > limit {
+		return spdx3LimitError(n, limit)
+	}
+	b, err := res.m.spdx3JSON(limit)
 	if err != nil {
 		return err
 	}
@@ -270,10 +275,40 @@ type spdx3Writer struct {
 	notes [][2]string // subject, statement
 }
 
-func (m *model) spdx3JSON() ([]byte, error) {
+// spdx3ObjectsAtLeast counts objects the SPDX 3 graph of the model will
+// hold, before it is built: one per package, file, relationship, note and
+// licence relationship, and the creation information, the document, the
+// tool and its agent and the data licence. The agents and licences,
+// named once each, and the installer's own file are not counted.
+func (m *model) spdx3ObjectsAtLeast() int64 {
+	n := int64(5 + len(m.packages) + len(m.files) + len(m.rels))
+	for _, p := range m.packages {
+		n += int64(len(p.notes))
+		if p.licenseConcluded != "" {
+			n++
+		}
+		if p.licenseDeclared != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// spdx3LimitError refuses an SPDX 3 document of n objects or more.
+func spdx3LimitError(n, limit int64) error {
+	return fmt.Errorf("compose: %w: the SPDX 3 document would hold %d objects or more, over the spdx3-objects limit of %d "+
+		"(its writer reads the whole document back to check it, about 16 KB and 0.2 ms per object)", inspect.ErrLimit, n, limit)
+}
+
+// spdx3JSON builds the graph and encodes it, unless it holds more than
+// limit objects.
+func (m *model) spdx3JSON(limit int64) ([]byte, error) {
 	w := &spdx3Writer{m: m, ns: m.namespace + "#", agents: map[string]string{}, licenses: map[string]string{}}
 	if err := w.build(); err != nil {
 		return nil, err
+	}
+	if n := int64(len(w.graph)); n > limit {
+		return nil, spdx3LimitError(n, limit)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

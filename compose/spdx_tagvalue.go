@@ -1,8 +1,10 @@
 package compose
 
 import (
+	"bufio"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
@@ -16,11 +18,19 @@ const FormatSPDXTagValue = "spdx-tag-value"
 func init() {
 	RegisterFormat(Format{Name: FormatSPDXTagValue, Ext: ".spdx", MediaType: "text/spdx",
 		Write: func(w io.Writer, res *Result) error {
-			doc, err := res.SPDX()
+			r, err := res.checkedSPDX()
 			if err != nil {
 				return err
 			}
-			return WriteSPDXTagValue(w, doc)
+			// tools-golang writes tag-value from a whole document: this
+			// writer builds its own, which it may rearrange, rather than
+			// copy the one SPDX keeps (for 200,000 packages each is
+			// some 200 MB).
+			doc, err := r.document()
+			if err != nil {
+				return err
+			}
+			return writeTagValue(w, doc)
 		}})
 }
 
@@ -35,7 +45,21 @@ func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
 	if doc == nil {
 		return errors.New("compose: nil document")
 	}
+	// writeTagValue rearranges the document's packages and adds to its
+	// annotations, and the tools-golang writer sorts its lists in place:
+	// give them copies.
 	cp := *doc
+	cp.Annotations = slices.Clone(doc.Annotations)
+	cp.Packages = make([]*v2_3.Package, len(doc.Packages))
+	for i, p := range doc.Packages {
+		pc := *p
+		cp.Packages[i] = &pc
+	}
+	return writeTagValue(w, &cp)
+}
+
+// writeTagValue is WriteSPDXTagValue on a document it may change.
+func writeTagValue(w io.Writer, doc *v2_3.Document) error {
 	isPackage := map[common.ElementID]bool{}
 	for _, p := range doc.Packages {
 		isPackage[p.PackageSPDXIdentifier] = true
@@ -55,27 +79,27 @@ func WriteSPDXTagValue(w io.Writer, doc *v2_3.Document) error {
 			filesOf[r.RefA.ElementRefID] = append(filesOf[r.RefA.ElementRefID], f)
 		}
 	}
-	// The writer sorts these slices in place; give it copies.
-	cp.Files = nil
+	var unpackaged []*v2_3.File
 	for _, f := range doc.Files {
 		if !packaged[f.FileSPDXIdentifier] {
-			cp.Files = append(cp.Files, f)
+			unpackaged = append(unpackaged, f)
 		}
 	}
-	cp.Annotations = append([]*v2_3.Annotation(nil), doc.Annotations...)
-	cp.Packages = nil
+	doc.Files = unpackaged
 	for _, p := range doc.Packages {
-		pc := *p
-		pc.Files = append([]*v2_3.File(nil), filesOf[p.PackageSPDXIdentifier]...)
-		pc.Annotations = nil
+		p.Files = filesOf[p.PackageSPDXIdentifier]
 		for i := range p.Annotations {
 			a := p.Annotations[i]
 			a.AnnotationSPDXIdentifier = common.DocElementID{ElementRefID: p.PackageSPDXIdentifier}
-			cp.Annotations = append(cp.Annotations, &a)
+			doc.Annotations = append(doc.Annotations, &a)
 		}
-		cp.Packages = append(cp.Packages, &pc)
+		p.Annotations = nil
 	}
-	return tagvalue.Write(&cp, w)
+	bw := bufio.NewWriter(w)
+	if err := tagvalue.Write(doc, bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // HoistPackageFiles moves the files a tag-value document lists under its

@@ -11,33 +11,36 @@ import (
 )
 
 func (b *builder) addSubInstallers() error {
-	var pkgs []inspect.Package
+	// The packages are sorted by their identity key, computed once each;
+	// they are not copied (a bundle may declare 200,000).
+	type keyed struct {
+		*inspect.Package
+		key string
+	}
 	self := b.selfPackage()
-	for _, p := range b.inv.Packages {
+	sorted := make([]keyed, 0, len(b.inv.Packages))
+	for i := range b.inv.Packages {
+		p := &b.inv.Packages[i]
 		if self != nil && p.ID == self.ID && p.Path == self.Path {
+			continue
+		}
+		sorted = append(sorted, keyed{p, strings.Join([]string{p.Path, p.ID, p.Name, p.Version, p.URL}, "\x00")})
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		pi, pj := sorted[i], sorted[j]
+		if pi.key != pj.key {
+			return pi.key < pj.key
+		}
+		return lessStrings([]string{pi.Format, pi.Manufacturer, pi.Hash}, []string{pj.Format, pj.Manufacturer, pj.Hash})
+	})
+	// A package listed twice with the same identity is one package.
+	pkgs := sorted[:0]
+	for i, p := range sorted {
+		if i > 0 && p.key == sorted[i-1].key {
 			continue
 		}
 		pkgs = append(pkgs, p)
 	}
-	pkgKey := func(p inspect.Package) string {
-		return strings.Join([]string{p.Path, p.ID, p.Name, p.Version, p.URL}, "\x00")
-	}
-	sort.SliceStable(pkgs, func(i, j int) bool {
-		ki, kj := pkgKey(pkgs[i]), pkgKey(pkgs[j])
-		if ki != kj {
-			return ki < kj
-		}
-		return lessStrings([]string{pkgs[i].Format, pkgs[i].Manufacturer, pkgs[i].Hash}, []string{pkgs[j].Format, pkgs[j].Manufacturer, pkgs[j].Hash})
-	})
-	// A package listed twice with the same identity is one package.
-	uniq := pkgs[:0]
-	for i, p := range pkgs {
-		if i > 0 && pkgKey(p) == pkgKey(pkgs[i-1]) {
-			continue
-		}
-		uniq = append(uniq, p)
-	}
-	pkgs = uniq
 	fileByPath := map[string]*inspect.File{}
 	for i := range b.inv.Files {
 		f := &b.inv.Files[i]
@@ -45,9 +48,9 @@ func (b *builder) addSubInstallers() error {
 			fileByPath[f.Path] = f
 		}
 	}
-	var items []idItem
+	items := make([]idItem, 0, len(pkgs))
 	for _, p := range pkgs {
-		items = append(items, idItem{prefix: "Package", name: orDefault(p.Name, path.Base(p.Path)), key: pkgKey(p)})
+		items = append(items, idItem{prefix: "Package", name: orDefault(p.Name, path.Base(p.Path)), key: p.key})
 	}
 	ids, err := assignIDs(items)
 	if err != nil {

@@ -76,8 +76,8 @@ func (l *Limits) Set(s string) error {
 	if !ok {
 		return fmt.Errorf("limit %q: want name=value", s)
 	}
-	n, err := parseSize(val)
-	if err != nil || n <= 0 {
+	n, err := ParseLimitValue(val)
+	if err != nil {
 		return fmt.Errorf("limit %q: bad value", s)
 	}
 	if name == "depth" {
@@ -95,6 +95,17 @@ func (l *Limits) Set(s string) error {
 // LimitNames lists the names Set accepts.
 func LimitNames() []string {
 	return []string{"total-bytes", "entry-bytes", "entries", "depth", "ratio", "nested-bytes", "table-bytes", "problems"}
+}
+
+// ParseLimitValue reads the value of a limit as Set does: a positive
+// number, which may end in K, M or G (binary multiples). compose's limits
+// are spelt the same way.
+func ParseLimitValue(s string) (int64, error) {
+	n, err := parseSize(s)
+	if err == nil && n <= 0 {
+		err = fmt.Errorf("%d is not positive", n)
+	}
+	return n, err
 }
 
 func parseSize(s string) (int64, error) {

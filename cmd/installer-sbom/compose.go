@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +43,8 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&outs, "o", "output `FORMAT[=FILE]`, repeatable, one walk for all (e.g. -o spdx-json=a.spdx.json -o cdx=a.cdx.json -o table); a FILE alone gets --format (or its extension's), a directory <installer><extension>")
 	fs.Var(&sources, "source-sbom", "merge the project's source SBOM `FILE` (SPDX 2.3 JSON or tag-value, SPDX 3.0.1, CycloneDX; repeatable)")
 	fs.Var(&creators, "creator", "add a creator, e.g. \"Organization: PSF\" (repeatable)")
-	var f inspectFlags
+	var limits compose.Limits
+	f := inspectFlags{composeLimits: &limits}
 	f.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: installer-sbom compose FILE [--source-sbom SBOM.json]... [-o OUT] [--format %s] [flags]\n", strings.Join(compose.FormatNames(), "|"))
@@ -106,7 +109,7 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 	opts := compose.Options{
 		Name: *name, Version: *ver, Supplier: *supplier, DownloadLocation: *download, License: *license,
 		NamespaceBase: *nsBase, Creators: creators, ToolVersion: version, Created: created,
-		IncludeUnverified: *unverified, Strict: *strict,
+		IncludeUnverified: *unverified, Strict: *strict, Limits: limits,
 	}
 	for _, p := range sources {
 		r, err := os.Open(p)
@@ -159,23 +162,52 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "installer-sbom: version conflict: %s\n", c)
 		}
 
-		profileFailed := false
-		for _, o := range outputs {
-			var buf bytes.Buffer
+		// The documents are rendered from res alone: once no output left
+		// needs the inventory (the table does), it need not stay in
+		// memory while they are written (for a bundle that declares
+		// 200,000 packages it is about 130 MB). Collecting it, and what
+		// compose built from it, at once lets the heap grow from what the
+		// writers hold rather than to twice what inspecting and composing
+		// held (the garbage collector's target): for that bundle's SPDX
+		// document, 510 MB at most instead of 660 MB.
+		lastTable := -1
+		for i, o := range outputs {
 			if o.table {
-				printInventory(&buf, inv)
-			} else if err := o.format.Write(&buf, res); err != nil {
-				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-				return exitBadInput
+				lastTable = i
 			}
-			if o.dest == "" {
-				stdout.Write(buf.Bytes())
-			} else if err := os.WriteFile(o.dest, buf.Bytes(), 0o644); err != nil {
-				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
-				return exitBadInput
-			}
+		}
+		releaseInventory := func() {
+			inv = nil
+			runtime.GC()
+		}
+		if lastTable < 0 {
+			releaseInventory()
+		}
+		profileFailed := false
+		for i, o := range outputs {
+			// --profile reads the document back whole; without it the
+			// document goes straight to its destination, never whole in
+			// memory (an installer that declares 200,000 packages makes
+			// a 250 MB SPDX document).
+			var doc *bytes.Buffer
 			if *profile != "" && !o.table {
-				_, probs := compose.ValidateDocument(buf.Bytes(), *profile)
+				doc = new(bytes.Buffer)
+			}
+			if err := writeOutput(o, stdout, doc, func(w io.Writer) error {
+				if o.table {
+					printInventory(w, inv)
+					return nil
+				}
+				return o.format.Write(w, res)
+			}); err != nil {
+				fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
+				return exitBadInput
+			}
+			if i == lastTable {
+				releaseInventory()
+			}
+			if doc != nil {
+				_, probs := compose.ValidateDocument(doc.Bytes(), *profile)
 				for _, p := range probs {
 					if !p.Warning {
 						fmt.Fprintf(stderr, "installer-sbom: %s: %s: %s\n", *profile, o.format.Name, p)
@@ -209,6 +241,72 @@ func cmdCompose(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return worst
+}
+
+// writeOutput has write write one output to its destination (stdout when
+// the output names no file) and, when keep is not nil, into keep as well.
+// A file is created only when write first writes to it: a writer that
+// refuses its document (one that fails the writer's own check) leaves an
+// existing file as it was.
+func writeOutput(o output, stdout io.Writer, keep *bytes.Buffer, write func(io.Writer) error) error {
+	var dest io.Writer = stdout
+	var file *fileOnFirstWrite
+	if o.dest != "" {
+		file = &fileOnFirstWrite{path: o.dest}
+		dest = file
+	}
+	if keep != nil {
+		dest = io.MultiWriter(dest, keep)
+	}
+	// The writers write in small pieces (the table and tag-value a line
+	// at a time).
+	bw := bufio.NewWriterSize(dest, 64<<10)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if file != nil {
+		if cerr := file.close(err == nil); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// fileOnFirstWrite is a file created (or truncated) at the first write.
+type fileOnFirstWrite struct {
+	path string
+	f    *os.File
+}
+
+func (w *fileOnFirstWrite) open() error {
+	if w.f != nil {
+		return nil
+	}
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	w.f = f
+	return err
+}
+
+func (w *fileOnFirstWrite) Write(p []byte) (int, error) {
+	if err := w.open(); err != nil {
+		return 0, err
+	}
+	return w.f.Write(p)
+}
+
+// close closes the file; complete says the writing succeeded, and then
+// the file exists even when nothing was written to it.
+func (w *fileOnFirstWrite) close(complete bool) error {
+	if complete {
+		if err := w.open(); err != nil {
+			return err
+		}
+	}
+	if w.f == nil {
+		return nil
+	}
+	return w.f.Close()
 }
 
 // creationTime honours SOURCE_DATE_EPOCH (reproducible-builds.org) so that

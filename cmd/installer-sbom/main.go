@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/installer-sbom/installer-sbom/compose"
 	"github.com/installer-sbom/installer-sbom/inspect"
 	"github.com/installer-sbom/installer-sbom/inspect/fingerprint"
 )
@@ -150,21 +151,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // inspectFlags are shared by every command that reads an installer.
 type inspectFlags struct {
-	limits  inspect.Limits
-	rules   stringList
-	workers int
-	quiet   bool
-	verbose bool
+	limits inspect.Limits
+	// composeLimits, when a command that writes documents sets it before
+	// register, receives the compose limits --limit names.
+	composeLimits *compose.Limits
+	rules         stringList
+	workers       int
+	quiet         bool
+	verbose       bool
 }
 
 func (f *inspectFlags) register(fs *flag.FlagSet) {
 	f.limits = inspect.DefaultLimits()
+	names := inspect.LimitNames()
+	if f.composeLimits != nil {
+		*f.composeLimits = compose.DefaultLimits()
+		names = append(names, compose.LimitNames()...)
+	}
 	fs.Func("limit", "set a limit, name=value with optional K/M/G suffix (repeatable; names: "+
-		strings.Join(inspect.LimitNames(), ", ")+")", f.limits.Set)
+		strings.Join(names, ", ")+")", f.setLimit)
 	fs.Var(&f.rules, "rules", "add fingerprint rules from `FILE` (repeatable)")
 	fs.IntVar(&f.workers, "workers", 0, "files hashed and fingerprinted at once (0 = one per CPU)")
 	fs.BoolVar(&f.quiet, "q", false, "quiet: no progress, no warnings on stderr (errors are still printed)")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: on stderr, each container walked, the walk's cost against its limits, and every component sighting with its evidence")
+}
+
+// setLimit sets an inspect or, when the command has them, a compose limit.
+func (f *inspectFlags) setLimit(s string) error {
+	name, val, _ := strings.Cut(s, "=")
+	if f.composeLimits == nil || !slices.Contains(compose.LimitNames(), name) {
+		return f.limits.Set(s)
+	}
+	n, err := inspect.ParseLimitValue(val)
+	if err != nil {
+		return fmt.Errorf("limit %q: bad value", s)
+	}
+	return f.composeLimits.Set(name, n)
 }
 
 // options builds inspect.Options, loading user rules.

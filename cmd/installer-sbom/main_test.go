@@ -56,6 +56,8 @@ func TestUsageErrors(t *testing.T) {
 		{"inspect"},
 		{"inspect", "--no-such-flag", "x"},
 		{"inspect", "--limit", "bogus=1", "x"},
+		{"inspect", "--limit", "spdx3-objects=100", "x"},
+		{"compose", "--limit", "spdx3-objects=0", "x"},
 		{"compose", "--format", "xml", "x"},
 	} {
 		if _, _, code := runCLI(t, nil, args...); code != exitUsage {
@@ -322,6 +324,21 @@ func TestComposeFormatFromExtension(t *testing.T) {
 	b, _ := os.ReadFile(out)
 	if !strings.Contains(string(b), "spdx.org/rdf/3.0.1") {
 		t.Errorf("not SPDX 3: %.200s", b)
+	}
+}
+
+// --limit spdx3-objects bounds the SPDX 3 document: over it, the writer
+// refuses (exit 3) before it writes anything, and a file that was there
+// stays as it was.
+func TestComposeSPDX3ObjectsLimit(t *testing.T) {
+	path := smallZip(t)
+	out := writeFile(t, "x.spdx3.json", []byte("before"))
+	_, stderr, code := runCLI(t, nil, "compose", path, "-o", out, "--limit", "spdx3-objects=3")
+	if b, _ := os.ReadFile(out); code != exitBadInput || !strings.Contains(stderr, "spdx3-objects limit of 3") || string(b) != "before" {
+		t.Errorf("exit %d, file %.20q: %s", code, b, stderr)
+	}
+	if _, stderr, code := runCLI(t, nil, "compose", path, "-o", out, "--limit", "spdx3-objects=1K"); code != exitOK {
+		t.Errorf("spdx3-objects=1K: exit %d: %s", code, stderr)
 	}
 }
 
