@@ -303,13 +303,17 @@ func checkDocument(root map[string]any) []Problem {
 	fileNames := map[string]string{}
 	for i, f := range files {
 		id := checkID("files", i, f)
+		el := id // a file without an SPDXID is named by where it is, as a package is
+		if el == "" {
+			el = fmt.Sprintf("/files/%d", i)
+		}
 		name, _ := str(f, "fileName")
 		if why := badFileName(name); why != "" {
-			add(id, RuleFileName, false, "fileName %q %s", name, why)
+			add(el, RuleFileName, false, "fileName %q %s", name, why)
 		} else if other, dup := fileNames[name]; dup {
-			add(id, RuleFileName, false, "fileName %q is also the name of %s: two files collapse into one", name, other)
+			add(el, RuleFileName, false, "fileName %q is also the name of %s: two files collapse into one", name, other)
 		} else {
-			fileNames[name] = id
+			fileNames[name] = el
 		}
 		for _, c := range objects(f, "checksums") {
 			if alg, _ := str(c, "algorithm"); alg == "SHA1" {
