@@ -24,6 +24,14 @@ import (
 // given.
 const configFileName = ".installer-sbom.yaml"
 
+// configSections are the commands a configuration file may have a section
+// for. Any other map is a flag's value (limit: {entries: 100000}), at the
+// top level as in a section; a map was once always taken for a section, so
+// limits written as a map were silently not applied.
+var configSections = map[string]bool{
+	"inspect": true, "compose": true, "validate": true, "verify": true, "diff": true, "vex": true, "rules": true, "config": true,
+}
+
 // envPrefix starts the environment variable of every flag.
 const envPrefix = "INSTALLER_SBOM_"
 
@@ -74,10 +82,10 @@ func loadConfig(path, cmd string, explicit bool) (map[string][]string, error) {
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	apply := func(m map[string]any) error {
+	apply := func(m map[string]any, top bool) error {
 		for k, v := range m {
-			if _, isSection := v.(map[string]any); isSection {
-				continue
+			if _, isMap := v.(map[string]any); isMap && top && configSections[k] {
+				continue // another command's section
 			}
 			vals, err := configValues(v)
 			if err != nil {
@@ -87,11 +95,11 @@ func loadConfig(path, cmd string, explicit bool) (map[string][]string, error) {
 		}
 		return nil
 	}
-	if err := apply(raw); err != nil {
+	if err := apply(raw, true); err != nil {
 		return nil, err
 	}
 	if sec, ok := raw[cmd].(map[string]any); ok {
-		if err := apply(sec); err != nil {
+		if err := apply(sec, false); err != nil {
 			return nil, err
 		}
 	}

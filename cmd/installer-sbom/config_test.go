@@ -27,6 +27,15 @@ func TestConfigPrecedence(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "Organization: From Flag") || strings.Contains(out, "From Env") {
 		t.Errorf("the flag does not win: exit %d", code)
 	}
+	// Limits written as a map apply, at the top level and in a section
+	// (they were once taken for a section and silently dropped).
+	for _, yaml := range []string{"limit:\n  entries: 1\n", "inspect:\n  limit:\n    entries: 1\n", "limit:\n  - entries=1\n"} {
+		lc := filepath.Join(dir, "limits.yaml")
+		os.WriteFile(lc, []byte(yaml), 0o644)
+		if out, stderr, code := runCLI(t, nil, "inspect", path, "--config", lc); code != exitBadInput || !strings.Contains(out, "exceed the limit of 1") {
+			t.Errorf("%q: exit %d, want %d with the entries limit's problem\n%s%s", yaml, code, exitBadInput, stderr, out)
+		}
+	}
 	if _, stderr, code := runCLI(t, map[string]string{"INSTALLER_SBOM_WORKERS": "many"}, "inspect", path); code != exitUsage || !strings.Contains(stderr, "INSTALLER_SBOM_WORKERS") {
 		t.Errorf("bad environment value: exit %d, %s", code, stderr)
 	}
