@@ -57,6 +57,13 @@ type Classifier struct {
 
 	mu    sync.Mutex
 	cache map[string]*cachedScanner
+	// compiledBytes is the size of the patterns compiled for candidate
+	// sets so far. Once another set would take it past budgetBytes
+	// (fullBytes: as much as compiling the whole list), or the cache holds
+	// budgetSets sets, new sets are scanned by the whole list's scanner:
+	// texts crafted to need a different set each must not make every one
+	// cost a compilation. (Tests lift the budget to check every set.)
+	compiledBytes, budgetBytes, budgetSets int
 }
 
 // pattern is one licence's pattern and the phrases a match of it can begin
@@ -94,6 +101,7 @@ func New(list []licensecheck.License) *Classifier {
 		}
 	}
 	c.full = sync.OnceValues(func() (*licensecheck.Scanner, error) { return licensecheck.NewScanner(list) })
+	c.budgetBytes, c.budgetSets = c.fullBytes, maxCachedScanners
 	return c
 }
 
@@ -202,10 +210,13 @@ func (c *Classifier) scannerFor(candidates []int) (*licensecheck.Scanner, error)
 	c.mu.Lock()
 	e, ok := c.cache[string(key)]
 	if !ok {
-		e = &cachedScanner{}
-		if len(c.cache) < maxCachedScanners {
-			c.cache[string(key)] = e
+		if len(c.cache) >= c.budgetSets || c.compiledBytes+size > c.budgetBytes {
+			c.mu.Unlock()
+			return c.full()
 		}
+		e = &cachedScanner{}
+		c.cache[string(key)] = e
+		c.compiledBytes += size
 	}
 	c.mu.Unlock()
 	e.once.Do(func() {

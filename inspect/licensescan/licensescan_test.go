@@ -2,6 +2,7 @@ package licensescan
 
 import (
 	"maps"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,6 +53,13 @@ func licensecheckVersion(t testing.TB) string {
 	return ""
 }
 
+// unbounded lifts c's compilation budget, so that every text is scanned by
+// a scanner for its own candidates, the path the equality tests are about.
+func unbounded(c *Classifier) *Classifier {
+	c.budgetBytes, c.budgetSets = math.MaxInt, math.MaxInt
+	return c
+}
+
 var builtinFull = sync.OnceValue(func() *licensecheck.Scanner {
 	s, err := licensecheck.NewScanner(licensecheck.BuiltinLicenses())
 	if err != nil {
@@ -76,7 +84,7 @@ func TestSameCoverageAsFullScanner(t *testing.T) {
 		}
 		names = sample
 	}
-	c := New(licensecheck.BuiltinLicenses())
+	c := unbounded(New(licensecheck.BuiltinLicenses()))
 	full := builtinFull()
 	check := func(name string, text []byte) {
 		t.Helper()
@@ -132,7 +140,7 @@ func TestCandidatesKeepTheMatch(t *testing.T) {
 			mit = l
 		}
 	}
-	c := New(list)
+	c := unbounded(New(list))
 	index := -1
 	for i, p := range c.patterns {
 		if p.license.LRE == mit.LRE {
@@ -223,7 +231,7 @@ func FuzzClassifier(f *testing.F) {
 			short = append(short, l)
 		}
 	}
-	c := New(short)
+	c := unbounded(New(short))
 	full, err := licensecheck.NewScanner(short)
 	if err != nil {
 		f.Fatal(err)
@@ -237,4 +245,32 @@ func FuzzClassifier(f *testing.F) {
 			t.Fatalf("classifier %+v\nfull scanner %+v", got, want)
 		}
 	})
+}
+
+// TestCompilationBounded: texts that each need a different set of
+// candidates compile at most as many pattern bytes as the whole list holds
+// before the whole list's scanner takes over, and the answers stay the
+// full scanner's.
+func TestCompilationBounded(t *testing.T) {
+	texts := licensecheckTexts(t)
+	c := New(licensecheck.BuiltinLicenses())
+	full := builtinFull()
+	names := slices.Sorted(maps.Keys(texts))
+	for i := 0; i < len(names) && i < 200; i++ {
+		text := texts[names[i]]
+		got, err := c.Scan(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := full.Scan(text); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: classifier %+v, full scanner %+v", names[i], got, want)
+		}
+		if c.compiledBytes > c.fullBytes || len(c.cache) > maxCachedScanners {
+			t.Fatalf("after %d texts: %d pattern bytes compiled for %d sets, the whole list holds %d", i+1, c.compiledBytes, len(c.cache), c.fullBytes)
+		}
+	}
+	if len(c.cache) < 2 {
+		t.Errorf("%d candidate sets compiled: the test did not exercise the cache", len(c.cache))
+	}
+	t.Logf("%d sets, %d of %d pattern bytes", len(c.cache), c.compiledBytes, c.fullBytes)
 }
