@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/installer-sbom/installer-sbom/compose"
 )
 
 // Configuration for pipelines that run several steps with the same
@@ -64,23 +67,25 @@ func extractConfigFlag(args []string) (rest []string, path string, err error) {
 }
 
 // loadConfig reads the settings for command cmd: the file's top level,
-// then its section for cmd. explicit says path came from --config (a
-// missing file is then an error; the default file is optional).
-func loadConfig(path, cmd string, explicit bool) (map[string][]string, error) {
-	out := map[string][]string{}
+// then its section for cmd, which replaces a top-level key it repeats.
+// explicit says path came from --config (a missing file is then an error;
+// the default file is optional). inSection names the keys cmd's own
+// section set.
+func loadConfig(path, cmd string, explicit bool) (out map[string][]string, inSection map[string]bool, err error) {
+	out, inSection = map[string][]string{}, map[string]bool{}
 	if path == "" {
 		path = configFileName
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && os.IsNotExist(err) {
-			return out, nil
+			return out, inSection, nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	var raw map[string]any
 	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	apply := func(m map[string]any, top bool) error {
 		for k, v := range m {
@@ -92,18 +97,19 @@ func loadConfig(path, cmd string, explicit bool) (map[string][]string, error) {
 				return fmt.Errorf("%s: %s: %w", path, k, err)
 			}
 			out[k] = vals
+			inSection[k] = !top
 		}
 		return nil
 	}
 	if err := apply(raw, true); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sec, ok := raw[cmd].(map[string]any); ok {
 		if err := apply(sec, false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, inSection, nil
 }
 
 // configValues turns a YAML value into flag values: a scalar is one, a list
@@ -142,6 +148,16 @@ func sortedMapKeys(m map[string]any) []string {
 	return keys
 }
 
+// otherCommandsLimit reports whether a --limit value names a limit that
+// belongs to documents (compose's), which a command without them refuses.
+func otherCommandsLimit(flagName, value string) bool {
+	if flagName != "limit" {
+		return false
+	}
+	name, _, _ := strings.Cut(strings.TrimSpace(value), "=")
+	return slices.Contains(compose.LimitNames(), name)
+}
+
 // envName is a flag's environment variable.
 func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -177,7 +193,7 @@ func effectiveConfig(fs *flag.FlagSet, file map[string][]string) map[string]conf
 // applyConfig sets fs's flags not given on the command line from the
 // environment and the configuration file.
 func applyConfig(fs *flag.FlagSet, configPath, cmd string) error {
-	file, err := loadConfig(configPath, cmd, configPath != "")
+	file, inSection, err := loadConfig(configPath, cmd, configPath != "")
 	if err != nil {
 		return err
 	}
@@ -192,8 +208,17 @@ func applyConfig(fs *flag.FlagSet, configPath, cmd string) error {
 		default:
 			vals = []string{src.value}
 		}
+		shared := src.from != "config file" || !inSection[name]
 		for _, v := range vals {
-			if err := fs.Set(name, strings.TrimSpace(v)); err != nil {
+			err := fs.Set(name, strings.TrimSpace(v))
+			if err != nil && shared && otherCommandsLimit(name, v) {
+				// A setting for every command (top level, environment) may
+				// hold a limit only some commands have (compose's
+				// spdx3-objects); the others leave it alone. In the
+				// command's own section it is a mistake and refused.
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("--%s from the %s: %w", name, src.from, err)
 			}
 		}
@@ -213,7 +238,7 @@ func cmdConfig(args []string, stdout, stderr io.Writer) int {
 	if len(rest) == 1 {
 		cmd = rest[0]
 	}
-	file, err := loadConfig(path, cmd, path != "")
+	file, _, err := loadConfig(path, cmd, path != "")
 	if err != nil {
 		fmt.Fprintf(stderr, "installer-sbom: %v\n", err)
 		return exitUsage

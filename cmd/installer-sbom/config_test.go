@@ -36,6 +36,31 @@ func TestConfigPrecedence(t *testing.T) {
 			t.Errorf("%q: exit %d, want %d with the entries limit's problem\n%s%s", yaml, code, exitBadInput, stderr, out)
 		}
 	}
+	// A limit only compose has, set for every command (top level, the
+	// environment), leaves the other commands alone and still binds
+	// compose; in another command's own section it is a mistake.
+	shared := filepath.Join(dir, "shared.yaml")
+	os.WriteFile(shared, []byte("limit:\n  entries: 1\n  spdx3-objects: 3\n"), 0o644)
+	if out, stderr, code := runCLI(t, nil, "inspect", path, "--config", shared); code != exitBadInput || !strings.Contains(out, "exceed the limit of 1") {
+		t.Errorf("top-level spdx3-objects: inspect exit %d, want %d with the entries limit's problem\n%s", code, exitBadInput, stderr)
+	}
+	os.WriteFile(shared, []byte("limit:\n  spdx3-objects: 3\n"), 0o644)
+	if _, stderr, code := runCLI(t, nil, "compose", path, "-o", "spdx3-json", "--config", shared); code != exitBadInput || !strings.Contains(stderr, "spdx3-objects limit of 3") {
+		t.Errorf("top-level spdx3-objects: compose exit %d, %s", code, stderr)
+	}
+	t.Run("environment", func(t *testing.T) {
+		env := map[string]string{"INSTALLER_SBOM_LIMIT": "spdx3-objects=3"}
+		if _, stderr, code := runCLI(t, env, "inspect", path); code != exitOK {
+			t.Errorf("inspect with spdx3-objects in the environment: exit %d, %s", code, stderr)
+		}
+		if _, stderr, code := runCLI(t, env, "compose", path, "-o", "spdx3-json"); code != exitBadInput || !strings.Contains(stderr, "spdx3-objects limit of 3") {
+			t.Errorf("compose with spdx3-objects in the environment: exit %d, %s", code, stderr)
+		}
+	})
+	os.WriteFile(shared, []byte("inspect:\n  limit:\n    spdx3-objects: 3\n"), 0o644)
+	if _, stderr, code := runCLI(t, nil, "inspect", path, "--config", shared); code != exitUsage || !strings.Contains(stderr, "spdx3-objects") {
+		t.Errorf("spdx3-objects in inspect's section: exit %d, %s", code, stderr)
+	}
 	if _, stderr, code := runCLI(t, map[string]string{"INSTALLER_SBOM_WORKERS": "many"}, "inspect", path); code != exitUsage || !strings.Contains(stderr, "INSTALLER_SBOM_WORKERS") {
 		t.Errorf("bad environment value: exit %d, %s", code, stderr)
 	}
