@@ -103,7 +103,8 @@ func (p *Package) walkArchive(c *Component, f *xar.File, isPayload bool, fn func
 	}
 	if c, ok := dec.(io.Closer); ok {
 		// A pbzx payload decodes chunks ahead on goroutines; a walk that
-		// stops early cancels them instead of letting them finish.
+		// stops early cancels them instead of letting them finish. A gzip
+		// payload gives its buffers to the next one.
 		defer c.Close()
 	}
 	limited := &limitReader{r: dec, n: p.opts.MaxPayloadSize}

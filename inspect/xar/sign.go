@@ -174,6 +174,9 @@ func (x *Reader) Identity() ([]byte, error) {
 		io.WriteString(h, s)
 		h.Write([]byte{0})
 	}
+	// One copy buffer for every member: io.Copy would allocate 32 KiB per
+	// file (a pkg of 15,000 components spent a tenth of its time on it).
+	buf := make([]byte, 32<<10)
 	for _, f := range x.Files {
 		field("file")
 		field(f.Name)
@@ -192,7 +195,7 @@ func (x *Reader) Identity() ([]byte, error) {
 				x.identErr = err
 				return nil, err
 			}
-			if _, err := io.Copy(h, raw); err != nil {
+			if _, err := io.CopyBuffer(h, raw, buf); err != nil {
 				x.identErr = errorf(x.heap+d.Offset, err, "file %q: reading archived bytes", f.Name)
 				return nil, x.identErr
 			}
