@@ -324,14 +324,21 @@ func (e *Engine) catalogRules(f *Subject, rep *FileReport) {
 	own := make([]bool, len(rs.rules))
 	// The file's own name and the names it gives itself (export name,
 	// LC_ID_DYLIB, DT_SONAME).
-	for _, sn := range append([]selfName{{base, "file name"}}, selfNames...) {
+	for _, sn := range append([]selfName{{base, fileNameWhere}}, selfNames...) {
 		name := path.Base(sn.name)
 		for _, ri := range e.names.rules(e, false, name) {
 			own[ri] = true
 		}
 		for _, ri := range e.names.rules(e, true, name) {
 			own[ri] = true
-			add(ri, "", Evidence{File: p, Rule: rs.rules[ri].Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
+			r := &rs.rules[ri]
+			if m := r.nameVer; m != nil && sn.where != fileNameWhere {
+				if g := m.FindStringSubmatch(name); g != nil && g[1] != "" {
+					add(ri, g[1], Evidence{File: p, Rule: r.Name + ".library-name-version", Offset: -1, Resource: sn.where, Match: sn.name})
+					continue
+				}
+			}
+			add(ri, "", Evidence{File: p, Rule: r.Name + ".library-name", Offset: -1, Resource: sn.where, Match: sn.name})
 		}
 	}
 
@@ -455,6 +462,10 @@ func fromVersionInfo(ev []Evidence) bool {
 }
 
 type selfName struct{ name, where string }
+
+// fileNameWhere is the where of the file's own name among its selfNames:
+// a name the packager chose, not one the binary gives itself.
+const fileNameWhere = "file name"
 
 func (vi *compiledVersionInfo) match(strs map[string]string) (version, field string, ok bool) {
 	if len(strs) == 0 {

@@ -155,3 +155,27 @@ func describeFindings(rep *FileReport) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// A library's version read from its name (libraryNameVersion) comes from
+// the name the binary gives itself at link time: llama.v0.4.0.dll keeps
+// 0.4.0 when the file is renamed, and another binary renamed to
+// llama.v9.9.9.dll is not made llama.cpp 9.9.9.
+func TestLibraryNameVersionFromLinkName(t *testing.T) {
+	const pkg, ver = "@node-llama-cpp/win-x64", "3.21.1"
+	llama := testenv.RegistryFile(t, "npm", pkg, ver, "bins/win-x64/llama.v0.4.0.dll")
+	other := testenv.RegistryFile(t, "npm", pkg, ver, "bins/win-x64/ggml-base.dll")
+	e := Default()
+	if rep := e.Identify("bins/renamed.dll", llama); !hasFinding(rep, "llama.cpp", "0.4.0") {
+		t.Errorf("renamed llama.v0.4.0.dll: want llama.cpp 0.4.0 from its export name, got %s", describeFindings(rep))
+	}
+	rep := e.Identify("bins/llama.v9.9.9.dll", other)
+	for _, f := range rep.Findings {
+		if f.Name == "llama.cpp" && f.Version != "" {
+			t.Errorf("ggml-base.dll renamed llama.v9.9.9.dll: llama.cpp %q from a file name", f.Version)
+		}
+	}
+	if !hasFinding(rep, "llama.cpp", "") {
+		t.Errorf("ggml-base.dll renamed llama.v9.9.9.dll: want llama.cpp without a version (the file name matches libraryNames), got %s", describeFindings(rep))
+	}
+	testenv.ForgetRegistryPackages()
+}

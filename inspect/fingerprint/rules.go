@@ -36,6 +36,11 @@ type Rule struct {
 	// matches is reported even when no other evidence is present; they are
 	// also OwnFiles.
 	LibraryNames []string `json:"libraryNames,omitempty"`
+	// LibraryNameVersion is a regexp whose group 1 is the version, read from
+	// a name the file gives itself at link time (PE export name, Mach-O
+	// LC_ID_DYLIB, ELF DT_SONAME) when that name matches LibraryNames;
+	// never from the file name, which a packager may change.
+	LibraryNameVersion string `json:"libraryNameVersion,omitempty"`
 	// VersionInfo matches PE VERSIONINFO string fields.
 	VersionInfo []VersionInfoMatch `json:"versionInfo,omitempty"`
 	// Patterns are byte patterns run over the file's bytes.
@@ -242,6 +247,7 @@ type compiledRule struct {
 	Rule
 	own     []string // lower-case globs: OwnFiles + LibraryNames
 	libs    []string // lower-case globs: LibraryNames
+	nameVer *regexp.Regexp
 	vinfo   []compiledVersionInfo
 	pats    []int // indices into Engine.pats
 	tabKeys []string
@@ -295,6 +301,13 @@ func compileRules(rules []Rule) ([]compiledRule, []compiledPattern, [][]byte, []
 		}
 		for _, g := range r.LibraryNames {
 			cr.libs = append(cr.libs, strings.ToLower(g))
+		}
+		if r.LibraryNameVersion != "" {
+			re, err := regexp.Compile(r.LibraryNameVersion)
+			if err != nil || re.NumSubexp() < 1 || len(r.LibraryNames) == 0 {
+				return nil, nil, nil, nil, fmt.Errorf("%s: libraryNameVersion %q needs one group and libraryNames (%v)", where, r.LibraryNameVersion, err)
+			}
+			cr.nameVer = re
 		}
 		for _, vi := range r.VersionInfo {
 			cv := compiledVersionInfo{version: vi.Version}
