@@ -193,7 +193,10 @@ func checkProfile(v *docView, profile string) []Problem {
 				add(el, unknown && profile != ProfileBSI, "%s: no version", c.name)
 			}
 			if c.supplier == "" || c.supplier == "NOASSERTION" {
-				add(el, c.supplier == "NOASSERTION" && profile != ProfileBSI, "%s: no supplier", c.name)
+				// The same known unknown for the supplier: one installer's
+				// documents get one verdict in every format.
+				unknown := c.supplier == "NOASSERTION" || v.format == DocCycloneDX || v.format == DocSPDX3
+				add(el, unknown && profile != ProfileBSI, "%s: no supplier", c.name)
 			}
 		}
 		if profile == ProfileNTIA {

@@ -182,3 +182,37 @@ func TestBSIProfileRealInstallers(t *testing.T) {
 		t.Logf("%s: BSI misses only the versions of %v", name, missed[0])
 	}
 }
+
+// An installer whose supplier nothing names (a zip, no --supplier) gets one
+// verdict in every format: SPDX 2.3 says NOASSERTION and CycloneDX and
+// SPDX 3 leave the field out, and each is a known unknown under NTIA and
+// CISA (a warning) and an error under BSI. CycloneDX and SPDX 3 made it an
+// error under NTIA while SPDX 2.3 warned.
+func TestUnknownSupplierSameVerdictInEveryFormat(t *testing.T) {
+	res := mustCompose(t, embedZipInventory(), Options{Created: testCreated, ToolVersion: "0.1.0"})
+	for _, f := range Formats() {
+		var buf bytes.Buffer
+		if err := f.Write(&buf, res); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		for _, profile := range Profiles() {
+			_, probs := ValidateDocument(buf.Bytes(), profile)
+			var supplier []Problem
+			for _, p := range probs {
+				if strings.Contains(p.Element, "SPDXRef-Installer") && strings.Contains(p.Message, "supplier") {
+					supplier = append(supplier, p)
+				}
+			}
+			if len(supplier) == 0 {
+				t.Errorf("%s --profile %s: the installer's unknown supplier is not named", f.Name, profile)
+			}
+			failed := false
+			for _, p := range supplier {
+				failed = failed || !p.Warning
+			}
+			if failed != (profile == ProfileBSI) {
+				t.Errorf("%s --profile %s: supplier an error: %v, want %v (%v)", f.Name, profile, failed, profile == ProfileBSI, supplier)
+			}
+		}
+	}
+}
