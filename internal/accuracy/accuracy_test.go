@@ -23,9 +23,9 @@ import (
 // library's own name ("spelled": true in the corpus, decided from the bytes,
 // see fixtures/corpus/README.md): the ones a rule can be expected to read.
 const (
-	floorVersions  = 103
-	floorSpelled   = 100
-	floorPresences = 229
+	floorVersions  = 104
+	floorSpelled   = 101
+	floorPresences = 230
 )
 
 const corpusFile = "../../fixtures/corpus/accuracy.json"
@@ -165,7 +165,8 @@ func (c canonicalizer) name(n string) string {
 
 // metadataPURLs are ecosystem packages read from metadata (Go build info,
 // Python, Rust auditable data, npm, NuGet, Maven): not library claims, not
-// scored.
+// scored, unless a library rule of that name made the finding (sharp's
+// native addon is pkg:npm/sharp).
 var metadataPURLs = []string{"pkg:golang/", "pkg:pypi/", "pkg:cargo/", "pkg:npm/", "pkg:nuget/", "pkg:maven/"}
 
 // identityCatalogers name a file's own product from its metadata (PE
@@ -187,10 +188,10 @@ func hasPrefix(s string, prefixes []string) bool {
 // claims and identities of the file itself; metadata packages are dropped.
 func claims(rep *fingerprint.FileReport, canon canonicalizer, ruleNames map[string]bool) (libs, identities []fingerprint.Finding) {
 	for _, f := range rep.Findings {
-		if hasPrefix(f.PURL, metadataPURLs) {
+		f.Name = canon.name(f.Name)
+		if hasPrefix(f.PURL, metadataPURLs) && !ruleNames[f.Name] {
 			continue
 		}
-		f.Name = canon.name(f.Name)
 		if !ruleNames[f.Name] && len(f.Evidence) > 0 && hasPrefix(f.Evidence[0].Rule, identityCatalogers) {
 			identities = append(identities, f)
 			continue
