@@ -337,8 +337,12 @@ func (db *Database) readCatalogue() error {
 		}
 		def.columns = append(def.columns, Column{Name: name, Number: num, Type: typ})
 	}
-	for _, def := range db.tables {
-		sort.Slice(def.columns, func(i, j int) bool { return def.columns[i].Number < def.columns[j].Number })
+	// In _Tables order, with columns of equal number kept in _Columns
+	// order: a damaged database gets the same error every time (a map's
+	// order named a different table from run to run).
+	for _, name := range db.order {
+		def := db.tables[name]
+		sort.SliceStable(def.columns, func(i, j int) bool { return def.columns[i].Number < def.columns[j].Number })
 		for i, c := range def.columns {
 			if c.Number != i+1 {
 				return errorf(s.FileOffset(0), "table %q: column %q has number %d, want %d (columns must be numbered 1..n)", def.name, c.Name, c.Number, i+1)
