@@ -527,3 +527,50 @@ func TestRulesLoadAndUserRule(t *testing.T) {
 		}
 	}
 }
+
+// A utf16 pattern finds its anchor as UTF-16LE and its regexp reads the
+// window as text: the version and the match's byte offset come out right
+// whether the text starts at an even or an odd offset and whether the
+// window's start (Before) lands inside a code unit; the same bytes as
+// Latin-1 text are not matched, nor are UTF-16 units misaligned with the
+// anchor.
+func TestUTF16Pattern(t *testing.T) {
+	user := `[{"name": "acme", "purl": "pkg:generic/acme@{version}",
+  "patterns": [{"id": "acme.wide-path", "utf16": true, "anchors": ["\\acme-"], "before": 9, "after": 40,
+                "regexp": "[\\\\/]src[\\\\/]acme-(\\d+\\.\\d+)[\\\\/]lib[\\\\/]"}]}]`
+	extra, err := LoadRules(strings.NewReader(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := func(s string) []byte {
+		var b []byte
+		for i := 0; i < len(s); i++ {
+			b = append(b, s[i], 0)
+		}
+		return b
+	}
+	for _, pad := range []int{4096, 4097} {
+		data := append([]byte("\x7fELF"), bytes.Repeat([]byte{0xaa}, pad)...)
+		at := len(data)
+		data = append(data, wide(`D:\src\acme-2.7\lib\x.c`)...)
+		data = append(data, 0, 0)
+		rep := e.Identify("x/libfoo.so", data)
+		if len(rep.Findings) != 1 || rep.Findings[0].Version != "2.7" {
+			t.Fatalf("pad %d: findings %+v", pad, rep.Findings)
+		}
+		if off := rep.Findings[0].Evidence[0].Offset; off != int64(at+4) { // the match starts at "\src"
+			t.Errorf("pad %d: offset %d, want %d", pad, off, at+4)
+		}
+	}
+	narrow := append([]byte("\x7fELF"), []byte(`D:\src\acme-2.7\lib\x.c`)...)
+	if rep := e.Identify("x/libfoo.so", narrow); len(rep.Findings) != 0 {
+		t.Errorf("Latin-1 text matched a utf16 pattern: %+v", rep.Findings)
+	}
+	if got := narrowUTF16([]byte{'a', 0, 0xe9, 0, 'b', 1, 'c'}); string(got) != "a\x7f\x7f" {
+		t.Errorf("narrowUTF16: %q", got)
+	}
+}

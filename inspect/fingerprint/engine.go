@@ -542,9 +542,14 @@ func (e *Engine) scan(data []byte, regions []region) [][]patHit {
 		if we > rg.end {
 			we = rg.end
 		}
-		win := data[ws:we]
+		win, scale := data[ws:we], 1
+		if cp.UTF16 {
+			// Code units aligned with the anchor's, one byte each.
+			ws += (start - ws) % 2
+			win, scale = narrowUTF16(data[ws:we]), 2
+		}
 		for _, m := range cp.re.FindAllSubmatchIndex(win, 4) {
-			h := hit{off: int64(ws + m[0]), match: printable(win[m[0]:m[1]])}
+			h := hit{off: int64(ws + scale*m[0]), match: printable(win[m[0]:m[1]])}
 			if len(m) >= 4 && m[2] >= 0 {
 				h.version = string(win[m[2]:m[3]])
 			}
@@ -711,6 +716,22 @@ func abs64(x int64) int64 {
 
 // printable renders matched bytes for people: printable ASCII as is, other
 // bytes as \xNN, at most 96 characters.
+// narrowUTF16 turns UTF-16LE code units into one byte each: the unit's
+// value below 0x80, else 0x7f, so that a regexp written for ASCII text
+// reads wide strings and a match at byte i is the unit at 2*i. An odd
+// last byte is dropped.
+func narrowUTF16(b []byte) []byte {
+	out := make([]byte, len(b)/2)
+	for i := range out {
+		lo, hi := b[2*i], b[2*i+1]
+		if hi != 0 || lo >= 0x80 {
+			lo = 0x7f
+		}
+		out[i] = lo
+	}
+	return out
+}
+
 func printable(b []byte) string {
 	var sb strings.Builder
 	for _, c := range b {

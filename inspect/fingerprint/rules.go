@@ -152,6 +152,11 @@ type Pattern struct {
 	// (Node carries its own zlib and V8's): each is reported, instead of
 	// the disagreement leaving the version empty.
 	Copies bool `json:"copies,omitempty"`
+	// UTF16: the text is stored as UTF-16LE (MSVC's wide __FILE__ paths,
+	// Windows resources): Anchors are searched in that encoding, and the
+	// window (Before/After still in bytes) is decoded to text before
+	// Regexp sees it; units above U+007F become 0x7f.
+	UTF16 bool `json:"utf16,omitempty"`
 }
 
 // Limits on pattern shapes, so user rules cannot make the scan quadratic.
@@ -371,6 +376,10 @@ func compileRules(rules []Rule) ([]compiledRule, []compiledPattern, [][]byte, []
 			ids[p.ID] = pi
 			var lits [][]byte
 			for _, a := range p.Anchors {
+				if p.UTF16 {
+					lits = append(lits, utf16LE(latin1(a)))
+					continue
+				}
 				lits = append(lits, []byte(latin1(a)))
 			}
 			for _, h := range p.AnchorsHex {
@@ -417,6 +426,15 @@ func compileRules(rules []Rule) ([]compiledRule, []compiledPattern, [][]byte, []
 // latin1 turns a JSON string whose runes are all below U+0100 into the bytes
 // of those code points, so "\u00fd7zXZ" is the 6-byte xz magic rather than
 // its UTF-8 encoding. Strings with larger runes stay UTF-8.
+// utf16LE encodes a Latin-1 anchor as UTF-16LE.
+func utf16LE(s string) []byte {
+	b := make([]byte, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		b = append(b, s[i], 0)
+	}
+	return b
+}
+
 func latin1(s string) string {
 	for _, r := range s {
 		if r > 0xff {
