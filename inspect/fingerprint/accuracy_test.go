@@ -491,14 +491,7 @@ func TestRulesLoadAndUserRule(t *testing.T) {
 	user := `// a user rule
 [{"name": "acme", "purl": "pkg:generic/acme@{version}",
   "patterns": [{"id": "acme.banner", "anchors": ["ACME lib "], "after": 16, "regexp": "^ACME lib v(\\d+\\.\\d+)"}]}]`
-	extra, err := LoadRules(strings.NewReader(user))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(extra)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := userEngine(t, user)
 	data := append(bytes.Repeat([]byte{0}, 4096), []byte("\x00ACME lib v2.7\x00")...)
 	data = append([]byte("\x7fELF"), data...) // only binaries are scanned
 	rep := e.Identify("x/libfoo.so", data)
@@ -538,14 +531,7 @@ func TestUTF16Pattern(t *testing.T) {
 	user := `[{"name": "acme", "purl": "pkg:generic/acme@{version}",
   "patterns": [{"id": "acme.wide-path", "utf16": true, "anchors": ["\\acme-"], "before": 9, "after": 40,
                 "regexp": "[\\\\/]src[\\\\/]acme-(\\d+\\.\\d+)[\\\\/]lib[\\\\/]"}]}]`
-	extra, err := LoadRules(strings.NewReader(user))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(extra)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := userEngine(t, user)
 	wide := func(s string) []byte {
 		var b []byte
 		for i := 0; i < len(s); i++ {
@@ -573,4 +559,18 @@ func TestUTF16Pattern(t *testing.T) {
 	if got := narrowUTF16([]byte{'a', 0, 0xe9, 0, 'b', 1, 'c'}); string(got) != "a\x7f\x7f" {
 		t.Errorf("narrowUTF16: %q", got)
 	}
+}
+
+// userEngine is the default engine with the rules of a --rules file.
+func userEngine(t *testing.T, rules string) *Engine {
+	t.Helper()
+	extra, err := LoadRules(strings.NewReader(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
