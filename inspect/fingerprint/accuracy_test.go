@@ -559,6 +559,9 @@ func TestUTF16Pattern(t *testing.T) {
 	if got := narrowUTF16([]byte{'a', 0, 0xe9, 0, 'b', 1, 'c'}); string(got) != "a\x7f\x7f" {
 		t.Errorf("narrowUTF16: %q", got)
 	}
+	if got := utf16LE("\\é€"); !bytes.Equal(got, []byte{'\\', 0, 0xe9, 0, 0xac, 0x20}) {
+		t.Errorf("utf16LE: % x", got) // one unit per rune, not per UTF-8 byte
+	}
 }
 
 // userEngine is the default engine with the rules of a --rules file.

@@ -714,8 +714,6 @@ func abs64(x int64) int64 {
 	return x
 }
 
-// printable renders matched bytes for people: printable ASCII as is, other
-// bytes as \xNN, at most 96 characters.
 // narrowUTF16 turns UTF-16LE code units into one byte each: the unit's
 // value below 0x80, else 0x7f, so that a regexp written for ASCII text
 // reads wide strings and a match at byte i is the unit at 2*i. An odd
@@ -732,6 +730,8 @@ func narrowUTF16(b []byte) []byte {
 	return out
 }
 
+// printable renders matched bytes for people: printable ASCII as is, other
+// bytes as \xNN, at most 96 characters.
 func printable(b []byte) string {
 	var sb strings.Builder
 	for _, c := range b {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf16"
 )
 
 // Rule describes one component: how to name it and how to recognise it.
@@ -377,7 +379,7 @@ func compileRules(rules []Rule) ([]compiledRule, []compiledPattern, [][]byte, []
 			var lits [][]byte
 			for _, a := range p.Anchors {
 				if p.UTF16 {
-					lits = append(lits, utf16LE(latin1(a)))
+					lits = append(lits, utf16LE(a))
 					continue
 				}
 				lits = append(lits, []byte(latin1(a)))
@@ -423,18 +425,20 @@ func compileRules(rules []Rule) ([]compiledRule, []compiledPattern, [][]byte, []
 	return crs, cps, anchors, anchorPat, nil
 }
 
-// latin1 turns a JSON string whose runes are all below U+0100 into the bytes
-// of those code points, so "\u00fd7zXZ" is the 6-byte xz magic rather than
-// its UTF-8 encoding. Strings with larger runes stay UTF-8.
-// utf16LE encodes a Latin-1 anchor as UTF-16LE.
+// utf16LE encodes an anchor of a utf16 pattern as UTF-16LE, rune by rune
+// (a rune below U+0100 is the unit of that value, as latin1 makes it the
+// byte).
 func utf16LE(s string) []byte {
 	b := make([]byte, 0, 2*len(s))
-	for i := 0; i < len(s); i++ {
-		b = append(b, s[i], 0)
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
 	}
 	return b
 }
 
+// latin1 turns a JSON string whose runes are all below U+0100 into the bytes
+// of those code points, so "\u00fd7zXZ" is the 6-byte xz magic rather than
+// its UTF-8 encoding. Strings with larger runes stay UTF-8.
 func latin1(s string) string {
 	for _, r := range s {
 		if r > 0xff {
