@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/installer-sbom/installer-sbom/compose"
 )
 
 // Configuration for pipelines that run several steps with the same
@@ -148,16 +145,6 @@ func sortedMapKeys(m map[string]any) []string {
 	return keys
 }
 
-// otherCommandsLimit reports whether a --limit value names a limit that
-// belongs to documents (compose's), which a command without them refuses.
-func otherCommandsLimit(flagName, value string) bool {
-	if flagName != "limit" {
-		return false
-	}
-	name, _, _ := strings.Cut(strings.TrimSpace(value), "=")
-	return slices.Contains(compose.LimitNames(), name)
-}
-
 // envName is a flag's environment variable.
 func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -210,13 +197,16 @@ func applyConfig(fs *flag.FlagSet, configPath, cmd string) error {
 		}
 		shared := src.from != "config file" || !inSection[name]
 		for _, v := range vals {
-			err := fs.Set(name, strings.TrimSpace(v))
-			if err != nil && shared && otherCommandsLimit(name, v) {
+			v = strings.TrimSpace(v)
+			err := fs.Set(name, v)
+			if err != nil && shared && name == "limit" {
 				// A setting for every command (top level, environment) may
 				// hold a limit only some commands have (compose's
 				// spdx3-objects); the others leave it alone. In the
 				// command's own section it is a mistake and refused.
-				continue
+				if _, _, composeOnly := composeLimit(v); composeOnly {
+					continue
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("--%s from the %s: %w", name, src.from, err)

@@ -178,8 +178,8 @@ func (f *inspectFlags) register(fs *flag.FlagSet) {
 
 // setLimit sets an inspect or, when the command has them, a compose limit.
 func (f *inspectFlags) setLimit(s string) error {
-	name, val, _ := strings.Cut(s, "=")
-	if f.composeLimits == nil || !slices.Contains(compose.LimitNames(), name) {
+	name, val, isCompose := composeLimit(s)
+	if f.composeLimits == nil || !isCompose {
 		return f.limits.Set(s)
 	}
 	n, err := inspect.ParseLimitValue(val)
@@ -187,6 +187,14 @@ func (f *inspectFlags) setLimit(s string) error {
 		return fmt.Errorf("limit %q: bad value", s)
 	}
 	return f.composeLimits.Set(name, n)
+}
+
+// composeLimit splits a --limit value name=value and reports whether the
+// name is one of compose's limits (which only commands that write
+// documents have).
+func composeLimit(s string) (name, val string, ok bool) {
+	name, val, _ = strings.Cut(s, "=")
+	return name, val, slices.Contains(compose.LimitNames(), name)
 }
 
 // options builds inspect.Options, loading user rules.
