@@ -23,11 +23,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			parts, err := r.jsonParts()
-			if err != nil {
-				return err
-			}
-			return parts.writeIndented(w)
+			return r.parts.writeIndented(w)
 		}})
 }
 
@@ -88,6 +84,9 @@ type spdxRendering struct {
 	// rels are the document's relationships in the order SPDX writes
 	// them: DESCRIBES and the model's, sorted.
 	rels []spdxRelation
+	// parts is the JSON document as check checked it, for the JSON
+	// writer (its head encoded once; its arrays encode as they are read).
+	parts *jsonParts
 }
 
 // spdxRelation is "a typ b" with an optional comment, a and b as model
@@ -277,7 +276,8 @@ var (
 	spdxPartSchemaErr  error
 )
 
-// check checks the JSON rendering against the SPDX 2.3 JSON schema.
+// check checks the JSON rendering against the SPDX 2.3 JSON schema and
+// keeps it (parts) for the JSON writer.
 func (s *spdxRendering) check() error {
 	spdxPartSchemaOnce.Do(func() {
 		root, err := spdxSchemaCompiled()
@@ -294,6 +294,7 @@ func (s *spdxRendering) check() error {
 	if err != nil {
 		return fmt.Errorf("compose: writing the document: %w", err)
 	}
+	s.parts = parts
 	v, err := parts.check(spdxPartSchema)
 	if err != nil {
 		return fmt.Errorf("compose: writing the document: %w", err)
