@@ -293,6 +293,13 @@ func checkDocument(root map[string]any) []Problem {
 		}
 		return id
 	}
+	// A problem names an element by its SPDXID, else by its place.
+	named := func(id, kind string, i int) string {
+		if id == "" {
+			return fmt.Sprintf("/%s/%d", kind, i)
+		}
+		return id
+	}
 	pkgs := objects(root, "packages")
 	files := objects(root, "files")
 	pkgIDs := make([]string, len(pkgs))
@@ -303,10 +310,7 @@ func checkDocument(root map[string]any) []Problem {
 	fileNames := map[string]string{}
 	for i, f := range files {
 		id := checkID("files", i, f)
-		el := id // a file without an SPDXID is named by where it is, as a package is
-		if el == "" {
-			el = fmt.Sprintf("/files/%d", i)
-		}
+		el := named(id, "files", i)
 		name, _ := str(f, "fileName")
 		if why := badFileName(name); why != "" {
 			add(el, RuleFileName, false, "fileName %q %s", name, why)
@@ -378,10 +382,7 @@ func checkDocument(root map[string]any) []Problem {
 
 	// Packages: name, version, supplier, a relationship, verification code.
 	for i, p := range pkgs {
-		el := pkgIDs[i]
-		if el == "" {
-			el = fmt.Sprintf("/packages/%d", i)
-		}
+		el := named(pkgIDs[i], "packages", i)
 		if n, _ := str(p, "name"); strings.TrimSpace(n) == "" {
 			add(el, RuleName, false, "package has no name")
 		}
