@@ -15,7 +15,7 @@ import (
 func TestSPDX3ObjectsLimit(t *testing.T) {
 	for _, v := range variants() {
 		res := mustCompose(t, v.inv(), v.opts(t))
-		w := &spdx3Writer{m: res.m, ns: res.m.namespace + "#", agents: map[string]string{}, licenses: map[string]string{}}
+		w := newSPDX3Writer(res.m)
 		if err := w.build(); err != nil {
 			t.Fatal(err)
 		}

@@ -300,10 +300,15 @@ func spdx3LimitError(n, limit int64) error {
 		"(its writer reads the whole document back to check it, about 16 KB and 0.2 ms per object)", inspect.ErrLimit, n, limit)
 }
 
+// newSPDX3Writer is a writer of m's SPDX 3 graph, not yet built.
+func newSPDX3Writer(m *model) *spdx3Writer {
+	return &spdx3Writer{m: m, ns: m.namespace + "#", agents: map[string]string{}, licenses: map[string]string{}}
+}
+
 // spdx3JSON builds the graph and encodes it, unless it holds more than
 // limit objects.
 func (m *model) spdx3JSON(limit int64) ([]byte, error) {
-	w := &spdx3Writer{m: m, ns: m.namespace + "#", agents: map[string]string{}, licenses: map[string]string{}}
+	w := newSPDX3Writer(m)
 	if err := w.build(); err != nil {
 		return nil, err
 	}
